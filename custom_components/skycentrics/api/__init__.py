@@ -1,0 +1,34 @@
+"""SkyCentrics cloud API client: signing, HTTP, typed models, errors. No Home Assistant here."""
+
+from .client import DEFAULT_URL, SkyCentricsClient, is_loopback, normalize_url
+from .exceptions import (
+    SkyCentricsAuthenticationError,
+    SkyCentricsConnectionError,
+    SkyCentricsError,
+    SkyCentricsNotFoundError,
+    SkyCentricsRateLimitError,
+    SkyCentricsResponseError,
+    SkyCentricsTimeoutError,
+    SkyCentricsUrlError,
+)
+from .models import Device, Reading, ReadingValue, Snapshot, parse_devices
+
+__all__ = [
+    "DEFAULT_URL",
+    "Device",
+    "Reading",
+    "ReadingValue",
+    "SkyCentricsAuthenticationError",
+    "SkyCentricsClient",
+    "SkyCentricsConnectionError",
+    "SkyCentricsError",
+    "SkyCentricsNotFoundError",
+    "SkyCentricsRateLimitError",
+    "SkyCentricsResponseError",
+    "SkyCentricsTimeoutError",
+    "SkyCentricsUrlError",
+    "Snapshot",
+    "is_loopback",
+    "normalize_url",
+    "parse_devices",
+]

@@ -1,0 +1,207 @@
+"""Async client of the SkyCentrics cloud API. No Home Assistant imports here."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from ipaddress import ip_address
+import json
+import logging
+import socket
+from typing import Any, Self
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+
+from .exceptions import (
+    SkyCentricsAuthenticationError,
+    SkyCentricsConnectionError,
+    SkyCentricsError,
+    SkyCentricsNotFoundError,
+    SkyCentricsRateLimitError,
+    SkyCentricsResponseError,
+    SkyCentricsTimeoutError,
+    SkyCentricsUrlError,
+)
+from .models import Device, Snapshot, parse_devices
+from .signing import TOKEN_HEADER, api_token, http_date, request_line
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_URL = "https://api.skycentrics.com"
+DEFAULT_TIMEOUT = 15.0
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+
+
+def normalize_url(url: str) -> str:
+    """Return the API base URL without a trailing slash, or raise SkyCentricsUrlError.
+
+    https is required, except for loopback hosts (a local simulator), where http is allowed.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SkyCentricsUrlError("the API URL must look like https://host")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise SkyCentricsUrlError("the API URL must not hold credentials, a query or a fragment")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise SkyCentricsUrlError("plain http is allowed only for loopback addresses")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether ``host`` is a loopback name or address."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class SkyCentricsClient:
+    """Signed requests to the SkyCentrics API.
+
+    The caller owns ``session``; the client never closes it.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        session: aiohttp.ClientSession,
+        *,
+        url: str = DEFAULT_URL,
+        request_timeout: float = DEFAULT_TIMEOUT,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+    ) -> None:
+        """Set up a client for one pair of API keys."""
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._session = session
+        self.url = normalize_url(url)
+        self._path_prefix = urlsplit(self.url).path
+        self.request_timeout = request_timeout
+        self.max_response_bytes = max_response_bytes
+        self.clock_offset = timedelta(0)  # server time minus local time, used for the Date header
+
+    def __repr__(self) -> str:
+        """Show the URL, never the keys."""
+        return f"{type(self).__name__}(url={self.url!r})"
+
+    async def async_get_devices(self) -> list[Device]:
+        """List the devices these keys may read (``GET /api/devices/``)."""
+        return parse_devices(await self._request_json("/api/devices/"))
+
+    async def async_get_device(self, device_id: int) -> Device:
+        """Return one device object (``GET /api/devices/{id}/``)."""
+        return Device.from_dict(await self._request_json(f"/api/devices/{int(device_id)}/"))
+
+    async def async_get_data(self, device_id: int) -> Snapshot:
+        """Return the latest readings of one device (``GET /api/devices/{id}/data``)."""
+        raw = await self._request_json(f"/api/devices/{int(device_id)}/data")
+        return Snapshot.from_dict(raw, int(device_id))
+
+    async def _request_json(self, path: str) -> Any:
+        body = await self._request(path)
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, ValueError) as err:
+            raise SkyCentricsResponseError(f"{path}: the answer is not valid JSON") from err
+
+    async def _request(self, path: str, accept: str = "application/json") -> bytes:
+        """Send one signed GET and return the body, mapping every failure to our errors."""
+        full_path = quote(self._path_prefix + path, safe="/:@!$&'()*+,;=-._~?")
+        date = http_date(datetime.now(UTC) + self.clock_offset)
+        headers = {
+            "Accept": accept,
+            "Date": date,
+            TOKEN_HEADER: api_token(
+                self._client_id, self._client_secret, request_line("GET", full_path), date
+            ),
+        }
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                async with self._session.get(
+                    self.url + path, headers=headers, allow_redirects=False, raise_for_status=False
+                ) as response:
+                    body = await self._read_body(response, path)
+                    self._raise_for_status(response, body, path)
+                    return body
+        except TimeoutError as err:
+            raise SkyCentricsTimeoutError(
+                f"{path}: no answer within {self.request_timeout:g} s"
+            ) from err
+        except SkyCentricsError:
+            raise
+        except (aiohttp.ClientError, socket.gaierror, OSError) as err:
+            raise SkyCentricsConnectionError(f"{path}: {type(err).__name__}: {err}") from err
+
+    async def _read_body(self, response: aiohttp.ClientResponse, path: str) -> bytes:
+        limit = self.max_response_bytes
+        if response.content_length is not None and response.content_length > limit:
+            raise SkyCentricsResponseError(
+                f"{path}: answer of {response.content_length} bytes exceeds {limit}",
+                status=response.status,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                raise SkyCentricsResponseError(
+                    f"{path}: answer exceeds {limit} bytes", status=response.status
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _raise_for_status(self, response: aiohttp.ClientResponse, body: bytes, path: str) -> None:
+        status = response.status
+        if 200 <= status < 300:
+            return
+        message = f"{path}: HTTP {status}{_error_message(body)}"
+        if status in (401, 403):
+            raise SkyCentricsAuthenticationError(
+                message, status=status, server_date=response.headers.get("Date")
+            )
+        if status == 404:
+            raise SkyCentricsNotFoundError(message)
+        if status == 429:
+            raise SkyCentricsRateLimitError(
+                message, retry_after=_retry_after(response.headers.get("Retry-After"))
+            )
+        raise SkyCentricsResponseError(message, status=status)
+
+    async def __aenter__(self) -> Self:
+        """Allow ``async with``; the session stays the caller's."""
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        """Nothing to close: the session is the caller's."""
+
+
+def _error_message(body: bytes) -> str:
+    """Return ``: message`` from a ``{"error": {"message": ...}}`` body, or nothing."""
+    try:
+        error = json.loads(body).get("error")
+    except UnicodeDecodeError, ValueError, AttributeError:
+        return ""
+    message = error.get("message") if isinstance(error, dict) else error
+    return f": {str(message)[:200]}" if message else ""
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Parse Retry-After: seconds or an HTTP-date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except TypeError, ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
