@@ -1,0 +1,45 @@
+"""Binary sensors: two-state readings (active/inactive) and alarm problem flags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import Reading
+from .classification import SkyCentricsBinarySensorEntityDescription, describe
+from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+from .entity import SkyCentricsEntity, async_add_reading_entities
+
+PARALLEL_UPDATES = 0  # read-only: the coordinator does all requests
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SkyCentricsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up SkyCentrics binary sensors, now and as new readings appear."""
+
+    def factory(
+        coordinator: SkyCentricsCoordinator, reading: Reading
+    ) -> Iterator[BinarySensorEntity]:
+        for description in describe(reading).binary_sensors:
+            yield SkyCentricsBinarySensor(coordinator, description, reading.id)
+
+    async_add_reading_entities(entry, async_add_entities, factory)
+
+
+class SkyCentricsBinarySensor(SkyCentricsEntity, BinarySensorEntity):
+    """A SkyCentrics reading as a binary sensor."""
+
+    entity_description: SkyCentricsBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state; unknown when the value is not a recognised two-state word."""
+        if (reading := self.reading) is None:
+            return None
+        return self.entity_description.value_fn(reading.value)

@@ -1,0 +1,581 @@
+"""The one table that turns a SkyCentrics sensor into Home Assistant entity descriptions.
+
+A SkyCentrics sensor says what it is with three strings: its ``type`` ("Energy", "State",
+...), its ``units`` ("kWh", "luxes", "" ...) and its ``id``. Everything Home Assistant needs to
+know about it comes from here:
+
+- ``RULES``: the first rule that matches a reading decides the platform(s), device class, state
+  class, unit, precision, entity category and whether the entity is enabled by default.
+- ``NAMES``: friendly (translated) names for the sensors a Super SkyBox is known to report.
+- ``COMPONENTS``: which part of the gateway (battery, inverter, meter, lighting) a sensor is in.
+
+Platforms only build entities from the descriptions returned by ``describe``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import math
+import re
+from typing import Final
+
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    LIGHT_LUX,
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfPower,
+    UnitOfReactivePower,
+)
+from homeassistant.helpers.typing import StateType
+
+from .api import Reading, ReadingValue
+
+PROBLEM_SUFFIX: Final = "_problem"
+_MAX_STATE_LENGTH: Final = 255
+
+# Words a two-state sensor may report, in any case.
+_ON_WORDS: Final = frozenset({"active", "on", "true", "1", "yes", "open"})
+_OFF_WORDS: Final = frozenset({"inactive", "off", "false", "0", "no", "closed"})
+
+
+# --- Value conversion -------------------------------------------------------------------------
+
+
+def to_number(value: ReadingValue) -> float | int | None:
+    """Return a finite number, or None (unknown) for null, NaN, infinity and non-numeric text."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def to_text(value: ReadingValue) -> str | None:
+    """Return the value as a state text (at most 255 characters), None for null."""
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)[:_MAX_STATE_LENGTH]
+
+
+def to_bool(value: ReadingValue) -> bool | None:
+    """Read active/inactive, on/off, true/false, 1/0 (any case); anything else is unknown."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return None if value not in (0, 1) else value == 1
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _ON_WORDS:
+            return True
+        if word in _OFF_WORDS:
+            return False
+    return None
+
+
+def is_problem(value: ReadingValue) -> bool | None:
+    """An alarm or warning bitfield is a problem when any bit is set."""
+    number = to_number(value)
+    return None if number is None else number != 0
+
+
+def is_two_state_word(value: ReadingValue) -> bool:
+    """Tell whether a reading's value is a two-state word such as ``active``."""
+    return isinstance(value, str) and value.strip().lower() in (_ON_WORDS | _OFF_WORDS)
+
+
+# --- Entity descriptions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkyCentricsSensorEntityDescription(SensorEntityDescription):
+    """A sensor made from one SkyCentrics reading."""
+
+    sensor_id: str
+    value_fn: Callable[[ReadingValue], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkyCentricsBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor made from one SkyCentrics reading."""
+
+    sensor_id: str
+    value_fn: Callable[[ReadingValue], bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptions:
+    """What one reading becomes: zero or more sensors and binary sensors."""
+
+    rule: str
+    sensors: tuple[SkyCentricsSensorEntityDescription, ...] = ()
+    binary_sensors: tuple[SkyCentricsBinarySensorEntityDescription, ...] = ()
+
+
+# --- The classification table -----------------------------------------------------------------
+
+KEEP_UNIT: Final = "<keep>"  # use the reading's own unit text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SensorKind:
+    """The Home Assistant side of a sensor rule."""
+
+    device_class: SensorDeviceClass | None = None
+    state_class: SensorStateClass | None = SensorStateClass.MEASUREMENT
+    unit: str | None = None
+    precision: int | None = None
+    category: EntityCategory | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BinaryKind:
+    """The Home Assistant side of a binary sensor rule."""
+
+    device_class: BinarySensorDeviceClass | None = None
+    category: EntityCategory | None = None
+    enabled: bool = True
+    value_fn: Callable[[ReadingValue], bool | None] = to_bool
+    key_suffix: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """One row: which readings it matches and what they become.
+
+    ``units`` and ``types`` are compared case-insensitively; ``None`` matches anything.
+    ``id_pattern`` is searched in the sensor id (case-insensitive).
+    """
+
+    name: str
+    units: frozenset[str] | None = None
+    types: frozenset[str] | None = None
+    id_pattern: re.Pattern[str] | None = None
+    two_state_word: bool | None = None
+    sensor: SensorKind | None = None
+    binary: BinaryKind | None = None
+
+    def matches(self, reading: Reading) -> bool:
+        """Tell whether this rule applies to the reading."""
+        if self.units is not None and reading.units.lower() not in self.units:
+            return False
+        if self.types is not None and reading.type.lower() not in self.types:
+            return False
+        if self.id_pattern is not None and not self.id_pattern.search(reading.id):
+            return False
+        return self.two_state_word is None or self.two_state_word == is_two_state_word(
+            reading.value
+        )
+
+
+def _units(*units: str) -> frozenset[str]:
+    return frozenset(unit.lower() for unit in units)
+
+
+def _ids(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_NO_UNIT: Final = _units("")
+_KWH: Final = _units("kWh")
+_WH: Final = _units("Wh")
+_KW: Final = _units("kW")
+_W: Final = _units("W")
+_COUNTER_IDS: Final = _ids(r"LIFETIME|COUNTER|_ENERGY$|ENERGY.*TOTAL|TOTAL.*ENERGY")
+_STORED_IDS: Final = _ids(r"CAPACITY|AVAILABLE|STORED|REMAINING")
+_SETPOINT_IDS: Final = _ids(r"SETPOINT|_SP$")
+_PHASE_IDS: Final = _ids(r"_[ABC]-[ABCN]$|_L[123](-[LN][123]?)?$|_PHASE_?[123ABC]$")
+
+RULES: Final[tuple[Rule, ...]] = (
+    # Two-state words (active/inactive, on/off, ...) are binary sensors.
+    Rule(name="two_state", two_state_word=True, binary=BinaryKind()),
+    # Alarm and warning bitfields: the raw code for diagnosis, and a problem flag.
+    Rule(
+        name="alarm",
+        types=frozenset({"state"}),
+        units=_NO_UNIT,
+        id_pattern=_ids(r"ALARM|WARNING|FAULT"),
+        sensor=SensorKind(state_class=None, category=EntityCategory.DIAGNOSTIC),
+        binary=BinaryKind(
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            value_fn=is_problem,
+            key_suffix=PROBLEM_SUFFIX,
+        ),
+    ),
+    Rule(
+        name="power_factor",
+        units=_units("", "PF"),
+        id_pattern=_ids(r"POWER_?FACTOR|_PF$"),
+        sensor=SensorKind(device_class=SensorDeviceClass.POWER_FACTOR, precision=2, enabled=False),
+    ),
+    Rule(
+        name="power_factor_percent",
+        units=_units("%"),
+        id_pattern=_ids(r"POWER_?FACTOR"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.POWER_FACTOR, unit=PERCENTAGE, precision=0, enabled=False
+        ),
+    ),
+    # Integer state codes (system state, grid state, operation mode...).
+    Rule(
+        name="state_code",
+        types=frozenset({"state"}),
+        units=_NO_UNIT,
+        sensor=SensorKind(state_class=None, category=EntityCategory.DIAGNOSTIC),
+    ),
+    Rule(
+        name="battery",
+        types=frozenset({"charge"}),
+        units=_units("%"),
+        sensor=SensorKind(device_class=SensorDeviceClass.BATTERY, unit=PERCENTAGE, precision=0),
+    ),
+    # Lifetime counters: usable in the Energy dashboard.
+    *(
+        Rule(
+            name=f"energy_counter_{unit}",
+            units=units,
+            id_pattern=_COUNTER_IDS,
+            sensor=SensorKind(
+                device_class=SensorDeviceClass.ENERGY,
+                state_class=SensorStateClass.TOTAL_INCREASING,
+                unit=unit,
+                precision=precision,
+            ),
+        )
+        for units, unit, precision in (
+            (_KWH, UnitOfEnergy.KILO_WATT_HOUR, 1),
+            (_WH, UnitOfEnergy.WATT_HOUR, 0),
+        )
+    ),
+    # Energy held in (or still accepted by) the battery.
+    *(
+        Rule(
+            name=f"energy_storage_{unit}",
+            units=units,
+            id_pattern=_STORED_IDS,
+            sensor=SensorKind(
+                device_class=SensorDeviceClass.ENERGY_STORAGE, unit=unit, precision=precision
+            ),
+        )
+        for units, unit, precision in (
+            (_KWH, UnitOfEnergy.KILO_WATT_HOUR, 1),
+            (_WH, UnitOfEnergy.WATT_HOUR, 0),
+        )
+    ),
+    # Other energy readings: not known to only grow, so `total` (a drop is not a meter reset).
+    *(
+        Rule(
+            name=f"energy_{unit}",
+            units=units,
+            sensor=SensorKind(
+                device_class=SensorDeviceClass.ENERGY,
+                state_class=SensorStateClass.TOTAL,
+                unit=unit,
+                precision=precision,
+            ),
+        )
+        for units, unit, precision in (
+            (_KWH, UnitOfEnergy.KILO_WATT_HOUR, 1),
+            (_WH, UnitOfEnergy.WATT_HOUR, 0),
+        )
+    ),
+    *(
+        Rule(
+            name=f"power_{unit}{'_setpoint' if setpoint else ''}",
+            units=units,
+            id_pattern=_SETPOINT_IDS if setpoint else None,
+            sensor=SensorKind(
+                device_class=SensorDeviceClass.POWER,
+                unit=unit,
+                precision=precision,
+                enabled=not setpoint,
+            ),
+        )
+        for setpoint in (True, False)
+        for units, unit, precision in (
+            (_KW, UnitOfPower.KILO_WATT, 2),
+            (_W, UnitOfPower.WATT, 0),
+        )
+    ),
+    *(
+        Rule(
+            name=f"reactive_power_{unit}",
+            units=units,
+            sensor=SensorKind(
+                device_class=SensorDeviceClass.REACTIVE_POWER,
+                unit=unit,
+                precision=precision,
+                enabled=False,
+            ),
+        )
+        for units, unit, precision in (
+            (_units("kVAR", "kvar"), UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE, 2),
+            (_units("VAR", "var"), UnitOfReactivePower.VOLT_AMPERE_REACTIVE, 0),
+        )
+    ),
+    *(
+        Rule(
+            name=f"voltage{'_phase' if phase else ''}",
+            units=_units("V"),
+            id_pattern=_PHASE_IDS if phase else None,
+            sensor=SensorKind(
+                device_class=SensorDeviceClass.VOLTAGE,
+                unit=UnitOfElectricPotential.VOLT,
+                precision=1,
+                enabled=not phase,
+            ),
+        )
+        for phase in (True, False)
+    ),
+    *(
+        Rule(
+            name=f"current{'_phase' if phase else ''}",
+            units=_units("A"),
+            id_pattern=_PHASE_IDS if phase else None,
+            sensor=SensorKind(
+                device_class=SensorDeviceClass.CURRENT,
+                unit=UnitOfElectricCurrent.AMPERE,
+                precision=1,
+                enabled=not phase,
+            ),
+        )
+        for phase in (True, False)
+    ),
+    Rule(
+        name="frequency",
+        units=_units("Hz"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.FREQUENCY,
+            unit=UnitOfFrequency.HERTZ,
+            precision=2,
+            enabled=False,
+        ),
+    ),
+    Rule(
+        name="illuminance",
+        units=_units("lux", "luxes", "lx"),
+        sensor=SensorKind(device_class=SensorDeviceClass.ILLUMINANCE, unit=LIGHT_LUX, precision=0),
+    ),
+    # Setpoints in units no device class takes (e.g. "% of Wmax").
+    Rule(
+        name="setpoint",
+        types=frozenset({"power setpoint", "setpoint"}),
+        sensor=SensorKind(unit=KEEP_UNIT, enabled=False),
+    ),
+    Rule(
+        name="percentage",
+        units=_units("%"),
+        sensor=SensorKind(unit=PERCENTAGE, precision=1),
+    ),
+    # Anything else: a plain sensor that keeps the reading's unit (no device class); a text when
+    # its value is not a number.
+    Rule(name="other", sensor=SensorKind(unit=KEEP_UNIT)),
+)
+
+
+# --- Friendly names ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A translation key for sensor ids matching ``pattern`` (named groups are placeholders)."""
+
+    pattern: re.Pattern[str]
+    translation_key: str
+
+
+def _name(pattern: str, translation_key: str) -> Name:
+    return Name(re.compile(pattern), translation_key)
+
+
+NAMES: Final[tuple[Name, ...]] = (
+    # Battery energy storage system
+    _name(r"^BESS_STATE_OF_CHARGE$", "battery_state_of_charge"),
+    _name(r"^BESS_AVAILABLE_CHARGE_CAPACITY$", "battery_available_charge_capacity"),
+    _name(r"^BESS_AVAILABLE_DISCHARGE_CAPACITY$", "battery_available_discharge_capacity"),
+    _name(r"^BESS_LIFETIME_CHARGE_COUNTER$", "battery_lifetime_charge"),
+    _name(r"^BESS_LIFETIME_DISCHARGE_COUNTER$", "battery_lifetime_discharge"),
+    _name(r"^BESS_SYSTEM_AVERAGE_VOLTAGE$", "battery_voltage"),
+    _name(r"^BESS_SYSTEM_AVERAGE_CURRENT$", "battery_current"),
+    _name(r"^BESS_SYSTEM_STATE$", "battery_system_state"),
+    _name(r"^BESS_WARNINGS$", "battery_warnings"),
+    _name(r"^BESS_PCS_CHARGE_DISCHARGE_REAL_POWER$", "battery_power"),
+    _name(r"^BESS_PCS_CHARGE_DISCHARGE_REACTIVE_POWER$", "battery_reactive_power"),
+    _name(r"^BESS_PCS_STATE$", "battery_pcs_state"),
+    _name(r"^BESS_ACTIVE_POWER_SETPOINT$", "battery_power_setpoint"),
+    _name(r"^BESS_REACTIVE_POWER_SETPOINT$", "battery_reactive_power_setpoint"),
+    _name(r"^BESS_ALARMS_BITFIELD_(?P<bitfield>\w+)$", "battery_alarms"),
+    # The gateway: grid, microgrid controller, PV system
+    _name(r"^PV_SYSTEM_REAL_POWER_SETPOINT_LIMIT_TOTAL$", "pv_power_limit"),
+    _name(r"^UTILITY_GRID_STATE$", "utility_grid_state"),
+    _name(r"^MICROGRID_OPERATION_MODE$", "microgrid_operation_mode"),
+    _name(r"^MICROGRID_EPO_STATE$", "microgrid_epo_state"),
+    _name(r"^MICROGRID_LOAD_SHED_SCENE$", "microgrid_load_shed_scene"),
+    _name(r"^MICROGRID_ALARMS$", "microgrid_alarms"),
+    _name(r"^SEL_RELAY_TRIP_STATUS_POWER_ELEMENT$", "relay_trip_status"),
+    _name(r"^SOLAR_INVERTER_BREAKER_ACTIVE_POWER$", "pv_breaker_power"),
+    _name(r"^EXPORT_REGULATION_ONGOING$", "export_regulation"),
+    # PV inverters
+    _name(r"^SETPOINT_SOLAR_EDGE_INVERTER_\d+$", "inverter_power_setpoint"),
+    _name(r"^SETPOINT_SOLAR_EDGE_INVERTER_\d+_DUP$", "inverter_power_setpoint_duplicate"),
+    _name(r"^SOLAR_INVERTER_\d+_ACTIVE_POWER$", "inverter_power"),
+    _name(r"^SOLAR_INVERTER_\d+_ENERGY$", "inverter_energy"),
+    # Three-phase meter
+    _name(r"^E\d+A_\d+_Frequency$", "meter_frequency"),
+    _name(r"^E\d+A_\d+_VOLTS_L-N:_3ph_Ave$", "meter_voltage_line_neutral"),
+    _name(r"^E\d+A_\d+_VOLTS_L-L:_3ph_Ave$", "meter_voltage_line_line"),
+    _name(r"^E\d+A_\d+_VOLTS_(?P<phases>[ABC]-[ABCN])$", "meter_voltage_phase"),
+    _name(r"^E\d+A_\d+_kWh_Energy:_3ph_Total$", "meter_energy"),
+    _name(r"^E\d+A_\d+_kW:_3ph_Total$", "meter_power"),
+    _name(r"^E\d+A_\d+_Power_Factor:_3ph_Total$", "meter_power_factor"),
+    _name(r"^E\d+A_\d+_Amps:_3ph_Average", "meter_current"),
+    # Lighting controller
+    _name(r"^SSU_\[\w+\]_AV(?P<zone>\d+)_ZDim$", "lighting_zone_dimming"),
+    _name(r"^SSU_\[\w+\]_BV(?P<zone>\d+)_ZStat$", "lighting_zone_status"),
+    _name(r"^SSU_\[\w+\]_AO(?P<point>\d+)_PHS$", "lighting_photosensor"),
+    _name(r"^SSU_\[\w+\]_AI(?P<point>\d+)_Shedtable$", "lighting_shed_table"),
+    _name(r"^SSU_\[\w+\]_AO(?P<point>\d+)_ShReq$", "lighting_shed_request"),
+)
+
+
+def friendly_name(sensor_id: str) -> tuple[str, dict[str, str]] | None:
+    """Return the translation key and placeholders of a known sensor, None for others."""
+    for name in NAMES:
+        if match := name.pattern.search(sensor_id):
+            placeholders = {k: v.replace("_", ".") for k, v in match.groupdict().items()}
+            return name.translation_key, placeholders
+    return None
+
+
+# --- Components: the parts of a gateway that become devices of their own ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """A part of the gateway; sensor ids matching ``pattern`` belong to it."""
+
+    pattern: re.Pattern[str]
+    key: str  # format string over the pattern's named groups
+    name: str  # format string over the pattern's named groups
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentRef:
+    """The component one sensor belongs to."""
+
+    key: str
+    name: str
+    model: str
+
+
+COMPONENTS: Final[tuple[Component, ...]] = (
+    Component(re.compile(r"^BESS_"), "battery", "Battery", "Battery energy storage system"),
+    Component(
+        re.compile(r"^(?:SETPOINT_SOLAR_EDGE_INVERTER|SOLAR_INVERTER)_(?P<n>\d+)(?:_|$)"),
+        "inverter_{n}",
+        "PV inverter {n}",
+        "PV inverter",
+    ),
+    Component(
+        re.compile(r"^(?P<meter>E\d+A_\d+)_"), "meter_{meter}", "Meter {meter}", "Three-phase meter"
+    ),
+    Component(
+        re.compile(r"^SSU_\[(?P<ssu>\w+)\]_"),
+        "lighting_{ssu}",
+        "Lighting controller {ssu}",
+        "Lighting controller",
+    ),
+)
+
+
+def component_of(sensor_id: str) -> ComponentRef | None:
+    """Return the component a sensor belongs to, None for the gateway itself."""
+    for component in COMPONENTS:
+        if match := component.pattern.search(sensor_id):
+            groups = match.groupdict()
+            return ComponentRef(
+                component.key.format(**groups).lower(),
+                component.name.format(**groups),
+                component.model,
+            )
+    return None
+
+
+# --- Putting it together ----------------------------------------------------------------------
+
+
+def rule_for(reading: Reading) -> Rule:
+    """Return the first rule that matches the reading (the table ends with a catch-all)."""
+    return next(rule for rule in RULES if rule.matches(reading))
+
+
+def describe(reading: Reading) -> Descriptions:
+    """Return the entity descriptions for one reading."""
+    rule = rule_for(reading)
+    known = friendly_name(reading.id)
+    translation_key, placeholders = known if known else (None, {})
+    name = None if translation_key else reading.name
+    sensors: list[SkyCentricsSensorEntityDescription] = []
+    binaries: list[SkyCentricsBinarySensorEntityDescription] = []
+    if (kind := rule.sensor) is not None:
+        unit = (reading.units or None) if kind.unit == KEEP_UNIT else kind.unit
+        # Without a device class, a reading whose value is text is a text sensor.
+        numeric = (
+            kind.device_class is not None
+            or reading.value is None
+            or to_number(reading.value) is not None
+        )
+        sensors.append(
+            SkyCentricsSensorEntityDescription(
+                key=reading.id,
+                sensor_id=reading.id,
+                translation_key=translation_key,
+                translation_placeholders=placeholders or None,
+                name=name,
+                device_class=kind.device_class,
+                state_class=kind.state_class if numeric else None,
+                native_unit_of_measurement=unit if numeric else None,
+                suggested_display_precision=kind.precision if numeric else None,
+                entity_category=kind.category,
+                entity_registry_enabled_default=kind.enabled,
+                value_fn=to_number if numeric else to_text,
+            )
+        )
+    if (binary := rule.binary) is not None:
+        binaries.append(
+            SkyCentricsBinarySensorEntityDescription(
+                key=reading.id + binary.key_suffix,
+                sensor_id=reading.id,
+                translation_key=translation_key and translation_key + binary.key_suffix,
+                translation_placeholders=placeholders or None,
+                name=name,
+                device_class=binary.device_class,
+                entity_category=binary.category,
+                entity_registry_enabled_default=binary.enabled,
+                value_fn=binary.value_fn,
+            )
+        )
+    return Descriptions(rule.name, tuple(sensors), tuple(binaries))

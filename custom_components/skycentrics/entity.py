@@ -1,0 +1,126 @@
+"""Base entity and device registry helpers shared by the platforms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import Device, Reading
+from .classification import component_of
+from .const import DOMAIN, MANUFACTURER, MODEL_BY_TYPE
+from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+
+
+def gateway_identifier(device_id: int) -> tuple[str, str]:
+    """Return the device registry identifier of a gateway."""
+    return (DOMAIN, str(device_id))
+
+
+def _mac(device: Device) -> str | None:
+    """Return the device's MAC in registry form, when its `mac` field is one."""
+    raw = device.mac.replace(":", "").replace("-", "").lower()
+    if len(raw) == 12 and all(c in "0123456789abcdef" for c in raw):
+        return dr.format_mac(raw)
+    return None
+
+
+@callback
+def async_register_gateway(
+    hass: HomeAssistant, entry: SkyCentricsConfigEntry, device: Device
+) -> None:
+    """Register a gateway before its components name it as their via device."""
+    mac = _mac(device)
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={gateway_identifier(device.id)},
+        connections={(CONNECTION_NETWORK_MAC, mac)} if mac else set(),
+        manufacturer=MANUFACTURER,
+        model=MODEL_BY_TYPE.get(device.type or -1, "SkyBox"),
+        model_id=str(device.type) if device.type is not None else None,
+        name=device.name,
+        serial_number=device.mac or str(device.id),
+    )
+
+
+def device_info_for(
+    hass: HomeAssistant, coordinator: SkyCentricsCoordinator, sensor_id: str
+) -> DeviceInfo:
+    """Return the device an entity of this sensor belongs to: a component, or the gateway."""
+    gateway = coordinator.device
+    component = component_of(sensor_id)
+    if component is None:
+        return DeviceInfo(identifiers={gateway_identifier(gateway.id)})
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{gateway.id}_{component.key}")},
+        manufacturer=MANUFACTURER,
+        model=component.model,
+        name=component.name,
+        via_device_id=dr.async_get_device_id_by_identifier(
+            hass, gateway_identifier(gateway.id), config_entry_id=coordinator.config_entry.entry_id
+        ),
+    )
+
+
+class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
+    """An entity that shows one reading of one SkyCentrics device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: SkyCentricsCoordinator,
+        description: EntityDescription,
+        sensor_id: str,
+    ) -> None:
+        """Bind the entity to one sensor of the coordinator's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._sensor_id = sensor_id
+        self._attr_unique_id = f"{coordinator.device.id}_{description.key}"
+        self._attr_device_info = device_info_for(coordinator.hass, coordinator, sensor_id)
+
+    @property
+    def reading(self) -> Reading | None:
+        """Return this entity's reading in the latest snapshot."""
+        return self.coordinator.data.readings.get(self._sensor_id)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable when the poll failed or the device stopped reporting this sensor."""
+        return super().available and self._sensor_id in self.coordinator.data.readings
+
+
+@callback
+def async_add_reading_entities(
+    entry: SkyCentricsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factory: Callable[[SkyCentricsCoordinator, Reading], Iterable[Entity]],
+) -> None:
+    """Add entities for every reading, now and whenever a new sensor shows up (no reload)."""
+    for coordinator in entry.runtime_data.coordinators.values():
+        known: set[str] = set()
+
+        @callback
+        def _add_new(
+            coordinator: SkyCentricsCoordinator = coordinator, known: set[str] = known
+        ) -> None:
+            new_ids = coordinator.data.readings.keys() - known
+            if not new_ids:
+                return
+            known.update(new_ids)
+            entities = [
+                entity
+                for sensor_id in sorted(new_ids)
+                for entity in factory(coordinator, coordinator.data.readings[sensor_id])
+            ]
+            if entities:
+                async_add_entities(entities)
+
+        _add_new()
+        entry.async_on_unload(coordinator.async_add_listener(_add_new))

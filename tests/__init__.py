@@ -1,0 +1,1 @@
+"""Tests of the SkyCentrics integration, its client and its simulator."""
