@@ -1,0 +1,25 @@
+"""A local SkyCentrics cloud API server for tests and development.
+
+    from skycentrics_simulator import Simulator
+
+    async with Simulator(clients={"client-id": "secret"}) as sim:
+        ...  # sign requests to sim.url with the client id and secret
+
+Run it on its own with `python -m skycentrics_simulator --help`.
+"""
+
+from __future__ import annotations
+
+from .seed import SEED_DEVICE_ID, SEED_EPOCH, load_seed_device, load_seed_payload
+from .server import SIMULATOR_KEY, Fault, Handler, Simulator
+
+__all__ = [
+    "SEED_DEVICE_ID",
+    "SEED_EPOCH",
+    "SIMULATOR_KEY",
+    "Fault",
+    "Handler",
+    "Simulator",
+    "load_seed_device",
+    "load_seed_payload",
+]

@@ -1,0 +1,96 @@
+"""Run the SkyCentrics simulator until interrupted.
+
+    python -m skycentrics_simulator --port 8099 --client-id ID --client-secret SECRET [--devices N]
+
+On start it prints three lines, `url=...`, `client_id=...` and `client_secret=...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+import contextlib
+import ipaddress
+import secrets
+import signal
+import sys
+
+from .server import Simulator
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (localhost or a loopback address)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m skycentrics_simulator",
+        description="Serve a simulated SkyCentrics cloud API until interrupted.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    parser.add_argument("--port", type=int, default=8099, help="TCP port (0: a free one)")
+    parser.add_argument("--client-id", default="simulator", help="API client id to accept")
+    parser.add_argument(
+        "--client-secret", default=None, help="API client secret (default: a random one)"
+    )
+    parser.add_argument("--devices", type=int, default=1, help="number of devices (default 1)")
+    parser.add_argument(
+        "--date-tolerance",
+        type=float,
+        default=300.0,
+        help="largest accepted Date skew in seconds (default 300)",
+    )
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="allow listening on a non-loopback address"
+    )
+    args = parser.parse_args(argv)
+    if not args.allow_remote and not is_loopback(args.host):
+        parser.error(
+            f"refusing to listen on non-loopback host {args.host!r} without --allow-remote"
+        )
+    if args.devices < 1:
+        parser.error("--devices must be at least 1")
+    return args
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Start the simulator, print its URL and credentials, and serve until SIGINT/SIGTERM."""
+    secret = args.client_secret or secrets.token_urlsafe(24)
+    sim = Simulator(
+        clients={args.client_id: secret},
+        device_count=args.devices,
+        date_tolerance=args.date_tolerance,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await sim.start(host=args.host, port=args.port)
+    try:
+        print(f"url={sim.url}", flush=True)
+        print(f"client_id={args.client_id}", flush=True)
+        print(f"client_secret={secret}", flush=True)
+        await stop.wait()
+    finally:
+        await sim.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m skycentrics_simulator`."""
+    args = parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,469 @@
+"""A local SkyCentrics API server (aiohttp) for tests and development."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+import copy
+from datetime import UTC, datetime
+import functools
+import gzip
+import json
+import math
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import hdrs, web
+
+from . import auth
+from .model import SensorModel, like_seed
+from .seed import SEED_DEVICE_ID, SEED_EPOCH, load_seed_device, load_seed_payload
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+"""An aiohttp request handler (what a middleware wraps)."""
+
+type Fault = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+"""A pending fault: gets the request and the rest of the chain, returns the response to send.
+
+A fault may answer on its own (an error status, an HTML page, ...), call `handler(request)` and
+alter or delay its answer, or raise (e.g. to drop the connection).
+"""
+
+HISTORY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+"""Format of the history endpoint's `b` and `e` query parameters (UTC)."""
+
+GZIP_CONTENT_TYPE = "application/gzip"
+
+CLIENT_ID_KEY = web.RequestKey("skycentrics_client_id", str)
+"""Key of the authenticated client id in a `web.Request`."""
+
+_dumps = functools.partial(json.dumps, separators=(",", ":"))
+
+
+def payload_time(unix: int) -> str:
+    """Format Unix seconds like the payload's top-level `time` (`2025-07-31 01:37:47Z`)."""
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def json_error(status: int, message: str, **kwargs: Any) -> web.Response:
+    """Return a SkyCentrics-style JSON error: `{"error": {"message": ...}}`."""
+    return web.json_response({"error": {"message": message}}, status=status, **kwargs)
+
+
+class _Device:
+    """Sensors and pinned values of one simulated device."""
+
+    def __init__(self, index: int, sensors: list[dict[str, Any]]) -> None:
+        self.index = index
+        self.sensors = sensors
+        self.modelled = {s["id"] for s in sensors}
+        self.pinned: dict[str, Any] = {}
+
+
+class Simulator:
+    """A SkyCentrics cloud API on a local port, with virtual time and hooks for tests.
+
+    Device 1 is the guide's Super SkyBox (`SEED_DEVICE_ID`); each further device `n` (1-based
+    offset) gets id `SEED_DEVICE_ID + n`, name `ssb-00{n+1}-simulated`, its own MAC and the same
+    sensors. Every request must be signed (see `auth`); a request whose `Date` is more than
+    `date_tolerance` seconds away from the simulator's clock is refused with 401.
+
+    Args:
+        clients: client id -> secret of the API keys the server accepts.
+        device_count: number of devices (at least 1).
+        clock: returns the simulator's current time (an aware datetime); default: real UTC now.
+        date_tolerance: largest accepted difference, in seconds, between a request's `Date`
+            and the simulator's clock.
+        sample_interval: seconds between two readings of the live `/data` endpoint.
+        history_interval: seconds between two records of the history endpoint.
+        max_history_span: longest history range (`e - b`), in seconds, that one request may ask.
+    """
+
+    def __init__(
+        self,
+        clients: Mapping[str, str],
+        device_count: int = 1,
+        clock: Callable[[], datetime] | None = None,
+        date_tolerance: float = 300.0,
+        *,
+        sample_interval: int = 60,
+        history_interval: int = 900,
+        max_history_span: float = 86400.0,
+    ) -> None:
+        """Set up the devices and the aiohttp application (the server is not started yet)."""
+        if device_count < 1:
+            raise ValueError("device_count must be at least 1")
+        if sample_interval < 1 or history_interval < 1:
+            raise ValueError("intervals must be at least 1 second")
+        self.clients: dict[str, str] = dict(clients)
+        self.clock: Callable[[], datetime] | None = clock
+        self.date_tolerance = date_tolerance
+        self.sample_interval = sample_interval
+        self.history_interval = history_interval
+        self.max_history_span = max_history_span
+        self.requests: list[tuple[str, str, int]] = []
+        """(method, raw path, status) of every request served, in order."""
+        self.readable_by: dict[str, set[int]] | None = None
+        """Client id -> device ids it may list and read; clients not in it (or None): all."""
+        self.list_forbidden = False
+        """When True, `GET /api/devices/` answers 403 while single devices stay readable."""
+        self.faults: list[Fault] = []
+        """Pending one-shot faults, applied in order to the next requests (empty: none)."""
+
+        seed = load_seed_payload()
+        self._model = SensorModel({s["id"]: s["data"] for s in seed["sensors"]})
+        self._seed_sensors = [
+            {k: s[k] for k in ("id", "name", "type", "units", "data")} for s in seed["sensors"]
+        ]
+        seed_device = load_seed_device()
+        self.devices: dict[int, dict[str, Any]] = {}
+        """Device id -> device object, as `GET /api/devices/{id}/` answers it."""
+        self._devices: dict[int, _Device] = {}
+        for n in range(device_count):
+            device = dict(seed_device)
+            if n:
+                device["id"] = SEED_DEVICE_ID + n
+                device["name"] = f"ssb-{n + 1:03d}-simulated"
+                device["mac"] = f"{int(seed_device['mac'], 16) + n:012x}"
+            self.devices[device["id"]] = device
+            self._devices[device["id"]] = _Device(n, copy.deepcopy(self._seed_sensors))
+
+        self.app = web.Application(
+            middlewares=[
+                self._record_middleware,
+                self._fault_middleware,
+                self._error_middleware,
+                self._auth_middleware,
+            ]
+        )
+        self.app[SIMULATOR_KEY] = self
+        self.app.on_response_prepare.append(self._on_response_prepare)
+        self.app.router.add_get("/api/devices/", self._handle_list, allow_head=False)
+        self.app.router.add_get(
+            r"/api/devices/{device_id:\d+}/", self._handle_device, allow_head=False
+        )
+        self.app.router.add_get(
+            r"/api/devices/{device_id:\d+}/data", self._handle_data, allow_head=False
+        )
+        self._runner: web.AppRunner | None = None
+        self._host = "127.0.0.1"
+        self._port: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Start serving on `host`:`port` (port 0: a free port, see `port`)."""
+        if self._runner is not None:
+            raise RuntimeError("simulator already started")
+        runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._host = host
+        self._port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop serving and close every connection (safe to call twice)."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        """Start on 127.0.0.1, on a free port."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on (after `start`)."""
+        if self._port is None:
+            raise RuntimeError("simulator not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server, e.g. `http://127.0.0.1:8099` (after `start`)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    # ------------------------------------------------------------------ time
+
+    def now(self) -> datetime:
+        """The simulator's current time (aware, UTC)."""
+        when = self.clock() if self.clock is not None else datetime.now(UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when.astimezone(UTC)
+
+    def reading_time(self, at: datetime | None = None) -> int:
+        """Unix seconds of the latest reading the live `/data` endpoint shows at `at`.
+
+        Readings are taken every `sample_interval` seconds on a grid through the seed's reading
+        time, and reach the cloud one second later (like the guide's payload).
+        """
+        t = math.floor((at or self.now()).timestamp())
+        steps = (t - 1 - SEED_EPOCH) // self.sample_interval
+        return SEED_EPOCH + steps * self.sample_interval
+
+    # ------------------------------------------------------------------ test controls
+
+    def _device(self, device_id: int) -> _Device:
+        if device_id not in self.devices:
+            raise KeyError(f"unknown device {device_id}")
+        if device_id not in self._devices:  # a device object a test put in `devices` itself
+            self._devices[device_id] = _Device(
+                len(self._devices), copy.deepcopy(self._seed_sensors)
+            )
+        return self._devices[device_id]
+
+    def _sensor_index(self, device: _Device, sensor_id: str) -> int:
+        for i, sensor in enumerate(device.sensors):
+            if sensor["id"] == sensor_id:
+                return i
+        raise KeyError(f"unknown sensor {sensor_id!r}")
+
+    def set_value(self, device_id: int, sensor_id: str, value: Any) -> None:
+        """Pin a sensor's `data` to `value` (any JSON value), overriding the model."""
+        device = self._device(device_id)
+        self._sensor_index(device, sensor_id)
+        device.pinned[sensor_id] = copy.deepcopy(value)
+
+    def clear_value(self, device_id: int, sensor_id: str) -> None:
+        """Unpin a sensor: its `data` follows the model (or its static value) again."""
+        self._device(device_id).pinned.pop(sensor_id, None)
+
+    def add_sensor(self, device_id: int, sensor: Mapping[str, Any]) -> None:
+        """Add a sensor to a device (shown from now on with its static `data`).
+
+        `sensor` needs an `id`; `name` defaults to the id, `type` and `units` to "" and `data`
+        to None.
+        """
+        device = self._device(device_id)
+        sensor_id = str(sensor["id"])
+        if any(s["id"] == sensor_id for s in device.sensors):
+            raise ValueError(f"sensor {sensor_id!r} already exists")
+        device.sensors.append(
+            {
+                "id": sensor_id,
+                "name": sensor.get("name", sensor_id),
+                "type": sensor.get("type", ""),
+                "units": sensor.get("units", ""),
+                "data": copy.deepcopy(sensor.get("data")),
+            }
+        )
+        device.modelled.discard(sensor_id)
+
+    def remove_sensor(self, device_id: int, sensor_id: str) -> None:
+        """Remove a sensor from a device's payloads."""
+        device = self._device(device_id)
+        del device.sensors[self._sensor_index(device, sensor_id)]
+        device.modelled.discard(sensor_id)
+        device.pinned.pop(sensor_id, None)
+
+    def sensors(self, device_id: int) -> list[dict[str, Any]]:
+        """Definitions (`id`, `name`, `type`, `units`, seed/static `data`) of a device's sensors."""
+        return copy.deepcopy(self._device(device_id).sensors)
+
+    def add_fault(self, fault: Fault) -> None:
+        """Queue a one-shot fault for the next request (see `Fault`)."""
+        self.faults.append(fault)
+
+    # ------------------------------------------------------------------ payloads
+
+    def _payload(self, device_id: int, reading: int) -> dict[str, Any]:
+        device = self._device(device_id)
+        values = self._model.values(reading, device.index) if device.modelled else {}
+        sensors: list[dict[str, Any]] = []
+        for sensor in device.sensors:
+            sid = sensor["id"]
+            if sid in device.pinned:
+                data = copy.deepcopy(device.pinned[sid])
+            elif sid in device.modelled and sid in values:
+                data = like_seed(values[sid], sensor["data"])
+            else:
+                data = copy.deepcopy(sensor["data"])
+            sensors.append(
+                {
+                    "data": data,
+                    "id": sid,
+                    "name": sensor["name"],
+                    "time": reading,
+                    "type": sensor["type"],
+                    "units": sensor["units"],
+                }
+            )
+        return {
+            "device": device_id,
+            "ct": [],
+            "sensors": sensors,
+            "time": payload_time(reading + 1),
+        }
+
+    def snapshot(self, device_id: int, at: datetime | None = None) -> dict[str, Any]:
+        """The `/data` payload the server sends for `device_id` at time `at` (default: now)."""
+        return self._payload(device_id, self.reading_time(at))
+
+    def history(self, device_id: int, begin: datetime, end: datetime) -> list[dict[str, Any]]:
+        """The history records between `begin` (included) and `end` (excluded).
+
+        One record per `history_interval` seconds on the UTC grid, none after the simulator's
+        current time. Each record is shaped like the `/data` payload.
+        """
+        first = math.ceil(begin.timestamp() / self.history_interval) * self.history_interval
+        stop = end.timestamp()
+        now = self.now().timestamp()
+        return [
+            self._payload(device_id, t)
+            for t in range(first, math.ceil(stop), self.history_interval)
+            if t < stop and t <= now
+        ]
+
+    # ------------------------------------------------------------------ access
+
+    def _client_may_read(self, client_id: str, device_id: int) -> bool:
+        if device_id not in self.devices:
+            return False
+        if self.readable_by is None or client_id not in self.readable_by:
+            return True
+        return device_id in self.readable_by[client_id]
+
+    def _readable_device_id(self, request: web.Request) -> int:
+        device_id = int(request.match_info["device_id"])
+        if not self._client_may_read(request[CLIENT_ID_KEY], device_id):
+            raise web.HTTPNotFound(reason="device not found")
+        return device_id
+
+    # ------------------------------------------------------------------ handlers
+
+    async def _handle_list(self, request: web.Request) -> web.StreamResponse:
+        if self.list_forbidden:
+            return json_error(403, "You do not have permission to perform this action.")
+        client_id = request[CLIENT_ID_KEY]
+        devices = [d for i, d in self.devices.items() if self._client_may_read(client_id, i)]
+        return web.json_response(devices, dumps=_dumps)
+
+    async def _handle_device(self, request: web.Request) -> web.StreamResponse:
+        device_id = self._readable_device_id(request)
+        return web.json_response(self.devices[device_id], dumps=_dumps)
+
+    async def _handle_data(self, request: web.Request) -> web.StreamResponse:
+        device_id = self._readable_device_id(request)
+        query = request.query
+        if "b" not in query and "e" not in query:
+            return web.json_response(self.snapshot(device_id), dumps=_dumps)
+        begin = _parse_history_time(query.get("b"))
+        end = _parse_history_time(query.get("e"))
+        if begin is None or end is None:
+            return json_error(400, "b and e must both be given as YYYY-MM-DDTHH:MM:SS (UTC)")
+        if end <= begin:
+            return json_error(400, "e must be later than b")
+        if (end - begin).total_seconds() > self.max_history_span:
+            return json_error(400, f"range longer than {self.max_history_span:g} seconds")
+        body = _dumps(self.history(device_id, begin, end)).encode()
+        if GZIP_CONTENT_TYPE in request.headers.get(hdrs.ACCEPT, ""):
+            return web.Response(body=gzip.compress(body, mtime=0), content_type=GZIP_CONTENT_TYPE)
+        return web.Response(body=body, content_type="application/json")
+
+    # ------------------------------------------------------------------ middlewares
+
+    async def _on_response_prepare(
+        self, request: web.Request, response: web.StreamResponse
+    ) -> None:
+        response.headers[hdrs.DATE] = auth.http_date(self.now())
+
+    @web.middleware
+    async def _record_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            self.requests.append((request.method, request.raw_path, status))
+
+    @web.middleware
+    async def _fault_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Extension point: hand the request to the next pending fault, if any."""
+        if not self.faults:
+            return await handler(request)
+        fault = self.faults.pop(0)
+        return await fault(request, handler)
+
+    @web.middleware
+    async def _error_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Turn aiohttp's HTTP errors (404 route, 405, ...) into SkyCentrics JSON errors."""
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return json_error(exc.status, exc.reason, headers=_kept_headers(exc))
+
+    @web.middleware
+    async def _auth_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Refuse (401) every request that is not signed with known keys at the right time."""
+        token = request.headers.get(auth.TOKEN_HEADER)
+        if not token:
+            return json_error(401, f"missing {auth.TOKEN_HEADER} header")
+        parts = auth.split_token(token)
+        if parts is None:
+            return json_error(401, f"malformed {auth.TOKEN_HEADER} header")
+        client_id, given = parts
+        secret = self.clients.get(client_id)
+        if secret is None:
+            return json_error(401, "unknown API client")
+        date = request.headers.get(hdrs.DATE)
+        if not date:
+            return json_error(401, "missing Date header")
+        when = auth.parse_http_date(date)
+        if when is None:
+            return json_error(401, "malformed Date header")
+        request_line = f"{request.method} {request.raw_path} HTTP/1.1"
+        content_type = request.headers.get(hdrs.CONTENT_TYPE, "")
+        body = await request.read()
+        expected = auth.signature(secret, request_line, date, content_type, body)
+        if not auth.signatures_match(expected, given):
+            return json_error(401, "invalid signature")
+        skew = abs((when - self.now()).total_seconds())
+        if skew > self.date_tolerance:
+            return json_error(401, "request date is too far from the server time")
+        request[CLIENT_ID_KEY] = client_id
+        return await handler(request)
+
+
+SIMULATOR_KEY = web.AppKey("skycentrics_simulator", Simulator)
+"""Key of the `Simulator` in its `web.Application`."""
+
+
+def _kept_headers(exc: web.HTTPException) -> dict[str, str]:
+    """Headers of an aiohttp HTTP error worth keeping on its JSON version (e.g. Allow)."""
+    return {k: v for k, v in exc.headers.items() if k in (hdrs.ALLOW, hdrs.RETRY_AFTER)}
+
+
+def _parse_history_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, HISTORY_TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None

@@ -1,0 +1,801 @@
+"""Tests of the local SkyCentrics API simulator (`skycentrics_simulator`)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+import functools
+import gzip
+import hashlib
+import hmac
+import itertools
+import json
+from pathlib import Path
+import re
+import signal
+import sys
+from typing import Any
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from skycentrics_simulator import (
+    SEED_DEVICE_ID,
+    SEED_EPOCH,
+    Simulator,
+    load_seed_device,
+    load_seed_payload,
+)
+from skycentrics_simulator.__main__ import is_loopback, parse_args
+from skycentrics_simulator.auth import signature as simulator_signature
+from skycentrics_simulator.model import LIFETIME_COUNTERS, local_solar_hour
+
+# The server needs real (loopback) sockets; pytest-socket still refuses other destinations.
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+CLIENT_ID = "test-client"
+SECRET = "test-secret"
+OTHER_ID = "other-client"
+OTHER_SECRET = "other-secret"
+
+# The guide's payload time: one second after its readings (SEED_EPOCH).
+SEED_TIME = datetime(2025, 7, 31, 1, 37, 47, tzinfo=UTC)
+MD5_EMPTY = "d41d8cd98f00b204e9800998ecf8427e"
+
+# Computed with `openssl dgst -sha1 -hmac example-secret -binary | base64` over the string to sign
+# of the request below (an implementation independent of both the simulator and the integration).
+VECTOR_CLIENT = "a2EaBy6DcPyGSzTkWpDU"
+VECTOR_SECRET = "example-secret"
+VECTOR_PATH = "/api/devices/1592651608/"
+VECTOR_DATE = "Thu, 19 Sep 2024 21:05:00 GMT"
+VECTOR_SIGNATURE = "SloeLFYL0LzJkcjrYItrtry/VZM="
+
+SEED_JSON = Path(__file__).parent.parent / "skycentrics_simulator" / "seed_data.json"
+PV_POWER = (
+    "SOLAR_INVERTER_1_ACTIVE_POWER",
+    "SOLAR_INVERTER_2_ACTIVE_POWER",
+    "SOLAR_INVERTER_BREAKER_ACTIVE_POWER",
+)
+BESS_MODELLED = {
+    "BESS_STATE_OF_CHARGE",
+    "BESS_AVAILABLE_CHARGE_CAPACITY",
+    "BESS_AVAILABLE_DISCHARGE_CAPACITY",
+    "BESS_SYSTEM_AVERAGE_CURRENT",
+    "BESS_PCS_CHARGE_DISCHARGE_REAL_POWER",
+}
+
+
+def sign(client_id: str, secret: str, path: str, date: str, method: str = "GET") -> str:
+    """The test's own signer: `CLIENT_ID:base64(HMAC-SHA1(secret, string_to_sign))`."""
+    to_sign = (
+        f"{method} {path} HTTP/1.1\n{date}\n\n{hashlib.md5(b'', usedforsecurity=False).hexdigest()}"
+    )
+    digest = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha1).digest()
+    return f"{client_id}:{base64.b64encode(digest).decode()}"
+
+
+def http_date(when: datetime) -> str:
+    """An RFC 7231 date in GMT."""
+    return format_datetime(when.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+class VirtualClock:
+    """A settable clock for the simulator."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    """Virtual time, starting at the guide's payload time."""
+    return VirtualClock(SEED_TIME)
+
+
+@pytest.fixture
+async def sim(clock: VirtualClock) -> AsyncIterator[Simulator]:
+    """A running simulator with two clients and two devices, on virtual time."""
+    async with Simulator(
+        clients={CLIENT_ID: SECRET, OTHER_ID: OTHER_SECRET}, device_count=2, clock=clock
+    ) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp client session."""
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+async def signed_get(
+    session: aiohttp.ClientSession,
+    sim: Simulator,
+    path: str,
+    *,
+    client_id: str = CLIENT_ID,
+    secret: str = SECRET,
+    date: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """GET `path` (sent exactly as given), signed for the simulator's time.
+
+    Returns the status, the response headers and the body.
+    """
+    date = date if date is not None else http_date(sim.now())
+    all_headers = {"Date": date, "x-sc-api-token": sign(client_id, secret, path, date)}
+    all_headers.update(headers or {})
+    url = URL(sim.url + path, encoded=True)
+    async with session.get(url, headers=all_headers) as resp:
+        return resp.status, dict(resp.headers), await resp.read()
+
+
+def data_of(payload: dict[str, Any]) -> dict[str, Any]:
+    """Sensor id -> data of a `/data` payload."""
+    return {s["id"]: s["data"] for s in payload["sensors"]}
+
+
+# ---------------------------------------------------------------------------- seed data
+
+
+def test_seed_payload_has_the_guides_60_sensors() -> None:
+    """The rebuilt payload: 60 sensors, unique ids, seed times, the guide's device."""
+    payload = load_seed_payload()
+    assert list(payload) == ["device", "ct", "sensors", "time"]
+    assert payload["device"] == SEED_DEVICE_ID
+    assert payload["ct"] == []
+    assert payload["time"] == "2025-07-31 01:37:47Z"
+    sensors = payload["sensors"]
+    assert len(sensors) == 60
+    ids = [s["id"] for s in sensors]
+    assert len(set(ids)) == 60
+    for sensor in sensors:
+        assert list(sensor) == ["data", "id", "name", "time", "type", "units"]
+        assert sensor["time"] == SEED_EPOCH
+        assert " " not in sensor["id"]
+    # The file on disk is what the loader returns, and it is a fresh copy each time.
+    assert json.loads(SEED_JSON.read_text()) == payload
+    payload["sensors"].clear()
+    assert len(load_seed_payload()["sensors"]) == 60
+
+
+def test_seed_payload_matches_the_guides_content_lengths() -> None:
+    """Compact JSON of the payload and device is exactly the guide's Content-Length values."""
+    compact = (",", ":")
+    assert len(json.dumps(load_seed_payload(), separators=compact)) == 7804
+    assert len(json.dumps(load_seed_device(), separators=compact)) == 119
+
+
+def test_seed_names_rejoined_across_the_guides_line_breaks() -> None:
+    """Names keep the spaces the guide shows; hard-broken tokens are joined without one."""
+    sensors = {s["id"]: s for s in load_seed_payload()["sensors"]}
+    amps = sensors["E30A_3_Amps:_3ph_Average_(phases_1_2_3)"]
+    assert amps["name"] == "E30A_3 Amps: 3ph Average (phases 1 2 3)"
+    assert amps["data"] == 0.0
+    assert amps["units"] == "A"
+    ssu = [sid for sid in sensors if sid.startswith("SSU_[0062]_")]
+    assert len(ssu) == 15
+    for sid in ssu:
+        assert sensors[sid]["name"] == "SSU [0062] " + sid.removeprefix("SSU_[0062]_")
+    for sid in ssu[:4]:
+        assert sensors[sid]["type"] == "Lighting Control"
+        assert sensors[sid]["units"] == "%"
+    # The first 44 sensors (the pretty-printed block and the first wrapped one): name == id.
+    plain = [s for s in sensors.values() if not s["id"].startswith(("SSU", "E30A_3_Amps"))]
+    assert len(plain) == 44
+    assert all(s["name"] == s["id"] for s in plain)
+    # Tokens that the wrapping cut in two.
+    assert sensors["SSU_[0062]_AO100289_PHS"]["data"] == 178.64
+    assert sensors["SSU_[0062]_AO1000425_ShReq"]["data"] == 100.0
+    assert sensors["SSU_[0062]_BV420_ZStat"]["data"] == "active"
+    assert sensors["SSU_[0062]_BV421_ZStat"]["data"] == "inactive"
+    assert sensors["SETPOINT_SOLAR_EDGE_INVERTER_1"]["units"] == "% of Wmax"
+    assert sensors["BESS_ACTIVE_POWER_SETPOINT"]["data"] == 0.0
+
+
+def test_seed_device() -> None:
+    """The guide's device object."""
+    assert load_seed_device() == {
+        "id": 1592651608,
+        "user": 18355,
+        "group": 5077,
+        "type": 250,
+        "client": 0,
+        "mac": "2ccf676dadbb",
+        "name": "ssb-001-pae-replacement",
+    }
+
+
+# ---------------------------------------------------------------------------- signing
+
+
+def test_signing_vector() -> None:
+    """The test's signer and the simulator's agree with the openssl-computed vector."""
+    request_line = f"GET {VECTOR_PATH} HTTP/1.1"
+    assert sign(VECTOR_CLIENT, VECTOR_SECRET, VECTOR_PATH, VECTOR_DATE) == (
+        f"{VECTOR_CLIENT}:{VECTOR_SIGNATURE}"
+    )
+    assert simulator_signature(VECTOR_SECRET, request_line, VECTOR_DATE) == VECTOR_SIGNATURE
+    assert hashlib.md5(b"", usedforsecurity=False).hexdigest() == MD5_EMPTY
+
+
+async def test_vector_request_accepted(session: aiohttp.ClientSession) -> None:
+    """The documented token is accepted by a simulator holding the vector's keys at that date."""
+    at = datetime(2024, 9, 19, 21, 5, tzinfo=UTC)
+    async with Simulator(clients={VECTOR_CLIENT: VECTOR_SECRET}, clock=lambda: at) as sim:
+        headers = {"Date": VECTOR_DATE, "x-sc-api-token": f"{VECTOR_CLIENT}:{VECTOR_SIGNATURE}"}
+        async with session.get(sim.url + VECTOR_PATH, headers=headers) as resp:
+            assert resp.status == 200
+            assert (await resp.json())["name"] == "ssb-001-pae-replacement"
+            assert resp.headers["Date"] == VECTOR_DATE
+
+
+async def test_signed_request_accepted(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """A signed GET over a real socket: 200, JSON, and the simulator's own Date header."""
+    assert sim.url == f"http://127.0.0.1:{sim.port}"
+    assert sim.port > 0
+    status, headers, body = await signed_get(session, sim, "/api/devices/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/json")
+    assert headers["Date"] == "Thu, 31 Jul 2025 01:37:47 GMT"
+    devices = json.loads(body)
+    assert [d["id"] for d in devices] == [SEED_DEVICE_ID, SEED_DEVICE_ID + 1]
+    assert sim.requests == [("GET", "/api/devices/", 200)]
+
+
+def _unsigned(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k != "x-sc-api-token"}
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("no token", "missing"),
+        ("garbled token", "malformed"),
+        ("empty signature", "malformed"),
+        ("unknown client", "unknown"),
+        ("bad signature", "signature"),
+        ("wrong secret", "signature"),
+        ("signed for another path", "signature"),
+        ("signed for another date", "signature"),
+        ("no date", "Date"),
+        ("garbled date", "Date"),
+        ("stale date", "time"),
+        ("future date", "time"),
+    ],
+)
+async def test_bad_requests_rejected_with_401(
+    sim: Simulator, session: aiohttp.ClientSession, case: str, message: str
+) -> None:
+    """Every authentication failure is a 401 with a JSON error body (and a Date header)."""
+    path = "/api/devices/"
+    date = http_date(sim.now())
+    headers = {"Date": date, "x-sc-api-token": sign(CLIENT_ID, SECRET, path, date)}
+    if case == "no token":
+        headers = _unsigned(headers)
+    elif case == "garbled token":
+        headers["x-sc-api-token"] = "no-colon-here"
+    elif case == "empty signature":
+        headers["x-sc-api-token"] = f"{CLIENT_ID}:"
+    elif case == "unknown client":
+        headers["x-sc-api-token"] = sign("nobody", SECRET, path, date)
+    elif case == "bad signature":
+        headers["x-sc-api-token"] = f"{CLIENT_ID}:{VECTOR_SIGNATURE}"
+    elif case == "wrong secret":
+        headers["x-sc-api-token"] = sign(CLIENT_ID, OTHER_SECRET, path, date)
+    elif case == "signed for another path":
+        headers["x-sc-api-token"] = sign(CLIENT_ID, SECRET, f"/api/devices/{SEED_DEVICE_ID}/", date)
+    elif case == "signed for another date":
+        headers["x-sc-api-token"] = sign(CLIENT_ID, SECRET, path, VECTOR_DATE)
+    elif case == "no date":
+        del headers["Date"]
+    elif case == "garbled date":
+        headers["Date"] = "yesterday at noon"
+        headers["x-sc-api-token"] = sign(CLIENT_ID, SECRET, path, "yesterday at noon")
+    elif case in ("stale date", "future date"):
+        offset = timedelta(seconds=301 if case == "future date" else -301)
+        date = http_date(sim.now() + offset)
+        headers = {"Date": date, "x-sc-api-token": sign(CLIENT_ID, SECRET, path, date)}
+    async with session.get(sim.url + path, headers=headers) as resp:
+        assert resp.status == 401
+        body = await resp.json()
+        assert resp.headers["Date"] == http_date(sim.now())
+    assert list(body) == ["error"]
+    assert message in body["error"]["message"]
+    assert sim.requests == [("GET", path, 401)]
+
+
+async def test_date_within_tolerance_accepted(
+    clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """A Date off by less than the tolerance is fine; the tolerance is configurable."""
+    async with Simulator(clients={CLIENT_ID: SECRET}, clock=clock, date_tolerance=60) as sim:
+        for offset, expected in ((-59, 200), (59, 200), (-61, 401), (61, 401)):
+            date = http_date(clock.now + timedelta(seconds=offset))
+            status, _, _ = await signed_get(session, sim, "/api/devices/", date=date)
+            assert status == expected, offset
+
+
+async def test_query_string_is_part_of_the_signature(
+    sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """A token signed without the query string does not cover a request with one."""
+    path = f"/api/devices/{SEED_DEVICE_ID}/data"
+    query = "?b=2025-07-30T00:00:00&e=2025-07-30T01:00:00&g=1"
+    date = http_date(sim.now())
+    headers = {"Date": date, "x-sc-api-token": sign(CLIENT_ID, SECRET, path, date)}
+    async with session.get(URL(sim.url + path + query, encoded=True), headers=headers) as resp:
+        assert resp.status == 401
+    status, _, _ = await signed_get(session, sim, path + query)
+    assert status == 200
+
+
+# ---------------------------------------------------------------------------- devices
+
+
+async def test_device_and_unknown_device(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """One device object; 404 JSON errors for an unknown device or path."""
+    status, _, body = await signed_get(session, sim, f"/api/devices/{SEED_DEVICE_ID}/")
+    assert status == 200
+    assert json.loads(body) == load_seed_device()
+    assert len(body) == 119  # compact JSON, like the real server
+
+    status, _, body = await signed_get(session, sim, f"/api/devices/{SEED_DEVICE_ID + 1}/")
+    assert status == 200
+    second = json.loads(body)
+    assert second["name"] == "ssb-002-simulated"
+    assert second["mac"] != "2ccf676dadbb"
+
+    for path in ("/api/devices/123/", "/api/devices/123/data", "/api/nothing/here"):
+        status, headers, body = await signed_get(session, sim, path)
+        assert status == 404, path
+        assert headers["Content-Type"].startswith("application/json")
+        assert "message" in json.loads(body)["error"]
+
+
+async def test_extra_devices_are_distinct() -> None:
+    """Extra devices get consecutive ids, their own names and MACs, the same sensors."""
+    sim = Simulator(clients={CLIENT_ID: SECRET}, device_count=4)
+    assert list(sim.devices) == [SEED_DEVICE_ID + n for n in range(4)]
+    assert [d["name"] for d in sim.devices.values()] == [
+        "ssb-001-pae-replacement",
+        "ssb-002-simulated",
+        "ssb-003-simulated",
+        "ssb-004-simulated",
+    ]
+    assert len({d["mac"] for d in sim.devices.values()}) == 4
+    seed_ids = [s["id"] for s in load_seed_payload()["sensors"]]
+    at = datetime(2025, 8, 1, 20, tzinfo=UTC)
+    for device_id in sim.devices:
+        snap = sim.snapshot(device_id, at)
+        assert snap["device"] == device_id
+        assert [s["id"] for s in snap["sensors"]] == seed_ids
+    first, second = (sim.snapshot(d, at) for d in list(sim.devices)[:2])
+    assert data_of(first) != data_of(second)
+    with pytest.raises(ValueError, match="device_count"):
+        Simulator(clients={}, device_count=0)
+    # A device object added by hand gets the seed sensors too.
+    sim.devices[42] = {**load_seed_device(), "id": 42, "name": "by-hand", "mac": "000000000042"}
+    assert len(sim.snapshot(42, at)["sensors"]) == 60
+    with pytest.raises(KeyError):
+        sim.snapshot(43, at)
+
+
+async def test_list_forbidden(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """When listing is refused, the list answers 403 but single devices stay readable."""
+    sim.list_forbidden = True
+    status, _, body = await signed_get(session, sim, "/api/devices/")
+    assert status == 403
+    assert json.loads(body)["error"]["message"]
+    status, _, _ = await signed_get(session, sim, f"/api/devices/{SEED_DEVICE_ID}/")
+    assert status == 200
+    status, _, _ = await signed_get(session, sim, f"/api/devices/{SEED_DEVICE_ID}/data")
+    assert status == 200
+    sim.list_forbidden = False
+    status, _, _ = await signed_get(session, sim, "/api/devices/")
+    assert status == 200
+
+
+async def test_readable_by(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """A restricted client lists and reads only its devices; others see everything."""
+    second = SEED_DEVICE_ID + 1
+    sim.readable_by = {OTHER_ID: {second}}
+    other = functools.partial(signed_get, client_id=OTHER_ID, secret=OTHER_SECRET)
+
+    status, _, body = await other(session, sim, "/api/devices/")
+    assert status == 200
+    assert [d["id"] for d in json.loads(body)] == [second]
+    status, _, _ = await other(session, sim, f"/api/devices/{SEED_DEVICE_ID}/")
+    assert status == 404
+    status, _, _ = await other(session, sim, f"/api/devices/{SEED_DEVICE_ID}/data")
+    assert status == 404
+    status, _, _ = await other(session, sim, f"/api/devices/{second}/data")
+    assert status == 200
+
+    status, _, body = await signed_get(session, sim, "/api/devices/")
+    assert status == 200
+    assert len(json.loads(body)) == 2
+
+    sim.readable_by = {OTHER_ID: set()}
+    status, _, body = await other(session, sim, "/api/devices/")
+    assert (status, json.loads(body)) == (200, [])
+
+
+# ---------------------------------------------------------------------------- /data
+
+
+async def test_data_shape(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """`/data` is shaped like the guide's payload and equals `snapshot()` at the same time."""
+    status, headers, body = await signed_get(session, sim, f"/api/devices/{SEED_DEVICE_ID}/data")
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/json")
+    payload = json.loads(body)
+    assert list(payload) == ["device", "ct", "sensors", "time"]
+    assert payload["device"] == SEED_DEVICE_ID
+    assert payload["ct"] == []
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", payload["time"])
+    seed = load_seed_payload()["sensors"]
+    assert len(payload["sensors"]) == 60
+    for got, want in zip(payload["sensors"], seed, strict=True):
+        assert list(got) == ["data", "id", "name", "time", "type", "units"]
+        assert (got["id"], got["name"], got["type"], got["units"]) == (
+            want["id"],
+            want["name"],
+            want["type"],
+            want["units"],
+        )
+        assert type(got["data"]) is type(want["data"])
+        assert isinstance(got["time"], int)
+    assert payload == sim.snapshot(SEED_DEVICE_ID)
+
+
+async def test_data_follows_the_virtual_clock(
+    sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """Readings are taken every minute; the payload moves when virtual time moves."""
+    path = f"/api/devices/{SEED_DEVICE_ID}/data"
+    _, _, body = await signed_get(session, sim, path)
+    first = json.loads(body)
+    assert first["time"] == "2025-07-31 01:37:47Z"
+    assert {s["time"] for s in first["sensors"]} == {SEED_EPOCH}
+
+    clock.advance(seconds=30)
+    _, _, body = await signed_get(session, sim, path)
+    assert json.loads(body) == first  # same reading until the next minute
+
+    clock.advance(hours=3)  # 20:38 local solar time, the sun has set
+    _, headers, body = await signed_get(session, sim, path)
+    later = json.loads(body)
+    reading = SEED_EPOCH + 3 * 3600  # on the one-minute grid through SEED_EPOCH
+    assert {s["time"] for s in later["sensors"]} == {reading}
+    assert later["time"] == "2025-07-31 04:37:47Z"
+    assert headers["Date"] == "Thu, 31 Jul 2025 04:38:17 GMT"
+    assert data_of(later)["SOLAR_INVERTER_1_ACTIVE_POWER"] == 0.0
+    assert data_of(first)["SOLAR_INVERTER_1_ACTIVE_POWER"] == 14.31
+
+
+def test_snapshot_at_the_seed_time_reproduces_the_guide() -> None:
+    """At the guide's time the model gives the guide's values (the battery cycle aside)."""
+    sim = Simulator(clients={})
+    snap = sim.snapshot(SEED_DEVICE_ID, SEED_TIME)
+    seed = load_seed_payload()
+    assert snap["time"] == seed["time"]
+    assert [s["time"] for s in snap["sensors"]] == [s["time"] for s in seed["sensors"]]
+    got, want = data_of(snap), data_of(seed)
+    differing = {sid for sid in want if got[sid] != want[sid]}
+    assert differing <= BESS_MODELLED
+    for sid in (*PV_POWER, *LIFETIME_COUNTERS, "E30A_3_VOLTS_A-N", "SSU_[0062]_AO100288_PHS"):
+        assert got[sid] == want[sid]
+
+
+def test_lifetime_counters_never_decrease_over_a_day() -> None:
+    """Counters are non-decreasing every 15 minutes of a virtual day, and grow over it."""
+    sim = Simulator(clients={})
+    start = datetime(2025, 8, 1, 7, 0, tzinfo=UTC)  # 23:00 local solar time
+    samples = [
+        data_of(sim.snapshot(SEED_DEVICE_ID, start + timedelta(minutes=15 * i))) for i in range(97)
+    ]
+    for sid in LIFETIME_COUNTERS:
+        series = [sample[sid] for sample in samples]
+        assert all(b >= a for a, b in itertools.pairwise(series)), sid
+        assert series[-1] > series[0], sid
+    # Solar energy over the day is the integral of the inverter power (15-minute steps).
+    energy = samples[-1]["SOLAR_INVERTER_1_ENERGY"] - samples[0]["SOLAR_INVERTER_1_ENERGY"]
+    integral = sum(s["SOLAR_INVERTER_1_ACTIVE_POWER"] for s in samples[:-1]) * 0.25
+    assert energy == pytest.approx(integral, rel=0.02)
+
+
+def test_counters_never_decrease_before_the_seed_epoch() -> None:
+    """Long before the seed and far after it, counters stay ordered in time and >= 0."""
+    sim = Simulator(clients={})
+    times = [SEED_TIME + timedelta(days=d) for d in (-2000, -400, -1, 0, 1, 365)]
+    series = [data_of(sim.snapshot(SEED_DEVICE_ID, t)) for t in times]
+    for sid in LIFETIME_COUNTERS:
+        values = [s[sid] for s in series]
+        assert values == sorted(values), sid
+        assert min(values) >= 0.0
+
+
+def test_pv_power_follows_the_sun() -> None:
+    """PV power is 0 at local night and positive at local solar noon, every day."""
+    sim = Simulator(clients={})
+    for day in range(3):
+        base = datetime(2025, 8, 1 + day, tzinfo=UTC)
+        night = base + timedelta(hours=10)  # 02:00 local solar time (UTC-8)
+        noon = base + timedelta(hours=20)  # 12:00 local solar time
+        assert local_solar_hour(night.timestamp()) == pytest.approx(2.0)
+        assert local_solar_hour(noon.timestamp()) == pytest.approx(12.0)
+        at_night = data_of(sim.snapshot(SEED_DEVICE_ID, night))
+        at_noon = data_of(sim.snapshot(SEED_DEVICE_ID, noon))
+        for sid in PV_POWER:
+            assert at_night[sid] == 0.0, sid
+            assert at_noon[sid] > 10.0, sid
+        assert at_noon["SOLAR_INVERTER_1_ACTIVE_POWER"] > 14.31  # stronger than at 17:37
+        assert at_night["SSU_[0062]_AO100288_PHS"] == 0.0
+        assert at_noon["SSU_[0062]_AO100288_PHS"] > 746.15
+
+
+def test_state_of_charge_and_other_values_stay_plausible() -> None:
+    """SoC cycles within bounds; voltages wobble slightly; states keep their seed values."""
+    sim = Simulator(clients={})
+    seed = data_of(load_seed_payload())
+    start = datetime(2025, 8, 2, tzinfo=UTC)
+    socs = []
+    for i in range(48):
+        data = data_of(sim.snapshot(SEED_DEVICE_ID, start + timedelta(minutes=30 * i + 7)))
+        socs.append(data["BESS_STATE_OF_CHARGE"])
+        assert data["BESS_AVAILABLE_CHARGE_CAPACITY"] + data[
+            "BESS_AVAILABLE_DISCHARGE_CAPACITY"
+        ] == pytest.approx(256.5, abs=0.02)
+        assert abs(data["E30A_3_VOLTS_A-N"] - seed["E30A_3_VOLTS_A-N"]) < 1.0
+        assert abs(data["E30A_3_Frequency"] - 60.03) <= 0.03
+        for sid in (
+            "BESS_SYSTEM_STATE",
+            "BESS_PCS_STATE",
+            "MICROGRID_ALARMS",
+            "BESS_ALARMS_BITFIELD_1",
+            "SETPOINT_SOLAR_EDGE_INVERTER_1",
+            "SSU_[0062]_BV420_ZStat",
+            "SSU_[0062]_BV421_ZStat",
+            "SSU_[0062]_AV424_ZDim",
+        ):
+            assert data[sid] == seed[sid], sid
+        for sid, value in data.items():
+            assert type(value) is type(seed[sid]), sid
+            if isinstance(value, float):
+                assert round(value, 2) == value, sid
+    assert 20.0 <= min(socs) < 25.0
+    assert 75.0 < max(socs) <= 80.0
+
+
+# ---------------------------------------------------------------------------- history
+
+
+async def test_history_is_gzip_json(
+    sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """History: a gzip-compressed JSON list of `/data`-shaped records, one per 15 minutes."""
+    clock.now = datetime(2025, 7, 31, 12, 0, 30, tzinfo=UTC)
+    path = f"/api/devices/{SEED_DEVICE_ID}/data?b=2025-07-30T12:00:00&e=2025-07-31T12:00:00&g=1"
+    status, headers, body = await signed_get(
+        session, sim, path, headers={"Accept": "application/gzip"}
+    )
+    assert status == 200
+    assert headers["Content-Type"] == "application/gzip"
+    assert body[:2] == b"\x1f\x8b"
+    records = json.loads(gzip.decompress(body))
+    assert isinstance(records, list)
+    assert len(records) == 96
+    begin = int(datetime(2025, 7, 30, 12, tzinfo=UTC).timestamp())
+    for i, record in enumerate(records):
+        assert list(record) == ["device", "ct", "sensors", "time"]
+        assert record["device"] == SEED_DEVICE_ID
+        assert len(record["sensors"]) == 60
+        assert {s["time"] for s in record["sensors"]} == {begin + 900 * i}
+    assert records[0]["time"] == "2025-07-30 12:00:01Z"
+    assert records == sim.history(
+        SEED_DEVICE_ID,
+        datetime(2025, 7, 30, 12, tzinfo=UTC),
+        datetime(2025, 7, 31, 12, tzinfo=UTC),
+    )
+    counters = [r["sensors"][3]["data"] for r in records]
+    assert counters == sorted(counters)
+
+
+async def test_history_stops_at_the_present(
+    sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """No record from the future; without `Accept: application/gzip` the list is plain JSON."""
+    clock.now = datetime(2025, 7, 31, 12, 0, 30, tzinfo=UTC)
+    path = f"/api/devices/{SEED_DEVICE_ID}/data?b=2025-07-31T06:00:00&e=2025-07-31T18:00:00&g=1"
+    status, headers, body = await signed_get(session, sim, path)
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/json")
+    records = json.loads(body)
+    assert len(records) == 25  # 06:00 ... 12:00
+    assert records[-1]["time"] == "2025-07-31 12:00:01Z"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?b=2025-07-30T00:00:00",
+        "?e=2025-07-30T00:00:00",
+        "?b=yesterday&e=2025-07-30T00:00:00",
+        "?b=2025-07-30T00:00:00&e=2025-07-30",
+        "?b=2025-07-30T00:00:00&e=2025-07-30T00:00:00",
+        "?b=2025-07-30T00:00:00&e=2025-07-29T00:00:00",
+        "?b=2025-07-28T00:00:00&e=2025-07-30T00:00:00",
+    ],
+)
+async def test_history_bad_range_is_400(
+    sim: Simulator, session: aiohttp.ClientSession, query: str
+) -> None:
+    """Missing, malformed, empty, reversed or over-long ranges are refused with a JSON error."""
+    path = f"/api/devices/{SEED_DEVICE_ID}/data{query}&g=1"
+    status, _, body = await signed_get(session, sim, path, headers={"Accept": "application/gzip"})
+    assert status == 400
+    assert json.loads(body)["error"]["message"]
+    assert sim.requests == [("GET", path, 400)]
+
+
+# ---------------------------------------------------------------------------- test controls
+
+
+async def test_set_and_clear_value(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """A pinned value overrides the model (any JSON value) until cleared."""
+    path = f"/api/devices/{SEED_DEVICE_ID}/data"
+    sim.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", 55.5)
+    sim.set_value(SEED_DEVICE_ID, "SSU_[0062]_BV420_ZStat", "inactive")
+    sim.set_value(SEED_DEVICE_ID, "BESS_WARNINGS", None)
+    _, _, body = await signed_get(session, sim, path)
+    data = data_of(json.loads(body))
+    assert data["BESS_STATE_OF_CHARGE"] == 55.5
+    assert data["SSU_[0062]_BV420_ZStat"] == "inactive"
+    assert data["BESS_WARNINGS"] is None
+    # Other devices are unaffected.
+    assert data_of(sim.snapshot(SEED_DEVICE_ID + 1))["BESS_WARNINGS"] == 0
+
+    sim.clear_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE")
+    _, _, body = await signed_get(session, sim, path)
+    data = data_of(json.loads(body))
+    assert data["BESS_STATE_OF_CHARGE"] != 55.5
+    assert data["SSU_[0062]_BV420_ZStat"] == "inactive"
+
+    with pytest.raises(KeyError):
+        sim.set_value(SEED_DEVICE_ID, "NO_SUCH_SENSOR", 1)
+    with pytest.raises(KeyError):
+        sim.set_value(123, "BESS_STATE_OF_CHARGE", 1)
+
+
+async def test_add_and_remove_sensor(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Sensors can appear and disappear between two polls."""
+    path = f"/api/devices/{SEED_DEVICE_ID}/data"
+    sim.add_sensor(
+        SEED_DEVICE_ID,
+        {"id": "NEW_SENSOR_1", "name": "NEW SENSOR 1", "type": "Power", "units": "kW", "data": 4.2},
+    )
+    sim.remove_sensor(SEED_DEVICE_ID, "BESS_WARNINGS")
+    _, _, body = await signed_get(session, sim, path)
+    payload = json.loads(body)
+    ids = [s["id"] for s in payload["sensors"]]
+    assert len(ids) == 60
+    assert "BESS_WARNINGS" not in ids
+    assert ids[-1] == "NEW_SENSOR_1"
+    new = payload["sensors"][-1]
+    assert new == {
+        "data": 4.2,
+        "id": "NEW_SENSOR_1",
+        "name": "NEW SENSOR 1",
+        "time": payload["sensors"][0]["time"],
+        "type": "Power",
+        "units": "kW",
+    }
+    sim.set_value(SEED_DEVICE_ID, "NEW_SENSOR_1", 5)
+    assert data_of(sim.snapshot(SEED_DEVICE_ID))["NEW_SENSOR_1"] == 5
+    with pytest.raises(ValueError, match="exists"):
+        sim.add_sensor(SEED_DEVICE_ID, {"id": "NEW_SENSOR_1"})
+    with pytest.raises(KeyError):
+        sim.remove_sensor(SEED_DEVICE_ID, "BESS_WARNINGS")
+    assert len(sim.snapshot(SEED_DEVICE_ID + 1)["sensors"]) == 60
+
+
+async def test_requests_are_recorded(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Every request served is recorded as (method, raw path, status)."""
+    await signed_get(session, sim, f"/api/devices/{SEED_DEVICE_ID}/")
+    await signed_get(session, sim, "/api/devices/999/")
+    async with session.get(sim.url + "/api/devices/") as resp:
+        assert resp.status == 401
+    async with session.post(sim.url + "/api/devices/") as resp:
+        assert resp.status == 401
+    assert sim.requests == [
+        ("GET", f"/api/devices/{SEED_DEVICE_ID}/", 200),
+        ("GET", "/api/devices/999/", 404),
+        ("GET", "/api/devices/", 401),
+        ("POST", "/api/devices/", 401),
+    ]
+
+
+async def test_fault_hook(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """A queued fault answers the next request once; then the server behaves normally."""
+    from aiohttp import web
+
+    async def unavailable(
+        request: web.Request, handler: Any
+    ) -> web.StreamResponse:  # a later fault kind
+        return web.Response(status=503, text="<html>busy</html>", content_type="text/html")
+
+    sim.add_fault(unavailable)
+    status, headers, body = await signed_get(session, sim, "/api/devices/")
+    assert (status, body) == (503, b"<html>busy</html>")
+    assert headers["Date"] == http_date(sim.now())
+    status, _, _ = await signed_get(session, sim, "/api/devices/")
+    assert status == 200
+    assert sim.faults == []
+    assert [r[2] for r in sim.requests] == [503, 200]
+
+
+# ---------------------------------------------------------------------------- command line
+
+
+def test_cli_refuses_remote_hosts(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only loopback addresses unless --allow-remote."""
+    assert is_loopback("127.0.0.1")
+    assert is_loopback("::1")
+    assert is_loopback("localhost")
+    assert not is_loopback("0.0.0.0")  # noqa: S104
+    assert not is_loopback("192.168.1.10")
+    assert not is_loopback("example.com")
+    with pytest.raises(SystemExit) as exc:
+        parse_args(["--host", "192.0.2.1", "--client-id", "x", "--client-secret", "y"])
+    assert exc.value.code == 2
+    assert "non-loopback" in capsys.readouterr().err
+    args = parse_args(["--host", "192.0.2.1", "--allow-remote", "--devices", "3"])
+    assert (args.host, args.devices, args.port) == ("192.0.2.1", 3, 8099)
+
+
+async def test_cli_serves_until_interrupted(session: aiohttp.ClientSession) -> None:
+    """`python -m skycentrics_simulator` prints its URL and keys, serves, and stops on SIGINT."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "skycentrics_simulator",
+        "--port",
+        "0",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        SECRET,
+        "--devices",
+        "2",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=Path(__file__).parent.parent,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [
+            (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip() for _ in range(3)
+        ]
+        assert lines[1:] == [f"client_id={CLIENT_ID}", f"client_secret={SECRET}"]
+        url = lines[0].removeprefix("url=")
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        date = http_date(datetime.now(UTC))
+        headers = {"Date": date, "x-sc-api-token": sign(CLIENT_ID, SECRET, "/api/devices/", date)}
+        async with session.get(url + "/api/devices/", headers=headers) as resp:
+            assert resp.status == 200
+            assert len(await resp.json()) == 2
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(proc.wait(), 30)
+    assert code == 0
