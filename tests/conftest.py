@@ -6,7 +6,17 @@ from __future__ import annotations
 # `custom_components` can shadow it (Home Assistant would say "Integration not found").
 import custom_components.skycentrics  # noqa: F401  # isort: skip
 
+from collections.abc import AsyncGenerator
+
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_DEVICES, CONF_URL
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.skycentrics.const import DOMAIN
+from skycentrics_simulator import SEED_DEVICE_ID, Simulator
+
+from .common import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +24,39 @@ def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Let Home Assistant load custom integrations in every test that has a `hass`."""
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+async def simulator(socket_enabled: None) -> AsyncGenerator[Simulator]:
+    """A SkyCentrics API simulator on a free loopback port, with the test keys.
+
+    Sockets stay limited to 127.0.0.1 (pytest-socket's allow list).
+    """
+    async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}) as sim:
+        yield sim
+
+
+@pytest.fixture
+def config_entry(hass: HomeAssistant, simulator: Simulator) -> MockConfigEntry:
+    """A config entry for the seed device, pointed at the simulator."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="ssb-001-pae-replacement",
+        unique_id=CLIENT_ID,
+        data={
+            CONF_CLIENT_ID: CLIENT_ID,
+            CONF_CLIENT_SECRET: CLIENT_SECRET,
+            CONF_URL: simulator.url,
+            CONF_DEVICES: [SEED_DEVICE_ID],
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The config entry, set up against the simulator over a real socket."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry

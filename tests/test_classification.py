@@ -1,0 +1,378 @@
+"""The classification table: every sensor of the Super SkyBox seed payload, and the rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import EntityCategory
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.skycentrics.api import Reading, Snapshot
+from custom_components.skycentrics.classification import (
+    component_of,
+    describe,
+    is_problem,
+    to_bool,
+    to_number,
+    to_text,
+)
+
+from .common import seed_payload
+
+
+def _seed() -> Snapshot:
+    return Snapshot.from_dict(seed_payload())
+
+
+def _reading(sensor_id: str, kind: str, units: str, value: Any = 1.0) -> Reading:
+    return Reading(sensor_id, sensor_id, kind, units, value, datetime(2025, 7, 31, tzinfo=UTC))
+
+
+def test_every_seed_sensor(snapshot: SnapshotAssertion) -> None:
+    """The whole seed payload, one line per sensor: what each becomes (reviewed by hand)."""
+    table: dict[str, Any] = {}
+    for reading in _seed().readings.values():
+        described = describe(reading)
+        component = component_of(reading.id)
+        table[reading.id] = {
+            "rule": described.rule,
+            "component": component.key if component else "gateway",
+            "sensors": [
+                {
+                    "key": d.key,
+                    "name": d.translation_key or d.name,
+                    "device_class": d.device_class,
+                    "state_class": d.state_class,
+                    "unit": d.native_unit_of_measurement,
+                    "precision": d.suggested_display_precision,
+                    "category": d.entity_category,
+                    "enabled": d.entity_registry_enabled_default,
+                    "value": d.value_fn(reading.value),
+                }
+                for d in described.sensors
+            ],
+            "binary_sensors": [
+                {
+                    "key": d.key,
+                    "name": d.translation_key or d.name,
+                    "device_class": d.device_class,
+                    "category": d.entity_category,
+                    "enabled": d.entity_registry_enabled_default,
+                    "value": d.value_fn(reading.value),
+                }
+                for d in described.binary_sensors
+            ],
+        }
+    assert len(table) == 60
+    assert table == snapshot
+
+
+@pytest.mark.parametrize(
+    ("sensor_id", "device_class", "state_class", "unit", "enabled"),
+    [
+        (
+            "BESS_STATE_OF_CHARGE",
+            SensorDeviceClass.BATTERY,
+            SensorStateClass.MEASUREMENT,
+            "%",
+            True,
+        ),
+        (
+            "BESS_LIFETIME_CHARGE_COUNTER",
+            SensorDeviceClass.ENERGY,
+            SensorStateClass.TOTAL_INCREASING,
+            "kWh",
+            True,
+        ),
+        (
+            "BESS_LIFETIME_DISCHARGE_COUNTER",
+            SensorDeviceClass.ENERGY,
+            SensorStateClass.TOTAL_INCREASING,
+            "kWh",
+            True,
+        ),
+        (
+            "SOLAR_INVERTER_1_ENERGY",
+            SensorDeviceClass.ENERGY,
+            SensorStateClass.TOTAL_INCREASING,
+            "kWh",
+            True,
+        ),
+        (
+            "E30A_3_kWh_Energy:_3ph_Total",
+            SensorDeviceClass.ENERGY,
+            SensorStateClass.TOTAL_INCREASING,
+            "kWh",
+            True,
+        ),
+        (
+            "BESS_AVAILABLE_CHARGE_CAPACITY",
+            SensorDeviceClass.ENERGY_STORAGE,
+            SensorStateClass.MEASUREMENT,
+            "kWh",
+            True,
+        ),
+        (
+            "SOLAR_INVERTER_1_ACTIVE_POWER",
+            SensorDeviceClass.POWER,
+            SensorStateClass.MEASUREMENT,
+            "kW",
+            True,
+        ),
+        (
+            "SSU_[0062]_AI1000425_Shedtable",
+            SensorDeviceClass.POWER,
+            SensorStateClass.MEASUREMENT,
+            "W",
+            True,
+        ),
+        (
+            "BESS_PCS_CHARGE_DISCHARGE_REACTIVE_POWER",
+            SensorDeviceClass.REACTIVE_POWER,
+            SensorStateClass.MEASUREMENT,
+            "kvar",
+            False,
+        ),
+        (
+            "E30A_3_Frequency",
+            SensorDeviceClass.FREQUENCY,
+            SensorStateClass.MEASUREMENT,
+            "Hz",
+            False,
+        ),
+        (
+            "SSU_[0062]_AO100288_PHS",
+            SensorDeviceClass.ILLUMINANCE,
+            SensorStateClass.MEASUREMENT,
+            "lx",
+            True,
+        ),
+        (
+            "BESS_SYSTEM_AVERAGE_VOLTAGE",
+            SensorDeviceClass.VOLTAGE,
+            SensorStateClass.MEASUREMENT,
+            "V",
+            True,
+        ),
+        ("E30A_3_VOLTS_A-N", SensorDeviceClass.VOLTAGE, SensorStateClass.MEASUREMENT, "V", False),
+        (
+            "BESS_SYSTEM_AVERAGE_CURRENT",
+            SensorDeviceClass.CURRENT,
+            SensorStateClass.MEASUREMENT,
+            "A",
+            True,
+        ),
+        (
+            "E30A_3_Power_Factor:_3ph_Total",
+            SensorDeviceClass.POWER_FACTOR,
+            SensorStateClass.MEASUREMENT,
+            None,
+            False,
+        ),
+        # A unit that fits no device class: no device class, the unit kept.
+        ("SETPOINT_SOLAR_EDGE_INVERTER_1", None, SensorStateClass.MEASUREMENT, "% of Wmax", False),
+        # "Power" without a unit is not a power sensor.
+        ("SEL_RELAY_TRIP_STATUS_POWER_ELEMENT", None, SensorStateClass.MEASUREMENT, None, True),
+        ("SSU_[0062]_AV421_ZDim", None, SensorStateClass.MEASUREMENT, "%", True),
+    ],
+)
+def test_seed_sensor_classes(
+    sensor_id: str,
+    device_class: SensorDeviceClass | None,
+    state_class: SensorStateClass | None,
+    unit: str | None,
+    enabled: bool,
+) -> None:
+    """The mappings the issue requires, one by one."""
+    (description,) = describe(_seed().readings[sensor_id]).sensors
+    assert description.device_class == device_class
+    assert description.state_class == state_class
+    assert description.native_unit_of_measurement == unit
+    assert description.entity_registry_enabled_default is enabled
+
+
+@pytest.mark.parametrize(
+    "sensor_id",
+    ["BESS_SYSTEM_STATE", "UTILITY_GRID_STATE", "MICROGRID_OPERATION_MODE", "BESS_PCS_STATE"],
+)
+def test_state_codes_are_diagnostic(sensor_id: str) -> None:
+    """Integer state codes: diagnostic sensors without unit or statistics."""
+    described = describe(_seed().readings[sensor_id])
+    (sensor,) = described.sensors
+    assert sensor.entity_category is EntityCategory.DIAGNOSTIC
+    assert sensor.state_class is None
+    assert sensor.native_unit_of_measurement is None
+    assert described.binary_sensors == ()
+
+
+@pytest.mark.parametrize(
+    "sensor_id",
+    ["BESS_WARNINGS", "MICROGRID_ALARMS", "BESS_ALARMS_BITFIELD_1", "BESS_ALARMS_BITFIELD_1_5"],
+)
+def test_alarms_are_diagnostic_and_problem(sensor_id: str) -> None:
+    """Alarm bitfields: a diagnostic sensor with the code, and a problem binary sensor."""
+    described = describe(_seed().readings[sensor_id])
+    (sensor,) = described.sensors
+    (problem,) = described.binary_sensors
+    assert sensor.entity_category is EntityCategory.DIAGNOSTIC
+    assert problem.device_class is BinarySensorDeviceClass.PROBLEM
+    assert problem.key == f"{sensor_id}_problem"
+    assert problem.value_fn(0) is False
+    assert problem.value_fn(4) is True
+    assert problem.value_fn(None) is None
+
+
+def test_active_inactive_is_binary() -> None:
+    """`active`/`inactive` lighting states are binary sensors, not sensors."""
+    readings = _seed().readings
+    described = describe(readings["SSU_[0062]_BV420_ZStat"])
+    assert described.sensors == ()
+    (binary,) = described.binary_sensors
+    assert binary.value_fn("active") is True
+    assert binary.value_fn("inactive") is False
+    assert binary.translation_key == "lighting_zone_status"
+    assert binary.translation_placeholders == {"zone": "420"}
+
+
+def test_friendly_names_and_fallback() -> None:
+    """Known sensors get a translation key; unknown ones keep the API's name."""
+    known = describe(_seed().readings["BESS_STATE_OF_CHARGE"]).sensors[0]
+    assert known.translation_key == "battery_state_of_charge"
+    assert known.name is None
+    bitfield = describe(_seed().readings["BESS_ALARMS_BITFIELD_1_5"]).sensors[0]
+    assert bitfield.translation_placeholders == {"bitfield": "1.5"}
+    unknown = describe(_reading("NEW_THING_42", "Widget", "kW", 3.0)).sensors[0]
+    assert unknown.translation_key is None
+    assert unknown.name == "NEW_THING_42"
+    assert unknown.device_class is SensorDeviceClass.POWER
+
+
+def test_components_from_ids() -> None:
+    """Sensors are grouped into the gateway's parts by their ids."""
+    assert component_of("BESS_STATE_OF_CHARGE").key == "battery"  # type: ignore[union-attr]
+    inverter = component_of("SETPOINT_SOLAR_EDGE_INVERTER_1_DUP")
+    assert inverter is not None
+    assert (inverter.key, inverter.name) == ("inverter_1", "PV inverter 1")
+    assert component_of("SOLAR_INVERTER_2_ENERGY").key == "inverter_2"  # type: ignore[union-attr]
+    meter = component_of("E30A_3_VOLTS_A-N")
+    assert meter is not None
+    assert (meter.key, meter.name) == ("meter_e30a_3", "Meter E30A_3")
+    lighting = component_of("SSU_[0062]_BV420_ZStat")
+    assert lighting is not None
+    assert lighting.name == "Lighting controller 0062"
+    assert component_of("UTILITY_GRID_STATE") is None
+    assert component_of("SOLAR_INVERTER_BREAKER_ACTIVE_POWER") is None
+
+
+@pytest.mark.parametrize(
+    ("reading", "rule", "device_class", "state_class", "unit"),
+    [
+        (
+            _reading("X_LIFETIME_ENERGY", "Energy", "Wh"),
+            "energy_counter_Wh",
+            "energy",
+            "total_increasing",
+            "Wh",
+        ),
+        (
+            _reading("X_STORED", "Energy", "Wh"),
+            "energy_storage_Wh",
+            "energy_storage",
+            "measurement",
+            "Wh",
+        ),
+        (_reading("X_SOMETHING", "Energy", "kWh"), "energy_kWh", "energy", "total", "kWh"),
+        (
+            _reading("X_Q", "Reactive Power", "VAR"),
+            "reactive_power_var",
+            "reactive_power",
+            "measurement",
+            "var",
+        ),
+        (
+            _reading("X_POWER_FACTOR", "State", "%"),
+            "power_factor_percent",
+            "power_factor",
+            "measurement",
+            "%",
+        ),
+        (_reading("X_LEVEL", "Gauge", "%"), "percentage", None, "measurement", "%"),
+        (_reading("X_CURRENT_L1", "Current", "A"), "current_phase", "current", "measurement", "A"),
+        (_reading("X_ODD", "Odd", "furlongs"), "other", None, "measurement", "furlongs"),
+    ],
+)
+def test_rules(
+    reading: Reading, rule: str, device_class: str | None, state_class: str, unit: str
+) -> None:
+    """Rules beyond the seed payload: Wh, var, percentages, unknown units."""
+    described = describe(reading)
+    assert described.rule == rule
+    (sensor,) = described.sensors
+    assert sensor.device_class == device_class
+    assert sensor.state_class == state_class
+    assert sensor.native_unit_of_measurement == unit
+
+
+def test_text_values_make_text_sensors() -> None:
+    """A non-numeric value without a device class is a text sensor (no unit, no statistics)."""
+    (sensor,) = describe(_reading("MODE", "State", "", "islanded")).sensors
+    assert sensor.state_class is None
+    assert sensor.native_unit_of_measurement is None
+    assert sensor.value_fn("islanded") == "islanded"
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [
+        (1, 1),
+        (2.5, 2.5),
+        ("3.5", 3.5),
+        (True, 1),
+        (None, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("nan", None),
+        ("abc", None),
+    ],
+)
+def test_to_number(value: Any, number: float | None) -> None:
+    """Bad values make the entity unknown instead of raising."""
+    assert to_number(value) == number
+
+
+@pytest.mark.parametrize(
+    ("value", "state"),
+    [
+        ("active", True),
+        ("INACTIVE", False),
+        ("On", True),
+        ("off", False),
+        ("true", True),
+        ("False", False),
+        ("1", True),
+        ("0", False),
+        (1, True),
+        (0, False),
+        (2, None),
+        ("maybe", None),
+        (None, None),
+        (True, True),
+    ],
+)
+def test_to_bool(value: Any, state: bool | None) -> None:
+    """Two-state words in any case; anything else is unknown."""
+    assert to_bool(value) is state
+
+
+def test_to_text_and_problem() -> None:
+    """Texts are cut to the state length limit; problems read any set bit."""
+    assert to_text("x" * 300) == "x" * 255
+    assert to_text(None) is None
+    assert to_text(float("nan")) is None
+    assert to_text(3) == "3"
+    assert is_problem("8") is True
+    assert is_problem("bad") is None

@@ -1,0 +1,287 @@
+"""The integration in Home Assistant, talking HTTP to the simulator over a real socket."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_FRIENDLY_NAME,
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.skycentrics.const import DOMAIN
+from skycentrics_simulator import SEED_DEVICE_ID, Simulator
+
+from .common import CLIENT_ID
+
+
+def _entity_id(hass: HomeAssistant, platform: str, key: str) -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{SEED_DEVICE_ID}_{key}")
+    assert entity_id is not None, key
+    return entity_id
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_setup_creates_every_entity(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """60 readings -> 60 entities plus a problem flag per alarm bitfield, all from one poll."""
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    entries = er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
+    by_platform: dict[str, int] = {}
+    for entry in entries:
+        by_platform[entry.domain] = by_platform.get(entry.domain, 0) + 1
+    # 55 sensors + 5 active/inactive binary sensors; 5 alarm/warning codes add a problem flag.
+    assert by_platform == {"sensor": 55, "binary_sensor": 10}
+    assert len({entry.unique_id for entry in entries}) == 65
+    data_requests = [r for r in simulator.requests if r[1].endswith("/data")]
+    assert len(data_requests) == 1
+
+
+async def test_states_match_the_api(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """States, units and classes come from the readings the simulator served."""
+    simulator.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", 42.0)
+    simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ENERGY", 190123.4)
+    simulator.set_value(SEED_DEVICE_ID, "SSU_[0062]_BV421_ZStat", "inactive")
+    simulator.set_value(SEED_DEVICE_ID, "BESS_WARNINGS", 4)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    soc = hass.states.get(_entity_id(hass, "sensor", "BESS_STATE_OF_CHARGE"))
+    assert soc is not None
+    assert soc.entity_id == "sensor.battery_state_of_charge"
+    assert soc.state == "42.0"
+    assert soc.attributes[ATTR_UNIT_OF_MEASUREMENT] == "%"
+    assert soc.attributes[ATTR_DEVICE_CLASS] == "battery"
+    assert soc.attributes[ATTR_FRIENDLY_NAME] == "Battery State of charge"
+
+    energy = hass.states.get(_entity_id(hass, "sensor", "SOLAR_INVERTER_1_ENERGY"))
+    assert energy is not None
+    assert energy.state == "190123.4"
+    assert energy.attributes["state_class"] == "total_increasing"
+    assert energy.attributes[ATTR_FRIENDLY_NAME] == "PV inverter 1 Lifetime energy produced"
+
+    zone = hass.states.get(_entity_id(hass, "binary_sensor", "SSU_[0062]_BV421_ZStat"))
+    assert zone is not None
+    assert zone.state == STATE_OFF
+    zone_on = hass.states.get(_entity_id(hass, "binary_sensor", "SSU_[0062]_BV420_ZStat"))
+    assert zone_on is not None
+    assert zone_on.state == STATE_ON
+
+    warning = hass.states.get(_entity_id(hass, "binary_sensor", "BESS_WARNINGS_problem"))
+    assert warning is not None
+    assert warning.state == STATE_ON
+    assert warning.attributes[ATTR_DEVICE_CLASS] == "problem"
+
+    unnamed = hass.states.get(_entity_id(hass, "sensor", "SEL_RELAY_TRIP_STATUS_POWER_ELEMENT"))
+    assert unnamed is not None
+    assert ATTR_DEVICE_CLASS not in unnamed.attributes
+
+
+async def test_noisy_detail_is_disabled_by_default(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Per-phase values, setpoints and reactive power exist but start disabled."""
+    registry = er.async_get(hass)
+    for key in ("E30A_3_VOLTS_A-N", "BESS_ACTIVE_POWER_SETPOINT", "BESS_REACTIVE_POWER_SETPOINT"):
+        entry = registry.async_get(_entity_id(hass, "sensor", key))
+        assert entry is not None
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert hass.states.get(entry.entity_id) is None
+    for key in ("BESS_STATE_OF_CHARGE", "SOLAR_INVERTER_2_ACTIVE_POWER", "SOLAR_INVERTER_2_ENERGY"):
+        entry = registry.async_get(_entity_id(hass, "sensor", key))
+        assert entry is not None
+        assert entry.disabled_by is None
+
+
+async def test_devices(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    """The gateway with its MAC, and its components linked to it."""
+    registry = dr.async_get(hass)
+    gateway = registry.async_get_device_by_identifier(
+        (DOMAIN, str(SEED_DEVICE_ID)), loaded_entry.entry_id
+    )
+    assert gateway is not None
+    assert gateway.name == "ssb-001-pae-replacement"
+    assert gateway.model == "Super SkyBox"
+    assert gateway.manufacturer == "SkyCentrics"
+    assert gateway.serial_number == "2ccf676dadbb"
+    assert (dr.CONNECTION_NETWORK_MAC, "2c:cf:67:6d:ad:bb") in gateway.connections
+    devices = dr.async_entries_for_config_entry(registry, loaded_entry.entry_id)
+    components = {d.name: d for d in devices if d.id != gateway.id}
+    assert set(components) == {
+        "Battery",
+        "PV inverter 1",
+        "PV inverter 2",
+        "Meter E30A_3",
+        "Lighting controller 0062",
+    }
+    assert all(d.via_device_id == gateway.id for d in components.values())
+    soc = er.async_get(hass).async_get(_entity_id(hass, "sensor", "BESS_STATE_OF_CHARGE"))
+    assert soc is not None
+    assert soc.device_id == components["Battery"].id
+
+
+async def test_values_follow_polls(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each poll brings the new readings; a bad value makes only that entity unknown."""
+    simulator.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", 55.5)
+    simulator.set_value(SEED_DEVICE_ID, "BESS_SYSTEM_AVERAGE_VOLTAGE", "garbage")
+    simulator.set_value(SEED_DEVICE_ID, "SSU_[0062]_BV420_ZStat", "flickering")
+    await _poll(hass, freezer)
+    soc = hass.states.get("sensor.battery_state_of_charge")
+    assert soc is not None
+    assert soc.state == "55.5"
+    voltage = hass.states.get(_entity_id(hass, "sensor", "BESS_SYSTEM_AVERAGE_VOLTAGE"))
+    assert voltage is not None
+    assert voltage.state == STATE_UNKNOWN
+    zone = hass.states.get(_entity_id(hass, "binary_sensor", "SSU_[0062]_BV420_ZStat"))
+    assert zone is not None
+    assert zone.state == STATE_UNKNOWN
+
+
+async def test_new_sensor_becomes_an_entity_without_reload(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A sensor that shows up later gets its entity on the next poll; a gone one is unavailable."""
+    simulator.add_sensor(
+        SEED_DEVICE_ID,
+        {
+            "id": "SOLAR_INVERTER_3_ACTIVE_POWER",
+            "name": "SOLAR_INVERTER_3_ACTIVE_POWER",
+            "type": "Power",
+            "units": "kW",
+            "data": 3.25,
+        },
+    )
+    simulator.remove_sensor(SEED_DEVICE_ID, "BESS_SYSTEM_STATE")
+    await _poll(hass, freezer)
+    state = hass.states.get(_entity_id(hass, "sensor", "SOLAR_INVERTER_3_ACTIVE_POWER"))
+    assert state is not None
+    assert state.state == "3.25"
+    assert state.attributes[ATTR_FRIENDLY_NAME] == "PV inverter 3 Power"
+    gone = hass.states.get(_entity_id(hass, "sensor", "BESS_SYSTEM_STATE"))
+    assert gone is not None
+    assert gone.state == STATE_UNAVAILABLE
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_cloud_down_makes_entities_unavailable(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A connection failure is not an auth problem: no reauth flow, entities unavailable."""
+    await simulator.stop()
+    await _poll(hass, freezer)
+    soc = hass.states.get("sensor.battery_state_of_charge")
+    assert soc is not None
+    assert soc.state == STATE_UNAVAILABLE
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_revoked_secret_starts_reauth(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The server refusing the signature (401) starts a reauth flow."""
+    simulator.clients[CLIENT_ID] = "rotated-secret"
+    await _poll(hass, freezer)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_setup_retries_when_unreachable(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """An unreachable API at start-up means retry later, not a failed set-up."""
+    await simulator.stop()
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_with_bad_secret_starts_reauth(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """Bad keys at start-up: set-up error and a reauth flow."""
+    simulator.clients[CLIENT_ID] = "rotated-secret"
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_setup_with_unknown_device_retries(hass: HomeAssistant, simulator: Simulator) -> None:
+    """A device id the API does not know: retry later."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="other",
+        data={
+            "client_id": CLIENT_ID,
+            "client_secret": simulator.clients[CLIENT_ID],
+            "url": simulator.url,
+            "devices": [1234],
+        },
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    """Unloading leaves entities unavailable and the entry not loaded."""
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+    soc = hass.states.get("sensor.battery_state_of_charge")
+    assert soc is not None
+    assert soc.state == STATE_UNAVAILABLE
+
+
+async def test_two_devices(hass: HomeAssistant, socket_enabled: None) -> None:
+    """An entry with two devices polls each with its own coordinator."""
+    async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=CLIENT_ID,
+            data={
+                "client_id": CLIENT_ID,
+                "client_secret": "s",
+                "url": sim.url,
+                "devices": [SEED_DEVICE_ID, SEED_DEVICE_ID + 1],
+            },
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SEED_DEVICE_ID + 1}
+        registry = er.async_get(hass)
+        assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 130
+        assert await hass.config_entries.async_unload(entry.entry_id)
