@@ -176,11 +176,17 @@ async def test_rate_limit_http_date(
     assert isinstance(err, SkyCentricsRateLimitError)
     assert err.retry_after is not None
     assert 80 < err.retry_after <= 90
+    for headers in ({"Retry-After": "soon"}, {}):
+        err = await _error(serve, session, lambda h=headers: web.Response(status=429, headers=h))
+        assert isinstance(err, SkyCentricsRateLimitError)
+        assert err.retry_after is None
+    naive = format_datetime(datetime.now(UTC) + timedelta(seconds=60)).replace("+0000", "-0000")
     err = await _error(
-        serve, session, lambda: web.Response(status=429, headers={"Retry-After": "soon"})
+        serve, session, lambda: web.Response(status=429, headers={"Retry-After": naive})
     )
     assert isinstance(err, SkyCentricsRateLimitError)
-    assert err.retry_after is None
+    assert err.retry_after is not None
+    assert 50 < err.retry_after <= 60
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])

@@ -151,6 +151,18 @@ async def test_listing_refused_type_device_id(hass: HomeAssistant, simulator: Si
     assert result["data"][CONF_DEVICES] == [SEED_DEVICE_ID]
 
 
+async def test_listing_not_found_type_device_id(hass: HomeAssistant, simulator: Simulator) -> None:
+    """A server without the list endpoint (404) also asks for the device id."""
+
+    async def no_listing(request: web.Request, handler: Handler) -> web.StreamResponse:
+        return web.json_response({"error": {"message": "Not found"}}, status=404)
+
+    simulator.add_fault(no_listing)
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, _keys(simulator))
+    assert result["step_id"] == "device_id"
+
+
 async def test_listing_empty_type_device_id(hass: HomeAssistant, simulator: Simulator) -> None:
     """An empty device list also asks for the id; a connection loss there is an error."""
     simulator.readable_by = {CLIENT_ID: set()}

@@ -19,7 +19,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.skycentrics.api import Device
 from custom_components.skycentrics.const import DOMAIN
+from custom_components.skycentrics.entity import async_register_gateway
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
 
 from .common import CLIENT_ID
@@ -285,3 +287,15 @@ async def test_two_devices(hass: HomeAssistant, socket_enabled: None) -> None:
         registry = er.async_get(hass)
         assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 130
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_gateway_without_a_mac(hass: HomeAssistant) -> None:
+    """A `mac` field that holds a serial number is the serial, not a MAC connection."""
+    entry = MockConfigEntry(domain=DOMAIN)
+    entry.add_to_hass(hass)
+    async_register_gateway(hass, entry, Device(id=7, name="Box", mac="SN-0042", type=999))
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "7"), entry.entry_id)
+    assert device is not None
+    assert device.connections == set()
+    assert device.serial_number == "SN-0042"
+    assert device.model == "SkyBox"

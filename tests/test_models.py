@@ -147,6 +147,7 @@ def test_snapshot_device_id() -> None:
         ("yesterday", None),
         (float("nan"), None),
         (None, None),
+        (True, None),
     ],
 )
 def test_snapshot_time_forms(raw: Any, expected: datetime | None) -> None:

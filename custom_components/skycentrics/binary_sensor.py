@@ -40,6 +40,4 @@ class SkyCentricsBinarySensor(SkyCentricsEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool | None:
         """Return the state; unknown when the value is not a recognised two-state word."""
-        if (reading := self.reading) is None:
-            return None
-        return self.entity_description.value_fn(reading.value)
+        return self.entity_description.value_fn(self.value)

@@ -11,10 +11,12 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import Device, Reading
+from .api import Device, Reading, ReadingValue
 from .classification import component_of
 from .const import DOMAIN, MANUFACTURER, MODEL_BY_TYPE
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+
+_MISSING = Reading(id="", name="", type="", units="", value=None, time=None)
 
 
 def gateway_identifier(device_id: int) -> tuple[str, str]:
@@ -86,9 +88,9 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         self._attr_device_info = device_info_for(coordinator.hass, coordinator, sensor_id)
 
     @property
-    def reading(self) -> Reading | None:
-        """Return this entity's reading in the latest snapshot."""
-        return self.coordinator.data.readings.get(self._sensor_id)
+    def value(self) -> ReadingValue:
+        """Return this entity's value in the latest snapshot (None when it is missing)."""
+        return self.coordinator.data.readings.get(self._sensor_id, _MISSING).value
 
     @property
     def available(self) -> bool:

@@ -38,7 +38,5 @@ class SkyCentricsSensor(SkyCentricsEntity, SensorEntity):
 
     @property
     def native_value(self) -> StateType:
-        """Return the reading's value; unknown when it is missing or unusable."""
-        if (reading := self.reading) is None:
-            return None
-        return self.entity_description.value_fn(reading.value)
+        """Return the reading's value; unknown when it is unusable."""
+        return self.entity_description.value_fn(self.value)

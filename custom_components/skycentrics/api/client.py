@@ -9,7 +9,7 @@ from ipaddress import ip_address
 import json
 import logging
 import socket
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -171,13 +171,6 @@ class SkyCentricsClient:
                 message, retry_after=_retry_after(response.headers.get("Retry-After"))
             )
         raise SkyCentricsResponseError(message, status=status)
-
-    async def __aenter__(self) -> Self:
-        """Allow ``async with``; the session stays the caller's."""
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        """Nothing to close: the session is the caller's."""
 
 
 def _error_message(body: bytes) -> str:
