@@ -241,7 +241,7 @@ async def test_setup_with_bad_secret_starts_reauth(
 
 
 async def test_setup_with_unknown_device_retries(hass: HomeAssistant, simulator: Simulator) -> None:
-    """A device id the API does not know: retry later."""
+    """A device id the API does not know (next to one it knows): retry later, and say which."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id="other",
@@ -249,12 +249,13 @@ async def test_setup_with_unknown_device_retries(hass: HomeAssistant, simulator:
             "client_id": CLIENT_ID,
             "client_secret": simulator.clients[CLIENT_ID],
             "url": simulator.url,
-            "devices": [1234],
+            "devices": [SEED_DEVICE_ID, 1234],
         },
     )
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason == "The SkyCentrics API does not know device 1234"
 
 
 async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:

@@ -14,16 +14,11 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import (
-    SkyCentricsAuthenticationError,
-    SkyCentricsClient,
-    SkyCentricsError,
-    SkyCentricsNotFoundError,
-)
-from .const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from .api import SkyCentricsClient
+from .const import DEFAULT_SCAN_INTERVAL
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator, SkyCentricsRuntimeData
 from .entity import async_register_gateway
 
@@ -43,31 +38,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
     )
 
     async def _async_start(device_id: int) -> SkyCentricsCoordinator:
-        try:
-            device = await client.async_get_device(device_id)
-        except SkyCentricsAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_auth",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except SkyCentricsNotFoundError as err:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="device_not_found",
-                translation_placeholders={"device": str(device_id)},
-            ) from err
-        except SkyCentricsError as err:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="setup_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        coordinator = SkyCentricsCoordinator(hass, entry, client, device, interval)
+        coordinator = SkyCentricsCoordinator(hass, entry, client, device_id, interval)
         await coordinator.async_config_entry_first_refresh()
         return coordinator
 
-    coordinators = await asyncio.gather(*(_async_start(int(d)) for d in entry.data[CONF_DEVICES]))
+    # All devices at once; every start ends before a failure (bad keys first) is raised.
+    results = await asyncio.gather(
+        *(_async_start(int(d)) for d in entry.data[CONF_DEVICES]), return_exceptions=True
+    )
+    failures = [r for r in results if isinstance(r, BaseException)]
+    failures.sort(key=lambda err: not isinstance(err, ConfigEntryAuthFailed))
+    if failures:
+        raise failures[0]
+    coordinators = [r for r in results if isinstance(r, SkyCentricsCoordinator)]
     for coordinator in coordinators:
         async_register_gateway(hass, entry, coordinator.device)
     entry.runtime_data = SkyCentricsRuntimeData(

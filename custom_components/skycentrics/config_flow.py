@@ -168,21 +168,29 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
             }
             await self.async_set_unique_id(data[CONF_CLIENT_ID])
             self._abort_if_unique_id_configured()
-            try:
-                devices = await self._async_call(
-                    data, SkyCentricsClient.async_get_devices, errors, listing=True
-                )
-            except _ListingRefusedError:
-                self._data = data
-                return await self.async_step_device_id()
-            if not errors:
-                self._data = data
-                return await self._async_choose_devices(devices or [])
+            if (result := await self._async_list_then_choose(data, errors)) is not None:
+                return result
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
             errors=errors,
         )
+
+    async def _async_list_then_choose(
+        self, data: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """List the keys' devices and go on to choose them; None (and errors) on failure."""
+        try:
+            devices = await self._async_call(
+                data, SkyCentricsClient.async_get_devices, errors, listing=True
+            )
+        except _ListingRefusedError:
+            self._data = data
+            return await self.async_step_device_id()
+        if errors:
+            return None
+        self._data = data
+        return await self._async_choose_devices(devices or [])
 
     async def _async_choose_devices(self, devices: list[Device]) -> ConfigFlowResult:
         """Go on with the listed devices: none -> type an id, one -> take it, more -> pick."""
@@ -295,16 +303,8 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, CONF_URL: user_input[CONF_URL].strip()}
-            try:
-                devices = await self._async_call(
-                    data, SkyCentricsClient.async_get_devices, errors, listing=True
-                )
-            except _ListingRefusedError:
-                self._data = data
-                return await self.async_step_device_id()
-            if not errors:
-                self._data = data
-                return await self._async_choose_devices(devices or [])
+            if (result := await self._async_list_then_choose(data, errors)) is not None:
+                return result
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -34,16 +35,17 @@ type SkyCentricsConfigEntry = ConfigEntry[SkyCentricsRuntimeData]
 
 
 class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
-    """Fetch the latest readings of one device, one request per poll."""
+    """Fetch the device object once, then the latest readings, one request per poll."""
 
     config_entry: SkyCentricsConfigEntry
+    device: Device  # fetched by the first refresh (_async_setup)
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: SkyCentricsConfigEntry,
         client: SkyCentricsClient,
-        device: Device,
+        device_id: int,
         update_interval: timedelta,
     ) -> None:
         """Set up polling of one device."""
@@ -51,17 +53,26 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"SkyCentrics {device.name}",
+            name=f"SkyCentrics device {device_id}",
             update_interval=update_interval,
             always_update=False,
         )
         self.client = client
-        self.device = device
+        self.device_id = device_id
+
+    async def _async_setup(self) -> None:
+        """Fetch the device object (name, MAC, type) before the first poll."""
+        self.device = await self._call(self.client.async_get_device(self.device_id))
+        self.name = f"SkyCentrics {self.device.name}"
 
     async def _async_update_data(self) -> Snapshot:
-        """Fetch one snapshot, mapping client errors to Home Assistant's."""
+        """Fetch one snapshot."""
+        return await self._call(self.client.async_get_data(self.device_id))
+
+    async def _call[T](self, request: Awaitable[T]) -> T:
+        """Await one client request, mapping its errors to Home Assistant's."""
         try:
-            return await self.client.async_get_data(self.device.id)
+            return await request
         except SkyCentricsAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
@@ -79,11 +90,11 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="device_not_found",
-                translation_placeholders={"device": self.device.name},
+                translation_placeholders={"device": str(self.device_id)},
             ) from err
         except SkyCentricsError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",
-                translation_placeholders={"device": self.device.name, "error": str(err)},
+                translation_placeholders={"device": self.name, "error": str(err)},
             ) from err
