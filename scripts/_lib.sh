@@ -14,7 +14,7 @@ PY_MIN="3.14.2"
 ROOTFS_VERSION="1"
 ROOTFS_DIR="${SKYCENTRICS_ROOTFS:-/var/cache/skycentrics-dev/rootfs-sid}"
 # Packages of the private root; scripts/setup adds any that an older root lacks.
-ROOTFS_PACKAGES="python3.14,python3.14-venv,python3.14-dev,gcc,g++,libc6-dev,ca-certificates,git,procps"
+ROOTFS_PACKAGES="python3.14,python3.14-venv,python3.14-dev,gcc,g++,libc6-dev,ca-certificates,git,procps,chromium,fonts-dejavu-core,fonts-liberation"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 

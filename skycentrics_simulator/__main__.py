@@ -16,6 +16,7 @@ import secrets
 import signal
 import sys
 
+from .seed import load_seed_payload
 from .server import Simulator
 
 
@@ -49,6 +50,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="largest accepted Date skew in seconds (default 300)",
     )
     parser.add_argument(
+        "--static",
+        action="store_true",
+        help="serve the guide's values unchanged (only the reading times move)",
+    )
+    parser.add_argument(
         "--allow-remote", action="store_true", help="allow listening on a non-loopback address"
     )
     args = parser.parse_args(argv)
@@ -61,6 +67,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def pin_to_seed(sim: Simulator) -> None:
+    """Pin every sensor of every device to the guide's value (`--static`)."""
+    for device_id in sim.devices:
+        for sensor in load_seed_payload()["sensors"]:
+            sim.set_value(device_id, sensor["id"], sensor["data"])
+
+
 async def serve(args: argparse.Namespace) -> None:
     """Start the simulator, print its URL and credentials, and serve until SIGINT/SIGTERM."""
     secret = args.client_secret or secrets.token_urlsafe(24)
@@ -69,6 +82,8 @@ async def serve(args: argparse.Namespace) -> None:
         device_count=args.devices,
         date_tolerance=args.date_tolerance,
     )
+    if args.static:
+        pin_to_seed(sim)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

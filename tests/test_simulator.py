@@ -799,3 +799,19 @@ async def test_cli_serves_until_interrupted(session: aiohttp.ClientSession) -> N
             proc.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(proc.wait(), 30)
     assert code == 0
+
+
+def test_static_serves_the_guide_values() -> None:
+    """`--static` pins every sensor to the guide's value at any hour; only the times move."""
+    from skycentrics_simulator.__main__ import parse_args, pin_to_seed
+
+    assert parse_args(["--static"]).static
+    assert not parse_args([]).static
+    sim = Simulator(clients={"c": "s"}, device_count=2)
+    night = datetime(2025, 8, 1, 11, 0, tzinfo=UTC)  # 03:00 at the building: PV would be 0
+    assert sim.snapshot(SEED_DEVICE_ID, at=night)["sensors"] != load_seed_payload()["sensors"]
+    pin_to_seed(sim)
+    seed = {s["id"]: s["data"] for s in load_seed_payload()["sensors"]}
+    for device_id in sim.devices:
+        served = sim.snapshot(device_id, at=night)["sensors"]
+        assert {s["id"]: s["data"] for s in served} == seed
