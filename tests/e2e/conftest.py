@@ -1,0 +1,295 @@
+"""End-to-end harness: the simulator and a real Home Assistant, each its own process.
+
+Run apart from the unit tests, without pytest-homeassistant-custom-component's plugin (it blocks
+sockets and fakes the event loop): ``pytest -p no:homeassistant tests/e2e`` (scripts/test does).
+
+One Home Assistant serves the whole session (starting one costs seconds, a first start minutes):
+the test files run in their numbered order and build on each other, as a user would: set up,
+look, restart, remove. Everything lives under ``.e2e/`` (git-ignored): the configuration
+directory, the logs, the screenshots. When a test fails, the end of the Home Assistant log is
+printed with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Generator, Iterator
+from dataclasses import dataclass, field
+import importlib.util
+import os
+from pathlib import Path
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E_DIR = ROOT / ".e2e"
+USERNAME = "e2e"
+PASSWORD = "e2e-password-not-secret"
+SIM_CLIENT_ID = "e2e-client"
+SIM_CLIENT_SECRET = "e2e-secret-never-logged"
+SEED_DEVICE_ID = 1592651608
+HA_START_TIMEOUT = float(os.environ.get("SKYCENTRICS_E2E_START_TIMEOUT", "900"))
+
+
+def _load_bootstrap() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ha_bootstrap", ROOT / "scripts/ha_bootstrap.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ha_bootstrap"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ha_bootstrap = _load_bootstrap()
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float) -> float:
+    """Stop a process with SIGTERM (SIGKILL after ``timeout``); return the seconds it took."""
+    start = time.monotonic()
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return time.monotonic() - start
+
+
+@dataclass
+class Stack:
+    """The running simulator and Home Assistant, and ways to talk to them."""
+
+    config_dir: Path
+    artifacts: Path
+    ha_port: int
+    sim_port: int
+    token: str = ""
+    entry_id: str = ""
+    ha: subprocess.Popen[bytes] | None = None
+    sim: subprocess.Popen[bytes] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ha_url(self) -> str:
+        """Home Assistant's base URL."""
+        return f"http://127.0.0.1:{self.ha_port}"
+
+    @property
+    def sim_url(self) -> str:
+        """The simulator's base URL."""
+        return f"http://127.0.0.1:{self.sim_port}"
+
+    @property
+    def log_file(self) -> Path:
+        """Home Assistant's log."""
+        return self.config_dir / "home-assistant.log"
+
+    def log_tail(self, lines: int = 150) -> str:
+        """The end of Home Assistant's log."""
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no Home Assistant log)"
+
+    # --- processes ----------------------------------------------------------------------
+
+    def start_simulator(self) -> None:
+        """Start the simulator (the guide's values, unchanged) and wait for its URL."""
+        log = (self.artifacts / "simulator.log").open("ab")
+        self.sim = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "skycentrics_simulator",
+                "--port",
+                str(self.sim_port),
+                "--client-id",
+                SIM_CLIENT_ID,
+                "--client-secret",
+                SIM_CLIENT_SECRET,
+                "--static",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        _wait_for_port(self.sim_port, 30, self.sim)
+
+    def start_ha(self) -> float:
+        """Start Home Assistant and wait until its API answers; return the seconds it took."""
+        ha_bootstrap.prepare_config_dir(self.config_dir, self.ha_port)
+        log = (self.artifacts / "home-assistant.console.log").open("ab")
+        start = time.monotonic()
+        self.ha = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "homeassistant", "-c", str(self.config_dir), "--log-no-color"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.run(ha_bootstrap.wait_for_ha(self.ha_url, HA_START_TIMEOUT))
+        if self.token:
+            self.token = self.run_session(
+                lambda s: ha_bootstrap.login(s, self.ha_url, USERNAME, PASSWORD)
+            )
+            self.run_session(lambda s: ha_bootstrap.wait_until_running(s, self.ha_url, self.token))
+        return time.monotonic() - start
+
+    def stop_ha(self) -> float:
+        """Stop Home Assistant as a service manager would (SIGTERM); return the seconds it took."""
+        assert self.ha is not None
+        took = _stop(self.ha, 120)
+        self.ha = None
+        return took
+
+    def restart_ha(self) -> float:
+        """Stop and start Home Assistant on the same configuration; return the start's seconds."""
+        self.stop_ha()
+        return self.start_ha()
+
+    # --- talking to Home Assistant --------------------------------------------------------
+
+    @staticmethod
+    def run[T](coroutine: Awaitable[T]) -> T:
+        """Run one coroutine to completion."""
+
+        async def _wrap() -> T:
+            return await coroutine
+
+        return asyncio.run(_wrap())
+
+    def run_session[T](self, call: Callable[[aiohttp.ClientSession], Awaitable[T]]) -> T:
+        """Run ``call(session)`` with a fresh aiohttp session."""
+
+        async def _wrap() -> T:
+            async with aiohttp.ClientSession() as session:
+                return await call(session)
+
+        return asyncio.run(_wrap())
+
+    def ws(self, command: dict[str, Any]) -> Any:
+        """One websocket command, as the frontend sends it; return its result."""
+        return self.run_session(
+            lambda s: ha_bootstrap.ws_command(s, self.ha_url, self.token, command)
+        )
+
+    def rest(self, method: str, path: str, body: Any = None) -> Any:
+        """One REST call with the owner's token; return the decoded JSON (None if empty)."""
+
+        async def call(session: aiohttp.ClientSession) -> Any:
+            async with session.request(
+                method,
+                self.ha_url + path,
+                json=body,
+                headers={"Authorization": f"Bearer {self.token}"},
+            ) as response:
+                text = await response.text()
+                assert response.status < 400, f"{method} {path}: HTTP {response.status} {text}"
+                return None if not text else await response.json(content_type=None)
+
+        return self.run_session(call)
+
+    def states(self) -> dict[str, dict[str, Any]]:
+        """Every state, by entity id."""
+        return {state["entity_id"]: state for state in self.rest("GET", "/api/states")}
+
+    def entity_registry(self) -> list[dict[str, Any]]:
+        """The entity registry entries of the SkyCentrics config entry."""
+        entries: list[dict[str, Any]] = self.ws({"type": "config/entity_registry/list"})
+        return [e for e in entries if e.get("config_entry_id") == self.entry_id]
+
+    def device_registry(self) -> list[dict[str, Any]]:
+        """The device registry entries of the SkyCentrics config entry."""
+        devices: list[dict[str, Any]] = self.ws({"type": "config/device_registry/list"})
+        return [d for d in devices if self.entry_id in d.get("config_entries", [])]
+
+    def wait_for(self, what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
+        """Poll ``check`` until it returns something true; fail with ``what`` after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if result := check():
+                return result
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.5)
+
+
+def _wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"process exited with {process.returncode}"
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        assert time.monotonic() < deadline, f"nothing listens on port {port} after {timeout}s"
+        time.sleep(0.1)
+
+
+_STACK: Stack | None = None
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """The simulator and an onboarded Home Assistant with the SkyCentrics entry set up."""
+    global _STACK  # noqa: PLW0603 (the report hook below needs it)
+    run_dir = E2E_DIR / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    artifacts = run_dir / "artifacts"
+    artifacts.mkdir(parents=True)
+    the_stack = Stack(
+        config_dir=run_dir / "config",
+        artifacts=artifacts,
+        ha_port=free_port(),
+        sim_port=free_port(),
+    )
+    _STACK = the_stack
+    try:
+        the_stack.start_simulator()
+        the_stack.timings["first start"] = the_stack.start_ha()
+        the_stack.token = the_stack.run_session(
+            lambda s: ha_bootstrap.onboard_or_login(
+                s, the_stack.ha_url, USERNAME, PASSWORD, name="End to end"
+            )
+        )
+        the_stack.run_session(
+            lambda s: ha_bootstrap.wait_until_running(s, the_stack.ha_url, the_stack.token)
+        )
+        the_stack.run_session(
+            lambda s: ha_bootstrap.remove_onboarding_entries(s, the_stack.ha_url, the_stack.token)
+        )
+        yield the_stack
+    finally:
+        if the_stack.ha is not None:
+            the_stack.timings["stop"] = the_stack.stop_ha()
+        if the_stack.sim is not None:
+            _stop(the_stack.sim, 10)
+        _STACK = None
+        timings = ", ".join(f"{k} {v:.1f} s" for k, v in the_stack.timings.items())
+        sys.stdout.write(f"\n[e2e] Home Assistant timings: {timings}\n")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the end of the Home Assistant log to a failed end-to-end test."""
+    report = yield
+    if report.failed and _STACK is not None:
+        report.sections.append(("Home Assistant log (last lines)", _STACK.log_tail()))
+    return report

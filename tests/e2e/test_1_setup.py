@@ -1,0 +1,167 @@
+"""Set up through Home Assistant's own APIs, as the frontend does, then look at what it made."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from custom_components.skycentrics.api import Snapshot
+from custom_components.skycentrics.classification import describe
+
+from .conftest import SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, ROOT, Stack
+
+SEED = json.loads((ROOT / "skycentrics_simulator" / "seed_data.json").read_text())
+FLOW = "/api/config/config_entries/flow"
+
+
+def test_config_flow_through_the_rest_api(stack: Stack) -> None:
+    """The user step with keys and URL; one device, so the entry is created and loaded."""
+    form = stack.rest("POST", FLOW, {"handler": "skycentrics", "show_advanced_options": False})
+    assert form["type"] == "form"
+    assert form["step_id"] == "user"
+    assert [field["name"] for field in form["data_schema"]] == ["client_id", "client_secret", "url"]
+    wrong = stack.rest(
+        "POST",
+        f"{FLOW}/{form['flow_id']}",
+        {"client_id": SIM_CLIENT_ID, "client_secret": "wrong", "url": stack.sim_url},
+    )
+    assert wrong["errors"] == {"base": "invalid_auth"}
+    done = stack.rest(
+        "POST",
+        f"{FLOW}/{form['flow_id']}",
+        {"client_id": SIM_CLIENT_ID, "client_secret": SIM_CLIENT_SECRET, "url": stack.sim_url},
+    )
+    assert done["type"] == "create_entry", done
+    assert done["title"] == "ssb-001-pae-replacement"
+    stack.entry_id = done["result"]["entry_id"]
+    stack.wait_for(
+        "the entry to load",
+        lambda: any(
+            e["entry_id"] == stack.entry_id and e["state"] == "loaded"
+            for e in stack.rest("GET", "/api/config/config_entries/entry")
+        ),
+    )
+
+
+def test_options_flow_sets_the_poll_interval(stack: Stack) -> None:
+    """The options flow (30 s polls for the rest of the suite) reloads the entry."""
+    form = stack.rest(
+        "POST", "/api/config/config_entries/options/flow", {"handler": stack.entry_id}
+    )
+    assert form["step_id"] == "init"
+    done = stack.rest(
+        "POST", f"/api/config/config_entries/options/flow/{form['flow_id']}", {"scan_interval": 30}
+    )
+    assert done["type"] == "create_entry"
+    stack.wait_for(
+        "the entry to reload",
+        lambda: any(
+            e["entry_id"] == stack.entry_id and e["state"] == "loaded"
+            for e in stack.rest("GET", "/api/config/config_entries/entry")
+        ),
+    )
+
+
+def _expected() -> dict[str, dict[str, Any]]:
+    """unique id -> what Home Assistant must show for it, from the guide's payload."""
+    expected: dict[str, dict[str, Any]] = {}
+    for reading in Snapshot.from_dict(SEED).readings.values():
+        described = describe(reading)
+        for sensor in described.sensors:
+            value = sensor.value_fn(reading.value)
+            expected[f"{SEED_DEVICE_ID}_{sensor.key}"] = {
+                "state": "unknown" if value is None else str(value),
+                "unit_of_measurement": sensor.native_unit_of_measurement,
+                "device_class": sensor.device_class,
+                "state_class": sensor.state_class,
+                "enabled": sensor.entity_registry_enabled_default,
+            }
+        for binary in described.binary_sensors:
+            on = binary.value_fn(reading.value)
+            expected[f"{SEED_DEVICE_ID}_{binary.key}"] = {
+                "state": "unknown" if on is None else ("on" if on else "off"),
+                "unit_of_measurement": None,
+                "device_class": binary.device_class,
+                "state_class": None,
+                "enabled": binary.entity_registry_enabled_default,
+            }
+    return expected
+
+
+def test_every_seed_sensor_has_its_entity_and_state(stack: Stack) -> None:
+    """All 60 readings: the right state, unit, device class and state class, no more, no less."""
+    expected = _expected()
+    registry = {e["unique_id"]: e for e in stack.entity_registry()}
+    assert set(registry) == set(expected)
+    assert len(registry) == 65
+    states = stack.states()
+    for unique_id, want in expected.items():
+        entry = registry[unique_id]
+        if not want["enabled"]:
+            assert entry["disabled_by"] == "integration", unique_id
+            assert entry["entity_id"] not in states
+            continue
+        assert entry["disabled_by"] is None, unique_id
+        state = states[entry["entity_id"]]
+        attributes = state["attributes"]
+        assert state["state"] == want["state"], unique_id
+        assert attributes.get("unit_of_measurement") == want["unit_of_measurement"], unique_id
+        assert attributes.get("device_class") == want["device_class"], unique_id
+        assert attributes.get("state_class") == want["state_class"], unique_id
+    soc = states["sensor.battery_state_of_charge"]
+    assert soc["state"] == "30.0"
+    assert soc["attributes"]["friendly_name"] == "Battery State of charge"
+
+
+def test_devices_in_the_registry(stack: Stack) -> None:
+    """The gateway and its five parts, linked to it."""
+    devices = stack.device_registry()
+    gateway = next(d for d in devices if d["via_device_id"] is None)
+    assert gateway["name"] == "ssb-001-pae-replacement"
+    assert gateway["model"] == "Super SkyBox"
+    assert gateway["manufacturer"] == "SkyCentrics"
+    assert ["mac", "2c:cf:67:6d:ad:bb"] in gateway["connections"]
+    parts = sorted(d["name"] for d in devices if d["via_device_id"] == gateway["id"])
+    assert parts == [
+        "Battery",
+        "Lighting controller 0062",
+        "Meter E30A_3",
+        "PV inverter 1",
+        "PV inverter 2",
+    ]
+    assert len(devices) == 6
+
+
+def test_energy_preferences_are_accepted(stack: Stack) -> None:
+    """Solar from both inverters, the battery's counters, power and charge: saved as is."""
+    prefs = {
+        "energy_sources": [
+            {
+                "type": "solar",
+                "stat_energy_from": "sensor.pv_inverter_1_lifetime_energy_produced",
+                "stat_rate": "sensor.pv_inverter_1_power",
+                "config_entry_solar_forecast": None,
+            },
+            {
+                "type": "solar",
+                "stat_energy_from": "sensor.pv_inverter_2_lifetime_energy_produced",
+                "stat_rate": "sensor.pv_inverter_2_power",
+                "config_entry_solar_forecast": None,
+            },
+            {
+                "type": "battery",
+                "stat_energy_from": "sensor.battery_lifetime_energy_discharged",
+                "stat_energy_to": "sensor.battery_lifetime_energy_charged",
+                # The API counts charging as positive; Home Assistant wants discharging positive.
+                "power_config": {"stat_rate_inverted": "sensor.battery_charge_discharge_power"},
+                "stat_soc": "sensor.battery_state_of_charge",
+            },
+        ],
+        "device_consumption": [],
+    }
+    saved = stack.ws({"type": "energy/save_prefs", **prefs})
+    sources = saved["energy_sources"]
+    assert [s["type"] for s in sources] == ["solar", "solar", "battery"]
+    assert sources[2]["stat_soc"] == "sensor.battery_state_of_charge"
+    stored = stack.ws({"type": "energy/get_prefs"})
+    assert stored["energy_sources"] == sources
