@@ -8,7 +8,7 @@ from typing import Any
 from custom_components.skycentrics.api import Snapshot
 from custom_components.skycentrics.classification import describe
 
-from .conftest import SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, ROOT, Stack
+from .conftest import ROOT, SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
 
 SEED = json.loads((ROOT / "skycentrics_simulator" / "seed_data.json").read_text())
 FLOW = "/api/config/config_entries/flow"
