@@ -5,9 +5,9 @@ sockets and fakes the event loop): ``pytest -p no:homeassistant tests/e2e`` (scr
 
 One Home Assistant serves the whole session (starting one costs seconds, a first start minutes):
 the test files run in their numbered order and build on each other, as a user would: set up,
-look, restart, remove. Everything lives under ``.e2e/`` (git-ignored): the configuration
-directory, the logs, the screenshots. When a test fails, the end of the Home Assistant log is
-printed with it.
+look, restart, remove. Everything lives under ``.e2e/run-<pid>/`` (git-ignored): the
+configuration directory, the logs, the screenshots. When a test fails, the end of the Home
+Assistant log is printed with it.
 """
 
 from __future__ import annotations
@@ -248,8 +248,11 @@ _STACK: Stack | None = None
 def stack() -> Iterator[Stack]:
     """The simulator and an onboarded Home Assistant with the SkyCentrics entry set up."""
     global _STACK  # noqa: PLW0603 (the report hook below needs it)
-    run_dir = E2E_DIR / "run"
-    shutil.rmtree(run_dir, ignore_errors=True)
+    # One folder per run (runs may overlap); folders of runs that have ended are removed.
+    for old in E2E_DIR.glob("run-*"):
+        if not Path(f"/proc/{old.name.removeprefix('run-')}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    run_dir = E2E_DIR / f"run-{os.getpid()}"
     artifacts = run_dir / "artifacts"
     artifacts.mkdir(parents=True)
     the_stack = Stack(
