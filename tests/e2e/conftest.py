@@ -242,6 +242,7 @@ def _wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes]) 
 
 
 _STACK: Stack | None = None
+TIMINGS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="session")
@@ -264,7 +265,7 @@ def stack() -> Iterator[Stack]:
     _STACK = the_stack
     try:
         the_stack.start_simulator()
-        the_stack.timings["first start"] = the_stack.start_ha()
+        the_stack.timings["start"] = the_stack.start_ha()
         the_stack.token = the_stack.run_session(
             lambda s: ha_bootstrap.onboard_or_login(
                 s, the_stack.ha_url, USERNAME, PASSWORD, name="End to end"
@@ -279,12 +280,11 @@ def stack() -> Iterator[Stack]:
         yield the_stack
     finally:
         if the_stack.ha is not None:
-            the_stack.timings["stop"] = the_stack.stop_ha()
+            the_stack.timings["final stop"] = the_stack.stop_ha()
         if the_stack.sim is not None:
             _stop(the_stack.sim, 10)
         _STACK = None
-        timings = ", ".join(f"{k} {v:.1f} s" for k, v in the_stack.timings.items())
-        sys.stdout.write(f"\n[e2e] Home Assistant timings: {timings}\n")
+        TIMINGS.update(the_stack.timings)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -296,3 +296,10 @@ def pytest_runtest_makereport(
     if report.failed and _STACK is not None:
         report.sections.append(("Home Assistant log (last lines)", _STACK.log_tail()))
     return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say what Home Assistant's starts and stops cost in this run."""
+    if TIMINGS:
+        timings = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in TIMINGS.items())
+        terminalreporter.write_line(f"Home Assistant: {timings}")
