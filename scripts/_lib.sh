@@ -42,7 +42,8 @@ rootfs_ready() { [ "$(cat "$ROOTFS_DIR/.skycentrics-rootfs" 2>/dev/null)" = "$RO
 in_rootfs() {
   local cwd pass=() var
   cwd=$(pwd)
-  for var in CI TERM COLUMNS PYTEST_ADDOPTS SKYCENTRICS_E2E SKYCENTRICS_DEVELOP_PORT SKYCENTRICS_SIM_PORT; do
+  for var in CI TERM COLUMNS PYTEST_ADDOPTS SKYCENTRICS_DEVELOP_PORT SKYCENTRICS_SIM_PORT \
+    SKYCENTRICS_DEVELOP_TIMEOUT SKYCENTRICS_E2E_START_TIMEOUT SKYCENTRICS_UPDATE_SCREENSHOTS; do
     [ -n "${!var-}" ] && pass+=("$var=${!var}")
   done
   unshare --mount --fork --propagation private /bin/bash -c '

@@ -15,7 +15,7 @@ def test_restart_keeps_everything(stack: Stack) -> None:
     soc_before = stack.states()["sensor.battery_state_of_charge"]
 
     stack.timings["stop"] = stack.stop_ha()
-    stack.timings["restart"] = stack.start_ha()
+    stack.timings["restart to running"] = stack.start_ha()
 
     entries = [
         e
