@@ -279,9 +279,9 @@ class Simulator:
         """Definitions (`id`, `name`, `type`, `units`, seed/static `data`) of a device's sensors."""
         return copy.deepcopy(self._device(device_id).sensors)
 
-    def add_fault(self, fault: Fault) -> None:
-        """Queue a one-shot fault for the next request (see `Fault`)."""
-        self.faults.append(fault)
+    def add_fault(self, fault: Fault, times: int = 1) -> None:
+        """Queue a fault for the next ``times`` requests (see `Fault` and `faults`)."""
+        self.faults.extend([fault] * times)
 
     # ------------------------------------------------------------------ payloads
 

@@ -109,16 +109,46 @@ async def test_unknown_device_is_not_found(
         await _client(session, simulator.url).async_get_data(1)
 
 
-async def test_clock_offset_is_applied(
+async def test_clock_skew_is_measured_and_corrected(
     simulator: Simulator, session: aiohttp.ClientSession
 ) -> None:
-    """A Date far off the server's clock is refused; the offset corrects it."""
+    """A 401 while the clocks differ: adopt the server's time, sign again once, keep it."""
+    server_ahead = timedelta(minutes=10)
+    simulator.clock = lambda: datetime.now(UTC) + server_ahead
     client = _client(session, simulator.url)
-    client.clock_offset = timedelta(hours=2)
+    devices = await client.async_get_devices()
+    assert [d.id for d in devices] == [SEED_DEVICE_ID]
+    assert abs(client.clock_offset - server_ahead) < timedelta(seconds=3)
+    assert abs(client.observed_offset - server_ahead) < timedelta(seconds=3)
+    assert [r[2] for r in simulator.requests] == [401, 200]
+    await client.async_get_data(SEED_DEVICE_ID)  # the kept offset: no second 401
+    assert [r[2] for r in simulator.requests] == [401, 200, 200]
+    # The clocks agree again: one refused request, then back to no offset.
+    simulator.clock = None
+    await client.async_get_data(SEED_DEVICE_ID)
+    assert abs(client.clock_offset) < timedelta(seconds=3)
+    assert [r[2] for r in simulator.requests][-2:] == [401, 200]
+
+
+async def test_bad_keys_are_not_retried(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """A 401 with the clocks in agreement is a real credential problem: one request, no retry."""
+    client = SkyCentricsClient(CLIENT_ID, "wrong", session, url=simulator.url)
     with pytest.raises(SkyCentricsAuthenticationError):
-        await client.async_get_devices()
-    client.clock_offset = timedelta(0)
-    assert await client.async_get_devices()
+        await client.async_get_data(SEED_DEVICE_ID)
+    assert len(simulator.requests) == 1
+
+
+async def test_skewed_server_and_bad_keys(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """Clocks off and keys wrong: one retry with the right time, then the auth error."""
+    simulator.clock = lambda: datetime.now(UTC) - timedelta(hours=1)
+    client = SkyCentricsClient(CLIENT_ID, "wrong", session, url=simulator.url)
+    with pytest.raises(SkyCentricsAuthenticationError):
+        await client.async_get_data(SEED_DEVICE_ID)
+    assert len(simulator.requests) == 2
 
 
 async def test_base_url_with_path_prefix(

@@ -9,13 +9,14 @@ from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.skycentrics.const import DOMAIN
 from custom_components.skycentrics.coordinator import SkyCentricsCoordinator
 from custom_components.skycentrics.diagnostics import async_get_config_entry_diagnostics
-from skycentrics_simulator import Fault, Handler, Simulator
+from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator
 
 from .common import CLIENT_ID, CLIENT_SECRET
 
@@ -24,6 +25,12 @@ async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: fl
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _state(hass: HomeAssistant, entity_id: str = "sensor.battery_state_of_charge") -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
 
 
 def _coordinator(entry: MockConfigEntry) -> SkyCentricsCoordinator:
@@ -60,32 +67,24 @@ async def test_rate_limit_backs_off_for_retry_after(
     assert coordinator.last_update_success
 
 
-@pytest.mark.parametrize(
-    ("status", "translation_key"),
-    [(404, "device_not_found"), (500, "update_failed"), (503, "update_failed")],
-)
-async def test_failed_poll_is_translated(
+async def test_device_gone_is_a_repair_issue(
     hass: HomeAssistant,
     simulator: Simulator,
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
-    status: int,
-    translation_key: str,
 ) -> None:
-    """Other failures are UpdateFailed with a translated message, never a reauth."""
-    simulator.add_fault(_answer(status))
+    """404 for the device: a repair issue and unavailable entities; both go when it is back."""
+    simulator.add_fault(_answer(404))
     await _poll(hass, freezer)
-    coordinator = _coordinator(loaded_entry)
-    assert isinstance(coordinator.last_exception, UpdateFailed)
-    assert coordinator.last_exception.translation_key == translation_key
+    issue_registry = ir.async_get(hass)
+    issue = issue_registry.async_get_issue(DOMAIN, f"device_not_found_{SEED_DEVICE_ID}")
+    assert issue is not None
+    assert issue.translation_key == "device_not_found"
+    assert _state(hass) == STATE_UNAVAILABLE
     assert not hass.config_entries.flow.async_progress()
-    soc = hass.states.get("sensor.battery_state_of_charge")
-    assert soc is not None
-    assert soc.state == STATE_UNAVAILABLE
     await _poll(hass, freezer)
-    soc = hass.states.get("sensor.battery_state_of_charge")
-    assert soc is not None
-    assert soc.state != STATE_UNAVAILABLE
+    assert issue_registry.async_get_issue(DOMAIN, f"device_not_found_{SEED_DEVICE_ID}") is None
+    assert _state(hass) != STATE_UNAVAILABLE
 
 
 async def test_diagnostics_redact_secrets(

@@ -48,9 +48,10 @@ async def test_setup_creates_every_entity(
     by_platform: dict[str, int] = {}
     for entry in entries:
         by_platform[entry.domain] = by_platform.get(entry.domain, 0) + 1
-    # 55 sensors + 5 active/inactive binary sensors; 5 alarm/warning codes add a problem flag.
-    assert by_platform == {"sensor": 55, "binary_sensor": 10}
-    assert len({entry.unique_id for entry in entries}) == 65
+    # 55 sensors + 5 active/inactive binary sensors; 5 alarm/warning codes add a problem flag;
+    # the gateway's "Last reading" and "Readings stale".
+    assert by_platform == {"sensor": 56, "binary_sensor": 11}
+    assert len({entry.unique_id for entry in entries}) == 67
     data_requests = [r for r in simulator.requests if r[1].endswith("/data")]
     assert len(data_requests) == 1
 
@@ -197,9 +198,10 @@ async def test_cloud_down_makes_entities_unavailable(
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A connection failure is not an auth problem: no reauth flow, entities unavailable."""
+    """A connection failure is not an auth problem: no reauth flow; unavailable after grace."""
     await simulator.stop()
-    await _poll(hass, freezer)
+    for _ in range(4):
+        await _poll(hass, freezer)
     soc = hass.states.get("sensor.battery_state_of_charge")
     assert soc is not None
     assert soc.state == STATE_UNAVAILABLE
@@ -286,7 +288,7 @@ async def test_two_devices(hass: HomeAssistant, socket_enabled: None) -> None:
         await hass.async_block_till_done()
         assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SEED_DEVICE_ID + 1}
         registry = er.async_get(hass)
-        assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 130
+        assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 134
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Reading
 from .classification import SkyCentricsBinarySensorEntityDescription, describe
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
-from .entity import SkyCentricsEntity, async_add_reading_entities
+from .entity import SkyCentricsDeviceEntity, SkyCentricsEntity, async_add_reading_entities
 
 PARALLEL_UPDATES = 0  # read-only: the coordinator does all requests
 
@@ -29,6 +34,10 @@ async def async_setup_entry(
         for description in describe(reading).binary_sensors:
             yield SkyCentricsBinarySensor(coordinator, description, reading.id)
 
+    async_add_entities(
+        SkyCentricsStaleSensor(coordinator, STALE)
+        for coordinator in entry.runtime_data.coordinators.values()
+    )
     async_add_reading_entities(entry, async_add_entities, factory)
 
 
@@ -40,4 +49,21 @@ class SkyCentricsBinarySensor(SkyCentricsEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool | None:
         """Return the state; unknown when the value is not a recognised two-state word."""
-        return self.entity_description.value_fn(self.value)
+        return self.convert(self.entity_description.value_fn)
+
+
+STALE = BinarySensorEntityDescription(
+    key="stale",
+    translation_key="stale",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class SkyCentricsStaleSensor(SkyCentricsDeviceEntity, BinarySensorEntity):
+    """On when the gateway's readings stopped advancing for several poll intervals."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the readings are stale."""
+        return self.coordinator.stale

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .api import (
     Device,
@@ -21,6 +24,11 @@ from .api import (
     Snapshot,
 )
 from .const import DOMAIN, LOGGER
+
+GRACE_POLLS: Final = 3  # failed polls during which entities keep their last good value
+STALE_POLLS: Final = 3  # poll intervals without a newer reading before the data is stale
+MIN_STALE_AGE: Final = timedelta(minutes=5)
+CLOCK_ISSUE_SECONDS: Final = 30  # a clock further off than this gets a repair issue
 
 
 @dataclass(slots=True)
@@ -35,7 +43,13 @@ type SkyCentricsConfigEntry = ConfigEntry[SkyCentricsRuntimeData]
 
 
 class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
-    """Fetch the device object once, then the latest readings, one request per poll."""
+    """Fetch the device object once, then the latest readings, one request per poll.
+
+    A flaky cloud does not flap entities: after a failed poll they keep the last good readings
+    for ``GRACE_POLLS`` polls, then become unavailable (one warning; one info line when the
+    device answers again). Bad keys raise ConfigEntryAuthFailed (reauth); 429 backs off for
+    the server's Retry-After; a device the API no longer knows gets a repair issue.
+    """
 
     config_entry: SkyCentricsConfigEntry
     device: Device  # fetched by the first refresh (_async_setup)
@@ -59,6 +73,24 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         )
         self.client = client
         self.device_id = device_id
+        self.failures = 0  # failed polls in a row
+        self.unreachable = False  # failures outlasted the grace period, or the device is gone
+        self.latest_reading: datetime | None = None  # newest reading time seen
+        self._advanced_at: datetime | None = None  # when latest_reading last moved forward
+        self._reported_stale = False
+
+    @property
+    def available(self) -> bool:
+        """Whether entities show the readings (through the grace period after failures)."""
+        return self.data is not None and not self.unreachable and self.failures <= GRACE_POLLS
+
+    @property
+    def stale(self) -> bool:
+        """Whether the readings' own times stopped advancing for several poll intervals."""
+        if self._advanced_at is None or self.update_interval is None:
+            return False
+        limit = max(self.update_interval * STALE_POLLS, MIN_STALE_AGE)
+        return dt_util.utcnow() - self._advanced_at > limit
 
     async def _async_setup(self) -> None:
         """Fetch the device object (name, MAC, type) before the first poll."""
@@ -66,8 +98,82 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.name = f"SkyCentrics {self.device.name}"
 
     async def _async_update_data(self) -> Snapshot:
-        """Fetch one snapshot."""
-        return await self._call(self.client.async_get_data(self.device_id))
+        """Fetch one snapshot; ride out transient failures with the last good one."""
+        try:
+            snapshot = await self._call(self.client.async_get_data(self.device_id))
+        except UpdateFailed as err:
+            if self.data is None:
+                raise  # nothing to keep showing: set-up retries later
+            self.failures += 1
+            gone = err.translation_key == "device_not_found"
+            self._async_device_issue(gone)
+            if err.retry_after is not None:
+                raise  # Home Assistant waits for Retry-After before the next poll
+            if (gone or self.failures > GRACE_POLLS) and not self.unreachable:
+                LOGGER.warning(
+                    "%s is unavailable after %d failed poll(s): %s", self.name, self.failures, err
+                )
+                self.unreachable = True
+                self.async_update_listeners()
+            else:
+                LOGGER.debug("Poll %d of %s failed: %s", self.failures, self.name, err)
+            return self.data
+        if self.unreachable:
+            LOGGER.info("%s answers again", self.name)
+        self._async_device_issue(False)
+        recovered = self.unreachable or self.failures > 0
+        self.failures = 0
+        self.unreachable = False
+        self._track_reading_time(snapshot)
+        stale = self.stale
+        if recovered or stale != self._reported_stale:
+            self.async_update_listeners()  # the snapshot may be unchanged: say so anyway
+        self._reported_stale = stale
+        return snapshot
+
+    def _track_reading_time(self, snapshot: Snapshot) -> None:
+        times = [r.time for r in snapshot.readings.values() if r.time is not None]
+        newest = max(times, default=snapshot.time)
+        if newest is not None and (self.latest_reading is None or newest > self.latest_reading):
+            self.latest_reading = newest
+            self._advanced_at = dt_util.utcnow()
+        elif self._advanced_at is None:
+            self._advanced_at = dt_util.utcnow()
+
+    def _async_device_issue(self, gone: bool) -> None:
+        """Raise (or clear) the repair issue for a device the API no longer knows."""
+        issue_id = f"device_not_found_{self.device_id}"
+        if gone:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="device_not_found",
+                translation_placeholders={"device": self.name, "device_id": str(self.device_id)},
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def _async_clock_issue(self) -> None:
+        """Tell the user when this computer's clock is off (the API refuses wrong times)."""
+        offset = self.client.observed_offset.total_seconds()
+        if abs(offset) > CLOCK_ISSUE_SECONDS:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                "clock_skew",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="clock_skew",
+                translation_placeholders={
+                    "offset": f"{abs(offset):.0f}",
+                    "direction": "behind" if offset > 0 else "ahead of",
+                },
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, "clock_skew")
 
     async def _call[T](self, request: Awaitable[T]) -> T:
         """Await one client request, mapping its errors to Home Assistant's."""
@@ -98,3 +204,5 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_key="update_failed",
                 translation_placeholders={"device": self.name, "error": str(err)},
             ) from err
+        finally:
+            self._async_clock_issue()

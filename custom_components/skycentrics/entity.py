@@ -13,7 +13,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device, Reading, ReadingValue
 from .classification import component_of
-from .const import DOMAIN, MANUFACTURER, MODEL_BY_TYPE
+from .const import DOMAIN, LOGGER, MANUFACTURER, MODEL_BY_TYPE
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 
 _MISSING = Reading(id="", name="", type="", units="", value=None, time=None)
@@ -86,6 +86,7 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         self._sensor_id = sensor_id
         self._attr_unique_id = f"{coordinator.device.id}_{description.key}"
         self._attr_device_info = device_info_for(coordinator.hass, coordinator, sensor_id)
+        self._bad_value_logged = False
 
     @property
     def value(self) -> ReadingValue:
@@ -94,8 +95,43 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Unavailable when the poll failed or the device stopped reporting this sensor."""
-        return super().available and self._sensor_id in self.coordinator.data.readings
+        """Unavailable when the device is unreachable or stopped reporting this sensor."""
+        return self.coordinator.available and self._sensor_id in self.coordinator.data.readings
+
+    def convert[T](self, convert: Callable[[ReadingValue], T]) -> T:
+        """Convert this entity's value; an unusable one is logged once and becomes unknown."""
+        raw = self.value
+        converted = convert(raw)
+        if converted is None and raw is not None:
+            if not self._bad_value_logged:
+                LOGGER.warning(
+                    "%s: sensor %s reported %r, which is not a usable value; shown as unknown",
+                    self.coordinator.name,
+                    self._sensor_id,
+                    str(raw)[:50],
+                )
+                self._bad_value_logged = True
+        else:
+            self._bad_value_logged = False
+        return converted
+
+
+class SkyCentricsDeviceEntity(CoordinatorEntity[SkyCentricsCoordinator]):
+    """An entity about the gateway itself (not one of its readings)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: SkyCentricsCoordinator, description: EntityDescription) -> None:
+        """Bind the entity to the gateway."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{coordinator.device.id}_{description.key}"
+        self._attr_device_info = DeviceInfo(identifiers={gateway_identifier(coordinator.device.id)})
+
+    @property
+    def available(self) -> bool:
+        """Available once there were readings, also while the device is unreachable."""
+        return self.coordinator.data is not None
 
 
 @callback

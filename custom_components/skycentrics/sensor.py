@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
 
-from homeassistant.components.sensor import SensorEntity
-from homeassistant.core import HomeAssistant
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import Reading
 from .classification import SkyCentricsSensorEntityDescription, describe
+from .const import LOGGER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
-from .entity import SkyCentricsEntity, async_add_reading_entities
+from .entity import SkyCentricsDeviceEntity, SkyCentricsEntity, async_add_reading_entities
 
 PARALLEL_UPDATES = 0  # read-only: the coordinator does all requests
 
@@ -28,15 +38,80 @@ async def async_setup_entry(
         for description in describe(reading).sensors:
             yield SkyCentricsSensor(coordinator, description, reading.id)
 
+    async_add_entities(
+        SkyCentricsLastReadingSensor(coordinator, LAST_READING)
+        for coordinator in entry.runtime_data.coordinators.values()
+    )
     async_add_reading_entities(entry, async_add_entities, factory)
 
 
-class SkyCentricsSensor(SkyCentricsEntity, SensorEntity):
-    """A SkyCentrics reading as a sensor."""
+LAST_READING = SensorEntityDescription(
+    key="last_reading",
+    translation_key="last_reading",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
+    """A SkyCentrics reading as a sensor.
+
+    A lifetime counter (total_increasing) never goes down here: a drop, or a 0 after a good
+    value, is not passed on (the Energy dashboard would count the whole counter again). The last
+    good value is restored after a restart, so the guard holds across one.
+    """
 
     entity_description: SkyCentricsSensorEntityDescription
+    _last_good: float | None = None
+
+    def __init__(
+        self,
+        coordinator: SkyCentricsCoordinator,
+        description: SkyCentricsSensorEntityDescription,
+        sensor_id: str,
+    ) -> None:
+        """Compute the first value right away."""
+        super().__init__(coordinator, description, sensor_id)
+        self._is_counter = description.state_class is SensorStateClass.TOTAL_INCREASING
+        self._update_value()
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last good counter value, then apply the guard to the current one."""
+        await super().async_added_to_hass()
+        if self._is_counter and (last := await self.async_get_last_sensor_data()) is not None:
+            restored = last.native_value
+            if isinstance(restored, int | float | Decimal):
+                self._last_good = float(restored)
+                self._update_value()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Compute the value once per update, then write the state."""
+        self._update_value()
+        super()._handle_coordinator_update()
+
+    def _update_value(self) -> None:
+        value: StateType = self.convert(self.entity_description.value_fn)
+        if self._is_counter and isinstance(value, int | float):
+            last = self._last_good
+            if last is not None and (value < last or (value == 0 and last > 0)):
+                LOGGER.warning(
+                    "%s: counter %s went from %s to %s; keeping %s",
+                    self.coordinator.name,
+                    self._sensor_id,
+                    last,
+                    value,
+                    last,
+                )
+                value = last
+            self._last_good = float(value)
+        self._attr_native_value = value
+
+
+class SkyCentricsLastReadingSensor(SkyCentricsDeviceEntity, SensorEntity):
+    """When the gateway's newest reading was taken."""
 
     @property
-    def native_value(self) -> StateType:
-        """Return the reading's value; unknown when it is unusable."""
-        return self.entity_description.value_fn(self.value)
+    def native_value(self) -> datetime | None:
+        """The newest reading time seen."""
+        return self.coordinator.latest_reading

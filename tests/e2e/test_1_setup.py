@@ -85,15 +85,27 @@ def _expected() -> dict[str, dict[str, Any]]:
                 "state_class": None,
                 "enabled": binary.entity_registry_enabled_default,
             }
+    # The gateway's own entities: when its newest reading was taken, and whether they stopped.
+    expected[f"{SEED_DEVICE_ID}_stale"] = {
+        "state": "off",
+        "unit_of_measurement": None,
+        "device_class": "problem",
+        "state_class": None,
+        "enabled": True,
+    }
     return expected
 
 
 def test_every_seed_sensor_has_its_entity_and_state(stack: Stack) -> None:
-    """All 60 readings: the right state, unit, device class and state class, no more, no less."""
+    """All 60 readings (65 entities) and the gateway's two: the right state, unit, device class
+    and state class, no more, no less."""
     expected = _expected()
     registry = {e["unique_id"]: e for e in stack.entity_registry()}
+    last_reading = registry.pop(f"{SEED_DEVICE_ID}_last_reading")
     assert set(registry) == set(expected)
-    assert len(registry) == 65
+    assert len(registry) == 66
+    states = stack.states()
+    assert states[last_reading["entity_id"]]["attributes"]["device_class"] == "timestamp"
     states = stack.states()
     for unique_id, want in expected.items():
         entry = registry[unique_id]

@@ -32,6 +32,7 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_URL = "https://api.skycentrics.com"
 DEFAULT_TIMEOUT = 15.0
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+CLOCK_TOLERANCE = timedelta(seconds=5)
 
 
 def normalize_url(url: str) -> str:
@@ -83,7 +84,8 @@ class SkyCentricsClient:
         self._path_prefix = urlsplit(self.url).path
         self.request_timeout = request_timeout
         self.max_response_bytes = max_response_bytes
-        self.clock_offset = timedelta(0)  # server time minus local time, used for the Date header
+        self.clock_offset = timedelta(0)  # added to our clock for the Date header we sign
+        self.observed_offset = timedelta(0)  # the server's clock minus ours, from its last Date
 
     def __repr__(self) -> str:
         """Show the URL, never the keys."""
@@ -110,7 +112,30 @@ class SkyCentricsClient:
             raise SkyCentricsResponseError(f"{path}: the answer is not valid JSON") from err
 
     async def _request(self, path: str, accept: str = "application/json") -> bytes:
-        """Send one signed GET and return the body, mapping every failure to our errors."""
+        """Send one signed GET and return the body, mapping every failure to our errors.
+
+        A 401/403 whose Date header shows that our clock is off is answered by adopting the
+        server's time and signing once more (the offset is kept for later requests).
+        """
+        try:
+            return await self._send(path, accept)
+        except SkyCentricsAuthenticationError:
+            if not self.clock_is_off:
+                raise
+            _LOGGER.debug(
+                "Request refused and the clocks differ by %.0f s: signing again with the "
+                "server's time",
+                self.observed_offset.total_seconds(),
+            )
+            self.clock_offset = self.observed_offset
+            return await self._send(path, accept)
+
+    @property
+    def clock_is_off(self) -> bool:
+        """Tell whether the server's clock differs from the one we sign with."""
+        return abs(self.observed_offset - self.clock_offset) > CLOCK_TOLERANCE
+
+    async def _send(self, path: str, accept: str) -> bytes:
         full_path = quote(self._path_prefix + path, safe="/:@!$&'()*+,;=-._~?")
         date = http_date(datetime.now(UTC) + self.clock_offset)
         headers = {
@@ -125,6 +150,7 @@ class SkyCentricsClient:
                 async with self._session.get(
                     self.url + path, headers=headers, allow_redirects=False, raise_for_status=False
                 ) as response:
+                    self._observe_server_date(response.headers.get("Date"))
                     body = await self._read_body(response, path)
                     self._raise_for_status(response, body, path)
                     return body
@@ -136,6 +162,20 @@ class SkyCentricsClient:
             raise
         except (aiohttp.ClientError, socket.gaierror, OSError) as err:
             raise SkyCentricsConnectionError(f"{path}: {type(err).__name__}: {err}") from err
+
+    def _observe_server_date(self, value: str | None) -> None:
+        """Measure the server's clock against ours from a response's Date header."""
+        if not value:
+            return
+        try:
+            server_time = parsedate_to_datetime(value)
+        except TypeError, ValueError:
+            return
+        if server_time.tzinfo is None:
+            server_time = server_time.replace(tzinfo=UTC)
+        # Whole seconds: an HTTP date has no fraction, so ours is cut the same way.
+        local = datetime.now(UTC).replace(microsecond=0)
+        self.observed_offset = server_time - local
 
     async def _read_body(self, response: aiohttp.ClientResponse, path: str) -> bytes:
         limit = self.max_response_bytes

@@ -83,6 +83,8 @@ class Snapshot:
     device_id: int
     time: datetime | None
     readings: dict[str, Reading] = field(default_factory=dict)
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The answer as the API gave it (for diagnostics); not compared."""
 
     @classmethod
     def from_dict(cls, raw: object, device_id: int | None = None) -> Snapshot:
@@ -118,7 +120,7 @@ class Snapshot:
                 )
                 continue
             readings[reading.id] = reading
-        return cls(device_id=device_id, time=snapshot_time, readings=readings)
+        return cls(device_id=device_id, time=snapshot_time, readings=readings, raw=raw)
 
 
 def _parse_reading(raw: object, fallback_time: datetime | None) -> Reading:

@@ -1,0 +1,313 @@
+"""Fault injection against the simulator over real sockets: what the integration does with each.
+
+Each test drives one fault with `skycentrics_simulator.faults` (or the simulator's clock and
+readings) and asserts the entity states, the log lines and the flows that result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.skycentrics.const import DOMAIN
+from custom_components.skycentrics.coordinator import GRACE_POLLS
+from skycentrics_simulator import SEED_DEVICE_ID, Fault, Simulator, faults
+
+from .common import CLIENT_ID
+
+SOC = "sensor.battery_state_of_charge"
+COUNTER = "sensor.pv_inverter_1_lifetime_energy_produced"
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 61) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _state(hass: HomeAssistant, entity_id: str = SOC) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def _records(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == level and r.name.startswith("custom_components.skycentrics")
+    ]
+
+
+TRANSIENT: dict[str, Fault] = {
+    "500": faults.status(500),
+    "502": faults.status(502),
+    "503": faults.status(503),
+    "html": faults.html(),
+    "invalid_json": faults.invalid_json(),
+    "truncated_json": faults.truncated_json(),
+    "oversized": faults.oversized(5 * 1024 * 1024),
+    "dropped": faults.drop(),
+}
+
+
+@pytest.mark.parametrize("fault", list(TRANSIENT))
+async def test_transient_fault_rides_out_the_grace_period(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+) -> None:
+    """Last good values for GRACE_POLLS failed polls, then unavailable; one warning, one info."""
+    caplog.set_level(logging.DEBUG)
+    good = _state(hass)
+    simulator.add_fault(TRANSIENT[fault], times=100)  # a client may retry a dropped request
+    for _ in range(GRACE_POLLS):
+        await _poll(hass, freezer)
+        assert _state(hass) == good
+    assert _records(caplog, logging.WARNING) == []
+    await _poll(hass, freezer)
+    assert _state(hass) == STATE_UNAVAILABLE
+    await _poll(hass, freezer)  # still failing: no second warning
+    warnings = _records(caplog, logging.WARNING)
+    assert len(warnings) == 1
+    assert "unavailable after 4 failed poll(s)" in warnings[0]
+    simulator.faults.clear()
+    await _poll(hass, freezer)
+    assert _state(hass) != STATE_UNAVAILABLE
+    assert _records(caplog, logging.INFO) == ["SkyCentrics ssb-001-pae-replacement answers again"]
+    assert not hass.config_entries.flow.async_progress()
+    ours = [r for r in caplog.records if not r.name.startswith("aiohttp")]  # not the server's
+    assert not [r for r in ours if r.exc_info and r.levelno >= logging.INFO]
+
+
+async def test_timeout_is_transient(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """A server slower than the client's timeout: a transient failure, values kept."""
+    (coordinator,) = loaded_entry.runtime_data.coordinators.values()
+    coordinator.client.request_timeout = 0.2
+    simulator.add_fault(faults.delay(0.5))
+    good = _state(hass)
+    await coordinator.async_refresh()
+    assert coordinator.failures == 1
+    assert _state(hass) == good
+    await asyncio.sleep(0.5)  # let the slow answer end before the test does
+    await coordinator.async_refresh()
+    assert coordinator.failures == 0
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_auth_fault_starts_reauth(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    status: int,
+) -> None:
+    """A 401/403 that stays with the clocks in agreement is a credential problem: reauth."""
+    simulator.add_fault(faults.status(status))
+    await _poll(hass, freezer)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_rate_limit_keeps_values_and_backs_off(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """429: values stay (grace period), the next poll waits for Retry-After."""
+    good = _state(hass)
+    simulator.add_fault(faults.status(429, retry_after=600))
+    await _poll(hass, freezer)
+    assert _state(hass) == good
+    served = len(simulator.requests)
+    await _poll(hass, freezer, 300)
+    assert len(simulator.requests) == served
+    await _poll(hass, freezer, 320)
+    assert len(simulator.requests) == served + 1
+
+
+async def test_server_clock_offset(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The server's clock runs 10 minutes ahead: re-signed, no reauth, a repair issue that
+    goes away once the clocks agree."""
+    now = datetime.now(UTC)
+    simulator.clock = lambda: datetime.now(UTC) + timedelta(minutes=10)
+    await _poll(hass, freezer)
+    assert _state(hass) != STATE_UNAVAILABLE
+    assert not hass.config_entries.flow.async_progress()
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "clock_skew")
+    assert issue is not None
+    assert issue.translation_placeholders == {"offset": "600", "direction": "behind"}
+    statuses = [r[2] for r in simulator.requests if r[1].endswith("/data")]
+    assert statuses[-2:] == [401, 200]
+    simulator.clock = None
+    await _poll(hass, freezer)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "clock_skew") is None
+    assert datetime.now(UTC) > now
+
+
+async def test_real_credential_change_starts_reauth_even_with_skew(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Clock off and secret rotated: the retry with the right time is refused too -> reauth."""
+    simulator.clock = lambda: datetime.now(UTC) - timedelta(minutes=30)
+    simulator.clients[CLIENT_ID] = "rotated"
+    await _poll(hass, freezer)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.parametrize(
+    ("value", "state"),
+    [
+        (None, STATE_UNKNOWN),
+        (float("nan"), STATE_UNKNOWN),
+        ("n/a", STATE_UNKNOWN),
+        ("41.5", "41.5"),
+    ],
+)
+async def test_bad_value_makes_one_entity_unknown(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    value: object,
+    state: str,
+) -> None:
+    """null, NaN or text in a numeric sensor: that entity unknown (logged once), others fine."""
+    simulator.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", value)
+    simulator.set_value(SEED_DEVICE_ID, "BESS_SYSTEM_AVERAGE_VOLTAGE", 512.5)
+    await _poll(hass, freezer)
+    await _poll(hass, freezer)
+    assert _state(hass) == state
+    voltage = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{SEED_DEVICE_ID}_BESS_SYSTEM_AVERAGE_VOLTAGE"
+    )
+    assert voltage is not None
+    assert _state(hass, voltage) == "512.5"
+    logged = [m for m in _records(caplog, logging.WARNING) if "not a usable value" in m]
+    # NaN arrives as null (the parser drops non-finite numbers); text is logged once.
+    assert len(logged) == (1 if value == "n/a" else 0)
+
+
+async def test_sensors_disappear_and_appear(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A gone sensor's entity is unavailable; a new one gets an entity; the rest stay."""
+    simulator.remove_sensor(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE")
+    simulator.add_sensor(
+        SEED_DEVICE_ID,
+        {
+            "id": "BESS_TEMPERATURE",
+            "name": "BESS_TEMPERATURE",
+            "type": "Temp",
+            "units": "C",
+            "data": 21,
+        },
+    )
+    await _poll(hass, freezer)
+    assert _state(hass) == STATE_UNAVAILABLE
+    new = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{SEED_DEVICE_ID}_BESS_TEMPERATURE"
+    )
+    assert new is not None
+    assert _state(hass, new) == "21"
+    assert _state(hass, COUNTER) != STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize("bad", [800000.0, 0, 0.0])
+async def test_counter_going_backwards_is_not_passed_on(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    bad: float,
+) -> None:
+    """A lifetime counter that drops or reads 0 keeps its last good value; then goes on."""
+    simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ENERGY", 900000.0)
+    await _poll(hass, freezer)
+    assert _state(hass, COUNTER) == "900000.0"
+    simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ENERGY", bad)
+    await _poll(hass, freezer)
+    assert _state(hass, COUNTER) == "900000.0"
+    assert any("went from 900000.0 to" in m for m in _records(caplog, logging.WARNING))
+    simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ENERGY", 900001.5)
+    await _poll(hass, freezer)
+    assert _state(hass, COUNTER) == "900001.5"
+
+
+async def test_counter_guard_survives_a_restart(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """The last good counter value is restored: a 0 right after a restart is not passed on."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(COUNTER, "250000.0"),
+                {"native_value": 250000.0, "native_unit_of_measurement": "kWh"},
+            )
+        ],
+    )
+    simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ENERGY", 0)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _state(hass, COUNTER) == "250000.0"
+
+
+async def test_stale_readings(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Readings whose own times stop advancing: "Readings stale" turns on after a few polls,
+    "Last reading" shows the newest one; both recover when the times move again."""
+    stale = "binary_sensor.ssb_001_pae_replacement_readings_stale"
+    last = "sensor.ssb_001_pae_replacement_last_reading"
+    assert _state(hass, stale) == "off"
+    await _poll(hass, freezer)
+    old = simulator.snapshot(SEED_DEVICE_ID)
+    simulator.add_fault(faults.replay(old), times=6)
+    await _poll(hass, freezer)
+    newest = _state(hass, last)
+    assert datetime.fromisoformat(newest) == datetime.fromtimestamp(old["sensors"][0]["time"], UTC)
+    for _ in range(5):
+        await _poll(hass, freezer)
+    assert _state(hass, stale) == "on"
+    assert _state(hass, last) == newest
+    assert _state(hass) != STATE_UNAVAILABLE  # the values themselves are still shown
+    await _poll(hass, freezer)
+    assert _state(hass, stale) == "off"
+    assert _state(hass, last) != newest
