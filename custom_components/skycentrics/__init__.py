@@ -15,12 +15,14 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import SkyCentricsClient
-from .const import DEFAULT_SCAN_INTERVAL
+from .classification import component_of
+from .const import DEFAULT_SCAN_INTERVAL, DOMAIN
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator, SkyCentricsRuntimeData
-from .entity import async_register_gateway
+from .entity import async_register_gateway, gateway_identifier
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -63,3 +65,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
 async def async_unload_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SkyCentricsConfigEntry, device_entry: dr.DeviceEntry
+) -> bool:
+    """Allow removing a device that no longer reports (a gateway or part that is gone)."""
+    live: set[tuple[str, str]] = set()
+    for coordinator in entry.runtime_data.coordinators.values():
+        if coordinator.unreachable:
+            continue  # the API no longer answers for it: its devices may go
+        live.add(gateway_identifier(coordinator.device_id))
+        for sensor_id in coordinator.data.readings:
+            if (part := component_of(sensor_id)) is not None:
+                live.add((DOMAIN, f"{coordinator.device_id}_{part.key}"))
+    return not device_entry.identifiers & live

@@ -25,6 +25,11 @@ async def async_get_config_entry_diagnostics(
             {
                 "device": asdict(coordinator.device),
                 "last_update_success": coordinator.last_update_success,
+                "failed_polls": coordinator.failures,
+                "unreachable": coordinator.unreachable,
+                "stale": coordinator.stale,
+                "clock_offset_seconds": coordinator.client.observed_offset.total_seconds(),
+                "raw_payload": dict(snapshot.raw) if snapshot.raw is not None else None,
                 "snapshot": {
                     "time": snapshot.time.isoformat() if snapshot.time else None,
                     "readings": [
