@@ -6,7 +6,8 @@ from __future__ import annotations
 # `custom_components` can shadow it (Home Assistant would say "Integration not found").
 import custom_components.skycentrics  # noqa: F401  # isort: skip
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
+import logging
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_DEVICES, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -24,6 +25,21 @@ def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Let Home Assistant load custom integrations in every test that has a `hass`."""
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture(autouse=True)
+def _secret_never_logged(request: pytest.FixtureRequest) -> Generator[None]:
+    """In every test that talks to the simulator: capture all logging at DEBUG, and fail if the
+    secret shows up in any record (message, arguments or traceback)."""
+    if "simulator" not in request.fixturenames and "loaded_entry" not in request.fixturenames:
+        yield
+        return
+    caplog: pytest.LogCaptureFixture = request.getfixturevalue("caplog")
+    caplog.set_level(logging.DEBUG)
+    yield
+    for record in caplog.records:
+        text = record.getMessage() + (caplog.text if record.exc_info else "")
+        assert CLIENT_SECRET not in text, f"the secret reached the log: {record.name}"
 
 
 @pytest.fixture
