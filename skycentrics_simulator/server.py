@@ -168,6 +168,13 @@ class Simulator:
         self._host = host
         self._port = int(runner.addresses[0][1])
 
+    @property
+    def open_connections(self) -> int:
+        """How many client connections the server holds open right now."""
+        if self._runner is None or self._runner.server is None:
+            return 0
+        return len(self._runner.server.connections)
+
     async def stop(self) -> None:
         """Stop serving and close every connection (safe to call twice)."""
         runner, self._runner = self._runner, None

@@ -115,6 +115,7 @@ async def test_soak_1000_polls_with_random_faults(
     assert loaded_entry.state.value == "loaded"
     assert not hass.config_entries.flow.async_progress()
     assert len(simulator.requests) > 900
+    assert simulator.open_connections == 1  # one kept-alive connection, reused: no leak
     # One more good poll, then every reading shows what the simulator serves now.
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
