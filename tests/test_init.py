@@ -10,12 +10,13 @@ from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_FRIENDLY_NAME,
     ATTR_UNIT_OF_MEASUREMENT,
+    EVENT_STATE_CHANGED,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -23,6 +24,7 @@ from custom_components.skycentrics.api import Device
 from custom_components.skycentrics.const import DOMAIN
 from custom_components.skycentrics.entity import async_register_gateway
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
+from skycentrics_simulator.__main__ import pin_to_seed
 
 from .common import CLIENT_ID
 
@@ -302,3 +304,30 @@ async def test_gateway_without_a_mac(hass: HomeAssistant) -> None:
     assert device.connections == set()
     assert device.serial_number == "SN-0042"
     assert device.model == "SkyBox"
+
+
+async def test_a_poll_writes_only_what_changed(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Nothing changed: no state written (but the gateway's "Last reading"); k changed: k."""
+    pin_to_seed(simulator)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    written: list[str] = []
+
+    @callback
+    def _count(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"] != "sensor.ssb_001_pae_replacement_last_reading":
+            written.append(event.data["entity_id"])
+
+    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _count)
+    await _poll(hass, freezer)
+    assert written == []
+    simulator.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", 31.0)
+    simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ACTIVE_POWER", 15.0)
+    await _poll(hass, freezer)
+    assert sorted(written) == ["sensor.battery_state_of_charge", "sensor.pv_inverter_1_power"]
+    unsubscribe()

@@ -87,6 +87,24 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         self._attr_unique_id = f"{coordinator.device.id}_{description.key}"
         self._attr_device_info = device_info_for(coordinator.hass, coordinator, sensor_id)
         self._bad_value_logged = False
+        self._written: tuple[bool, ReadingValue] | None = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when this entity's value or availability changed.
+
+        A poll brings new timestamps for every reading; most values stay the same. Skipping
+        those entities saves the state machine's work (and the recorder's) on every poll.
+        """
+        seen = (self.available, self.value)
+        if seen == self._written:
+            return
+        self._written = seen
+        self._update_from_reading()
+        self.async_write_ha_state()
+
+    def _update_from_reading(self) -> None:
+        """Compute what the state needs from the current reading (platforms override)."""
 
     @property
     def value(self) -> ReadingValue:

@@ -14,7 +14,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
@@ -84,11 +84,9 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
                 self._last_good = float(restored)
                 self._update_value()
 
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        """Compute the value once per update, then write the state."""
+    def _update_from_reading(self) -> None:
+        """Compute the value once per change (the state write reads it)."""
         self._update_value()
-        super()._handle_coordinator_update()
 
     def _update_value(self) -> None:
         value: StateType = self.convert(self.entity_description.value_fn)
