@@ -66,6 +66,9 @@ class Simulator:
     offset) gets id `SEED_DEVICE_ID + n`, name `ssb-00{n+1}-simulated`, its own MAC and the same
     sensors. Every request must be signed (see `auth`); a request whose `Date` is more than
     `date_tolerance` seconds away from the simulator's clock is refused with 401.
+    With `require_signature=False`, a request without an `x-sc-api-token` header is served too
+    (as an anonymous client that may read every device), e.g. for Home Assistant's RESTful
+    integration in the benchmark; a request that carries a token is still checked.
 
     Args:
         clients: client id -> secret of the API keys the server accepts.
@@ -76,6 +79,7 @@ class Simulator:
         sample_interval: seconds between two readings of the live `/data` endpoint.
         history_interval: seconds between two records of the history endpoint.
         max_history_span: longest history range (`e - b`), in seconds, that one request may ask.
+        require_signature: when False, unsigned requests are served (see above).
     """
 
     def __init__(
@@ -88,6 +92,7 @@ class Simulator:
         sample_interval: int = 60,
         history_interval: int = 900,
         max_history_span: float = 86400.0,
+        require_signature: bool = True,
     ) -> None:
         """Set up the devices and the aiohttp application (the server is not started yet)."""
         if device_count < 1:
@@ -100,8 +105,11 @@ class Simulator:
         self.sample_interval = sample_interval
         self.history_interval = history_interval
         self.max_history_span = max_history_span
+        self.require_signature = require_signature
         self.requests: list[tuple[str, str, int]] = []
         """(method, raw path, status) of every request served, in order."""
+        self.response_bytes: list[int] = []
+        """Body size in bytes of every response in `requests` (same order; -1 if unknown)."""
         self.readable_by: dict[str, set[int]] | None = None
         """Client id -> device ids it may list and read; clients not in it (or None): all."""
         self.list_forbidden = False
@@ -398,15 +406,19 @@ class Simulator:
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
         status = 500
+        size = -1
         try:
             response = await handler(request)
             status = response.status
+            if isinstance(response, web.Response) and isinstance(response.body, bytes):
+                size = len(response.body)
             return response
         except web.HTTPException as exc:
             status = exc.status
             raise
         finally:
             self.requests.append((request.method, request.raw_path, status))
+            self.response_bytes.append(size)
 
     @web.middleware
     async def _fault_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -430,6 +442,9 @@ class Simulator:
     async def _auth_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Refuse (401) every request that is not signed with known keys at the right time."""
         token = request.headers.get(auth.TOKEN_HEADER)
+        if not token and not self.require_signature:
+            request[CLIENT_ID_KEY] = ""
+            return await handler(request)
         if not token:
             return json_error(401, f"missing {auth.TOKEN_HEADER} header")
         parts = auth.split_token(token)

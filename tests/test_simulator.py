@@ -815,3 +815,27 @@ def test_static_serves_the_guide_values() -> None:
     for device_id in sim.devices:
         served = sim.snapshot(device_id, at=night)["sensors"]
         assert {s["id"]: s["data"] for s in served} == seed
+
+
+async def test_unsigned_requests_when_allowed(socket_enabled: None) -> None:
+    """`require_signature=False` serves unsigned requests (for the RESTful comparison); a
+    request that carries a token is still checked; response sizes are recorded."""
+    async with (
+        Simulator(clients={"c": "s"}, require_signature=False) as sim,
+        aiohttp.ClientSession() as session,
+    ):
+        async with session.get(f"{sim.url}/api/devices/{SEED_DEVICE_ID}/data") as response:
+            assert response.status == 200
+            body = await response.read()
+        async with session.get(
+            f"{sim.url}/api/devices/", headers={"x-sc-api-token": "c:bad"}
+        ) as response:
+            assert response.status == 401
+        assert sim.response_bytes[0] == len(body)
+        assert len(sim.response_bytes) == len(sim.requests) == 2
+    async with (
+        Simulator(clients={"c": "s"}) as strict,
+        aiohttp.ClientSession() as session,
+        session.get(f"{strict.url}/api/devices/") as response,
+    ):
+        assert response.status == 401

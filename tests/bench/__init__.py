@@ -1,0 +1,1 @@
+"""Performance benchmark (not part of the unit tests; see scripts/bench)."""
