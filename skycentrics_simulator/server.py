@@ -411,7 +411,9 @@ class Simulator:
             response = await handler(request)
             status = response.status
             if isinstance(response, web.Response) and isinstance(response.body, bytes):
-                size = len(response.body)
+                _compress_if_accepted(request, response)
+                assert isinstance(response.body, bytes)
+                size = len(response.body)  # as sent: compressed when the client allows it
             return response
         except web.HTTPException as exc:
             status = exc.status
@@ -489,3 +491,18 @@ def _parse_history_time(value: str | None) -> datetime | None:
         return datetime.strptime(value, HISTORY_TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+
+
+def _compress_if_accepted(request: web.Request, response: web.Response) -> None:
+    """gzip a JSON answer of more than 1 KiB when the client accepts it, as the cloud would."""
+    body = response.body
+    if (
+        not isinstance(body, bytes)
+        or len(body) < 1024
+        or "gzip" not in request.headers.get(hdrs.ACCEPT_ENCODING, "")
+        or response.content_type != "application/json"
+        or hdrs.CONTENT_ENCODING in response.headers
+    ):
+        return
+    response.body = gzip.compress(body, compresslevel=6, mtime=0)
+    response.headers[hdrs.CONTENT_ENCODING] = "gzip"

@@ -331,3 +331,43 @@ async def test_a_poll_writes_only_what_changed(
     await _poll(hass, freezer)
     assert sorted(written) == ["sensor.battery_state_of_charge", "sensor.pv_inverter_1_power"]
     unsubscribe()
+
+
+async def test_devices_poll_spread_over_the_interval(
+    hass: HomeAssistant, socket_enabled: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """Two devices, 60 s polls: not both at the same second, but 30 s apart."""
+    async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=CLIENT_ID,
+            data={
+                "client_id": CLIENT_ID,
+                "client_secret": "s",
+                "url": sim.url,
+                "devices": [SEED_DEVICE_ID, SEED_DEVICE_ID + 1],
+            },
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+        def polled() -> list[int]:
+            return [
+                int(path.split("/")[3]) for _, path, _ in sim.requests if path.endswith("/data")
+            ]
+
+        start = len(polled())
+        seen: list[tuple[int, list[int]]] = []
+        for second in range(0, 181, 10):
+            freezer.tick(timedelta(seconds=10))
+            async_fire_time_changed(hass)
+            await hass.async_block_till_done(wait_background_tasks=True)
+            if new := polled()[start:]:
+                seen.append((second, new))
+                start += len(new)
+        # Each poll is one device alone, and the two alternate.
+        assert all(len(devices) == 1 for _, devices in seen)
+        order = [devices[0] for _, devices in seen]
+        assert order[:4] == [SEED_DEVICE_ID + 1, SEED_DEVICE_ID, SEED_DEVICE_ID + 1, SEED_DEVICE_ID]
+        assert await hass.config_entries.async_unload(entry.entry_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from homeassistant.const import (
     CONF_CLIENT_ID,
@@ -13,10 +13,11 @@ from homeassistant.const import (
     CONF_URL,
     Platform,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later
 
 from .api import SkyCentricsClient
 from .classification import component_of
@@ -59,7 +60,32 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
         client=client, coordinators={c.device.id: c for c in coordinators}
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    _async_spread_polls(hass, entry, coordinators, interval)
     return True
+
+
+@callback
+def _async_spread_polls(
+    hass: HomeAssistant,
+    entry: SkyCentricsConfigEntry,
+    coordinators: list[SkyCentricsCoordinator],
+    interval: timedelta,
+) -> None:
+    """Spread the devices' polls over the interval instead of a burst every interval.
+
+    All devices were read at set-up; device i polls once more after i/n of the interval, and
+    its regular polls follow from then on.
+    """
+    for index, coordinator in enumerate(coordinators[1:], start=1):
+
+        @callback
+        def _poll(_now: datetime, coordinator: SkyCentricsCoordinator = coordinator) -> None:
+            entry.async_create_background_task(
+                hass, coordinator.async_refresh(), f"{coordinator.name} first spread poll"
+            )
+
+        delay = interval.total_seconds() * index / len(coordinators)
+        entry.async_on_unload(async_call_later(hass, delay, _poll))
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> bool:
