@@ -56,6 +56,9 @@ POLL_INTERVAL = 60
 """Seconds between two readings in the prepared bodies."""
 
 SKIPPED_CASES = {(10_000, 20): "200,000 entities: set-up alone takes minutes on 2 cores"}
+# Home Assistant caps one config entry at 10,000 enabled entities (entity_platform's
+# MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY): 1,000 sensors on 20 devices need two entries.
+CAPPED_CASES = {(1_000, 20): "HA's cap of 10,000 enabled entities per entry: only part added"}
 
 
 @dataclass
@@ -276,6 +279,8 @@ async def test_skycentrics_poll(
     async with _simulator(sensors, devices) as sim:
         entry, result.setup_s = await _setup_skycentrics(hass, sim)
         result.entities = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
+        if case in CAPPED_CASES:
+            result.note = CAPPED_CASES[case]
         coordinators = list(entry.runtime_data.coordinators.values())
         client = entry.runtime_data.client
 
@@ -310,7 +315,7 @@ async def test_skycentrics_poll(
         cpu, changes, _ = await _timed_polls(hass, bodies, refresh, counter, few, changed=tenth)
         result.cpu_changed_ms = [c / devices for c in cpu]
         result.writes_k10 = statistics.median(changes) / devices
-        result.note = f"{reps} polls timed"
+        result.note = "; ".join(n for n in (f"{reps} polls timed", result.note) if n)
         counter.close()
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
@@ -477,7 +482,8 @@ def report() -> str:
         "State writes = `state_changed` events per device poll (`state_reported`: writes "
         "that changed nothing). Memory = tracemalloc net allocation across set-up / entities "
         "(1 device). Set-up includes the first fetch over loopback HTTP. Bytes = response "
-        "body bytes per poll (uncompressed).",
+        "body bytes per poll as sent (gzip, which the client accepts and the simulator "
+        "uses, as a cloud API would).",
         "",
         "| Integration | Sensors x devices | Entities | Set-up s | Memory/entity | "
         "CPU ms/poll unchanged | CPU ms/poll 10 % changed | vs RESTful (CPU) | "
