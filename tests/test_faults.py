@@ -296,6 +296,11 @@ async def test_stale_readings(
     "Last reading" shows the newest one; both recover when the times move again."""
     stale = "binary_sensor.ssb_001_pae_replacement_readings_stale"
     last = "sensor.ssb_001_pae_replacement_last_reading"
+    registry = er.async_get(hass)
+    assert registry.async_get(last).disabled_by is er.RegistryEntryDisabler.INTEGRATION  # type: ignore[union-attr]
+    registry.async_update_entity(last, disabled_by=None)  # opt in, as a user would
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
     assert _state(hass, stale) == "off"
     await _poll(hass, freezer)
     old = simulator.snapshot(SEED_DEVICE_ID)

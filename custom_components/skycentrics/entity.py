@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
@@ -145,11 +146,20 @@ class SkyCentricsDeviceEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.device.id}_{description.key}"
         self._attr_device_info = DeviceInfo(identifiers={gateway_identifier(coordinator.device.id)})
+        self._written: tuple[bool, Any] | None = None
 
     @property
     def available(self) -> bool:
         """Available once there were readings, also while the device is unreachable."""
         return self.coordinator.data is not None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it changed."""
+        seen = (self.available, self.state)
+        if seen != self._written:
+            self._written = seen
+            self.async_write_ha_state()
 
 
 @callback

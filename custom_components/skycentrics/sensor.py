@@ -50,6 +50,8 @@ LAST_READING = SensorEntityDescription(
     translation_key="last_reading",
     device_class=SensorDeviceClass.TIMESTAMP,
     entity_category=EntityCategory.DIAGNOSTIC,
+    # It changes on every poll (a state write, and a recorder row, each time): opt-in.
+    entity_registry_enabled_default=False,
 )
 
 
