@@ -323,12 +323,15 @@ async def test_a_poll_writes_only_what_changed(
         written.append(event.data["entity_id"])
 
     unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _count)
+    before = {s.entity_id: s.attributes for s in hass.states.async_all()}
     await _poll(hass, freezer)
     assert written == []
     simulator.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", 31.0)
     simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ACTIVE_POWER", 15.0)
     await _poll(hass, freezer)
     assert sorted(written) == ["sensor.battery_state_of_charge", "sensor.pv_inverter_1_power"]
+    # No attribute changes from poll to poll (each change would be a recorder row).
+    assert {s.entity_id: s.attributes for s in hass.states.async_all()} == before
     unsubscribe()
 
 
