@@ -272,22 +272,28 @@ async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> Non
     assert soc.state == STATE_UNAVAILABLE
 
 
+async def _setup_two_devices(hass: HomeAssistant, sim: Simulator) -> MockConfigEntry:
+    """Set up an entry for the simulator's two devices."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=CLIENT_ID,
+        data={
+            "client_id": CLIENT_ID,
+            "client_secret": "s",
+            "url": sim.url,
+            "devices": [SEED_DEVICE_ID, SEED_DEVICE_ID + 1],
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
 async def test_two_devices(hass: HomeAssistant, socket_enabled: None) -> None:
     """An entry with two devices polls each with its own coordinator."""
     async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=CLIENT_ID,
-            data={
-                "client_id": CLIENT_ID,
-                "client_secret": "s",
-                "url": sim.url,
-                "devices": [SEED_DEVICE_ID, SEED_DEVICE_ID + 1],
-            },
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        entry = await _setup_two_devices(hass, sim)
         assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SEED_DEVICE_ID + 1}
         registry = er.async_get(hass)
         assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 134
@@ -340,19 +346,7 @@ async def test_devices_poll_spread_over_the_interval(
 ) -> None:
     """Two devices, 60 s polls: not both at the same second, but 30 s apart."""
     async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=CLIENT_ID,
-            data={
-                "client_id": CLIENT_ID,
-                "client_secret": "s",
-                "url": sim.url,
-                "devices": [SEED_DEVICE_ID, SEED_DEVICE_ID + 1],
-            },
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        entry = await _setup_two_devices(hass, sim)
 
         def polled() -> list[int]:
             return [

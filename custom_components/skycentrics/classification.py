@@ -203,6 +203,11 @@ _KWH: Final = _units("kWh")
 _WH: Final = _units("Wh")
 _KW: Final = _units("kW")
 _W: Final = _units("W")
+# (units matched, unit shown, display precision) of energy readings.
+_ENERGY_UNITS: Final = (
+    (_KWH, UnitOfEnergy.KILO_WATT_HOUR, 1),
+    (_WH, UnitOfEnergy.WATT_HOUR, 0),
+)
 _COUNTER_IDS: Final = _ids(r"LIFETIME|COUNTER|_ENERGY$|ENERGY.*TOTAL|TOTAL.*ENERGY")
 _STORED_IDS: Final = _ids(r"CAPACITY|AVAILABLE|STORED|REMAINING")
 _SETPOINT_IDS: Final = _ids(r"SETPOINT|_SP$")
@@ -264,10 +269,7 @@ RULES: Final[tuple[Rule, ...]] = (
                 precision=precision,
             ),
         )
-        for units, unit, precision in (
-            (_KWH, UnitOfEnergy.KILO_WATT_HOUR, 1),
-            (_WH, UnitOfEnergy.WATT_HOUR, 0),
-        )
+        for units, unit, precision in _ENERGY_UNITS
     ),
     # Energy held in (or still accepted by) the battery.
     *(
@@ -279,10 +281,7 @@ RULES: Final[tuple[Rule, ...]] = (
                 device_class=SensorDeviceClass.ENERGY_STORAGE, unit=unit, precision=precision
             ),
         )
-        for units, unit, precision in (
-            (_KWH, UnitOfEnergy.KILO_WATT_HOUR, 1),
-            (_WH, UnitOfEnergy.WATT_HOUR, 0),
-        )
+        for units, unit, precision in _ENERGY_UNITS
     ),
     # Other energy readings: not known to only grow, so `total` (a drop is not a meter reset).
     *(
@@ -296,10 +295,7 @@ RULES: Final[tuple[Rule, ...]] = (
                 precision=precision,
             ),
         )
-        for units, unit, precision in (
-            (_KWH, UnitOfEnergy.KILO_WATT_HOUR, 1),
-            (_WH, UnitOfEnergy.WATT_HOUR, 0),
-        )
+        for units, unit, precision in _ENERGY_UNITS
     ),
     *(
         Rule(
