@@ -9,12 +9,25 @@
 
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV_DIR="$PROJECT_DIR/.venv"
+# A second environment with the newest Home Assistant on PyPI, for the end-to-end checks.
+LATEST_VENV_DIR="$PROJECT_DIR/.venv-ha-latest"
 MODE_FILE="$VENV_DIR/.skycentrics-mode"
 PY_MIN="3.14.2"
-ROOTFS_VERSION="1"
-ROOTFS_DIR="${SKYCENTRICS_ROOTFS:-/var/cache/skycentrics-dev/rootfs-sid}"
-# Packages of the private root; scripts/setup adds any that an older root lacks.
-ROOTFS_PACKAGES="python3.14,python3.14-venv,python3.14-dev,gcc,g++,libc6-dev,ca-certificates,git,procps,chromium,fonts-dejavu-core,fonts-liberation"
+
+# The private root, declared here and nowhere else.
+# debootstrap installs only the Python toolchain: its own resolver cannot pick a provider of a
+# virtual package (chromium pulls in dbus-session-bus), so everything else is installed afterwards
+# with apt-get inside the root, which can. Suites are tried in order until one has python3.14 of
+# at least PY_MIN. Raise ROOTFS_VERSION to have every existing root rebuilt.
+ROOTFS_VERSION="2"
+ROOTFS_SUITES="${SKYCENTRICS_ROOTFS_SUITES:-sid testing}"
+ROOTFS_MIRROR="http://deb.debian.org/debian"
+ROOTFS_BOOTSTRAP="python3.14,python3.14-venv,python3.14-dev,ca-certificates"
+ROOTFS_PACKAGES="gcc g++ libc6-dev git procps chromium fonts-dejavu-core fonts-liberation"
+ROOTFS_DIR="${SKYCENTRICS_ROOTFS:-/var/cache/skycentrics-dev/rootfs}"
+# Download caches (debootstrap's and apt's .debs, uv's and pip's wheels), kept apart from the root
+# so that a root built from nothing does not download everything again; bind-mounted into it.
+CACHE_DIR="${SKYCENTRICS_CACHE:-/var/cache/skycentrics-dev/cache}"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -43,22 +56,26 @@ in_rootfs() {
   local cwd pass=() var
   cwd=$(pwd)
   for var in CI TERM COLUMNS PYTEST_ADDOPTS SKYCENTRICS_DEVELOP_PORT SKYCENTRICS_SIM_PORT \
-    SKYCENTRICS_DEVELOP_TIMEOUT SKYCENTRICS_E2E_START_TIMEOUT SKYCENTRICS_UPDATE_SCREENSHOTS; do
+    SKYCENTRICS_DEVELOP_TIMEOUT SKYCENTRICS_E2E_START_TIMEOUT SKYCENTRICS_UPDATE_SCREENSHOTS \
+    SKYCENTRICS_E2E_HA_PYTHON; do
     [ -n "${!var-}" ] && pass+=("$var=${!var}")
   done
   unshare --mount --fork --propagation private /bin/bash -c '
     set -e
-    r=$1 p=$2; shift 2
+    r=$1 p=$2 c=$3; shift 3
     mkdir -p "$r$p" "$r/dev" "$r/proc" "$r/sys"
     mount --bind "$p" "$r$p"
+    mkdir -p "$c" "$r$c"
+    mount --bind "$c" "$r$c"
     mount --rbind /dev "$r/dev"
     mount -t proc proc "$r/proc"
     mount --rbind /sys "$r/sys" 2>/dev/null || true
     exec chroot "$r" "$@"
-  ' _ "$ROOTFS_DIR" "$PROJECT_DIR" /usr/bin/env -i \
+  ' _ "$ROOTFS_DIR" "$PROJECT_DIR" "$CACHE_DIR" /usr/bin/env -i \
     HOME=/root LANG=C.UTF-8 LC_ALL=C.UTF-8 \
     PATH="$VENV_DIR/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt VIRTUAL_ENV="$VENV_DIR" \
+    UV_CACHE_DIR="$CACHE_DIR/uv" PIP_CACHE_DIR="$CACHE_DIR/pip" \
     "${pass[@]}" /bin/bash -c 'cd "$1" && shift && exec "$@"' _ "$cwd" "$@"
 }
 
