@@ -38,6 +38,9 @@ SIM_CLIENT_ID = "e2e-client"
 SIM_CLIENT_SECRET = "e2e-secret-never-logged"
 SEED_DEVICE_ID = 1592651608
 HA_START_TIMEOUT = float(os.environ.get("SKYCENTRICS_E2E_START_TIMEOUT", "900"))
+# The Python whose Home Assistant is started: the pinned one of .venv by default; scripts/test
+# points it at .venv-ha-latest to run the same checks against the newest release on PyPI.
+HA_PYTHON = os.environ.get("SKYCENTRICS_E2E_HA_PYTHON") or sys.executable
 
 
 def _load_bootstrap() -> ModuleType:
@@ -139,7 +142,7 @@ class Stack:
         log = (self.artifacts / "home-assistant.console.log").open("ab")
         start = time.monotonic()
         self.ha = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "homeassistant", "-c", str(self.config_dir), "--log-no-color"],
+            [HA_PYTHON, "-m", "homeassistant", "-c", str(self.config_dir), "--log-no-color"],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -243,6 +246,17 @@ def _wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes]) 
 
 _STACK: Stack | None = None
 TIMINGS: dict[str, float] = {}
+HA_VERSION: list[str] = []
+
+
+def ha_version() -> str:
+    """The version of the Home Assistant that the suite starts."""
+    return subprocess.run(  # noqa: S603
+        [HA_PYTHON, "-m", "homeassistant", "--version"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -263,6 +277,7 @@ def stack() -> Iterator[Stack]:
         sim_port=free_port(),
     )
     _STACK = the_stack
+    HA_VERSION[:] = [ha_version()]
     try:
         the_stack.start_simulator()
         started = time.monotonic()
@@ -301,7 +316,9 @@ def pytest_runtest_makereport(
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say what Home Assistant's starts and stops cost in this run."""
+    """Say which Home Assistant ran, and what its starts and stops cost in this run."""
+    if HA_VERSION:
+        terminalreporter.write_line(f"Home Assistant version: {HA_VERSION[0]}")
     if TIMINGS:
         timings = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in TIMINGS.items())
         terminalreporter.write_line(f"Home Assistant: {timings}")
