@@ -11,12 +11,19 @@ from homeassistant.const import (
     ATTR_FRIENDLY_NAME,
     ATTR_UNIT_OF_MEASUREMENT,
     EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -318,27 +325,45 @@ async def test_a_poll_writes_only_what_changed(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Nothing changed: no state written; k readings changed: k states written."""
+    """Nothing changed: no state written; k readings changed: k states written.
+
+    Home Assistant turns a write of an identical state into `state_reported` (not
+    `state_changed`), so both are counted: the skip is what keeps both at zero.
+    """
     pin_to_seed(simulator)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    written: list[str] = []
+    changed: list[str] = []
+    reported: list[str] = []
 
     @callback
-    def _count(event: Event[EventStateChangedData]) -> None:
-        written.append(event.data["entity_id"])
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        changed.append(event.data["entity_id"])
 
-    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _count)
+    @callback
+    def _reported(event: Event[EventStateReportedData]) -> None:
+        reported.append(event.data["entity_id"])
+
+    @callback
+    def _any(event_data: EventStateReportedData) -> bool:
+        return True  # Home Assistant asks for a filter on state_reported
+
+    unsubscribe = [
+        hass.bus.async_listen(EVENT_STATE_CHANGED, _changed),
+        hass.bus.async_listen(EVENT_STATE_REPORTED, _reported, event_filter=_any),
+    ]
     before = {s.entity_id: s.attributes for s in hass.states.async_all()}
     await _poll(hass, freezer)
-    assert written == []
+    assert (changed, reported) == ([], [])
     simulator.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", 31.0)
     simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ACTIVE_POWER", 15.0)
     await _poll(hass, freezer)
-    assert sorted(written) == ["sensor.battery_state_of_charge", "sensor.pv_inverter_1_power"]
+    assert sorted(changed) == ["sensor.battery_state_of_charge", "sensor.pv_inverter_1_power"]
+    assert reported == []
     # No attribute changes from poll to poll (each change would be a recorder row).
     assert {s.entity_id: s.attributes for s in hass.states.async_all()} == before
-    unsubscribe()
+    for unsub in unsubscribe:
+        unsub()
 
 
 async def test_devices_poll_spread_over_the_interval(

@@ -90,6 +90,11 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         self._bad_value_logged = False
         self._written: tuple[bool, ReadingValue] | None = None
 
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state write (right after this) shows."""
+        await super().async_added_to_hass()
+        self._written = (self.available, self.value)
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state only when this entity's value or availability changed.
@@ -152,6 +157,11 @@ class SkyCentricsDeviceEntity(CoordinatorEntity[SkyCentricsCoordinator]):
     def available(self) -> bool:
         """Available once there were readings, also while the device is unreachable."""
         return self.coordinator.data is not None
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state write (right after this) shows."""
+        await super().async_added_to_hass()
+        self._written = (self.available, self.state)
 
     @callback
     def _handle_coordinator_update(self) -> None:
