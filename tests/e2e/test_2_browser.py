@@ -321,10 +321,17 @@ def test_battery_device_page(page: Page, stack: Stack, expected: Expected) -> No
 
 
 def test_integration_page(page: Page, stack: Stack, expected: Expected) -> None:
-    """The integration's page: one hub entry, six devices with their models and entity counts."""
+    """The integration's page: our icon, one hub entry, six devices with their models and entity
+    counts."""
     _open(page, stack, "/config/integrations/integration/skycentrics")
     page_root = page.locator("ha-config-integration-page")
     expect(page_root.get_by_text("SkyCentrics", exact=True).first).to_be_visible()
+    # The header's icon comes from custom_components/skycentrics/brand/ (the brands API), and
+    # has loaded: a broken image has no natural width.
+    icon = page_root.locator('img[src*="/api/brands/integration/skycentrics/"]').first
+    expect(icon).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=icon.element_handle())
+    assert icon.evaluate("img => img.naturalWidth") in (256, 512)
     expect(page_root).to_contain_text(f"{len(expected.devices)} devices")
     expect(page_root).to_contain_text(f"{expected.own_entities} entities")
     entries = page.locator("ha-config-entry-row")
