@@ -369,7 +369,14 @@ async def test_a_poll_writes_only_what_changed(
 async def test_devices_poll_spread_over_the_interval(
     hass: HomeAssistant, socket_enabled: None, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Two devices, 60 s polls: not both at the same second, but 30 s apart."""
+    """Two devices, 60 s polls: each polls every 60 s, and the two 30 s apart.
+
+    Virtual time starts on a whole second and moves one second at a time; each device's polls
+    are recorded at their virtual second. (The coordinator puts a poll at a whole second plus
+    0.05-0.5 s, and async_fire_time_changed fires what is due by the half second, so from a whole
+    second each poll lands on its exact second.)
+    """
+    freezer.move_to("2026-06-01T12:00:00+00:00")
     async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
         entry = await _setup_two_devices(hass, sim)
 
@@ -378,17 +385,17 @@ async def test_devices_poll_spread_over_the_interval(
                 int(path.split("/")[3]) for _, path, _ in sim.requests if path.endswith("/data")
             ]
 
-        start = len(polled())
-        seen: list[tuple[int, list[int]]] = []
-        for second in range(0, 181, 10):
-            freezer.tick(timedelta(seconds=10))
+        first, second = SEED_DEVICE_ID, SEED_DEVICE_ID + 1
+        assert sorted(polled()) == [first, second]  # both read at set-up, at second 0
+        polls: dict[int, list[int]] = {first: [], second: []}
+        for now in range(1, 241):
+            seen = len(polled())
+            freezer.tick(timedelta(seconds=1))
             async_fire_time_changed(hass)
             await hass.async_block_till_done(wait_background_tasks=True)
-            if new := polled()[start:]:
-                seen.append((second, new))
-                start += len(new)
-        # Each poll is one device alone, and the two alternate.
-        assert all(len(devices) == 1 for _, devices in seen)
-        order = [devices[0] for _, devices in seen]
-        assert order[:4] == [SEED_DEVICE_ID + 1, SEED_DEVICE_ID, SEED_DEVICE_ID + 1, SEED_DEVICE_ID]
+            for device_id in polled()[seen:]:
+                polls[device_id].append(now)
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+    # Each device every 60 s; the second half an interval after the first: 30 s apart.
+    assert polls == {first: [60, 120, 180, 240], second: [30, 90, 150, 210]}
