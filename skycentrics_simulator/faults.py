@@ -8,6 +8,8 @@
     sim.add_fault(faults.invalid_json())              # 200 with a body that is not JSON
     sim.add_fault(faults.truncated_json())            # the real answer, cut in half
     sim.add_fault(faults.oversized(8 * 1024 * 1024))  # a body far larger than any answer
+    sim.add_fault(faults.body("<html>…</html>", code=403, content_type="text/html"))
+    sim.add_fault(faults.rewrite('"@@X@@"', "9" * 5000))  # a literal no encoder writes
 
 The server's clock is `sim.clock`; readings change with `sim.set_value`, `add_sensor` and
 `remove_sensor` (null, NaN, strings, values going backwards...).
@@ -16,6 +18,7 @@ The server's clock is `sim.clock`; readings change with `sim.set_value`, `add_se
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 import json
 
 from aiohttp import web
@@ -100,5 +103,44 @@ def replay(payload: object) -> Fault:
 
     async def fault(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response(payload)
+
+    return fault
+
+
+def body(
+    content: bytes | str,
+    *,
+    code: int = 200,
+    content_type: str = "application/json",
+    headers: Mapping[str, str] | None = None,
+) -> Fault:
+    """Answer with exactly this body: JSON no encoder writes, a proxy's page, odd headers..."""
+
+    async def fault(request: web.Request, handler: Handler) -> web.StreamResponse:
+        raw = content.encode() if isinstance(content, str) else content
+        return web.Response(body=raw, status=code, content_type=content_type, headers=headers)
+
+    return fault
+
+
+def rewrite(old: bytes | str, new: bytes | str) -> Fault:
+    """Answer normally, with ``old`` replaced by ``new`` in the body.
+
+    Set a value to a placeholder with `Simulator.set_value`, then put in its place what no JSON
+    encoder writes: a 5,000-digit integer, a lone surrogate escape, nesting 100,000 deep.
+    """
+    old_raw = old.encode() if isinstance(old, str) else old
+    new_raw = new.encode() if isinstance(new, str) else new
+
+    async def fault(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        raw = response.body if isinstance(response, web.Response) else b""
+        assert isinstance(raw, bytes)
+        assert old_raw in raw, "the placeholder is not in the answer"
+        return web.Response(
+            body=raw.replace(old_raw, new_raw),
+            status=response.status,
+            content_type="application/json",
+        )
 
     return fault

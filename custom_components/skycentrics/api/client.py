@@ -24,7 +24,7 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
-from .models import Device, Snapshot, parse_devices
+from .models import Device, Snapshot, decode_json, parse_devices
 from .signing import TOKEN_HEADER, api_token, http_date, request_line
 
 _LOGGER = logging.getLogger(__name__)
@@ -107,9 +107,9 @@ class SkyCentricsClient:
     async def _request_json(self, path: str) -> Any:
         body = await self._request(path)
         try:
-            return json.loads(body)
-        except (UnicodeDecodeError, ValueError) as err:
-            raise SkyCentricsResponseError(f"{path}: the answer is not valid JSON") from err
+            return decode_json(body)
+        except SkyCentricsResponseError as err:
+            raise SkyCentricsResponseError(f"{path}: {err}") from err
 
     async def _request(self, path: str, accept: str = "application/json") -> bytes:
         """Send one signed GET and return the body, mapping every failure to our errors.
