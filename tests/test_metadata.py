@@ -43,6 +43,19 @@ def test_hacs() -> None:
     assert hacs["homeassistant"] == "2026.10.4"  # what 0.13.375 brings
 
 
+README = ROOT / "README.md"
+# "Home Assistant 2026.10.4 or newer" (the words may wrap onto the next line).
+_MINIMUM_HA = re.compile(r"Home\s+Assistant\s+(\d{4}\.\d{1,2}(?:\.\d+)?)\s+or\s+newer")
+
+
+def test_readme_names_the_hacs_minimum() -> None:
+    """The README's minimum Home Assistant version is hacs.json's, to the patch release."""
+    minimum = _json(ROOT / "hacs.json")["homeassistant"]
+    stated = _MINIMUM_HA.findall(README.read_text())
+    assert stated, 'README.md says nowhere "Home Assistant <version> or newer"'
+    assert set(stated) == {minimum}, f"README.md says {stated}, hacs.json says {minimum}"
+
+
 def _placeholders(text: str) -> set[str]:
     return set(re.findall(r"{(\w+)}", text))
 
