@@ -7,20 +7,40 @@ the simulator's answers with `skycentrics_simulator.faults`; the rest are parser
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
 import json
+import logging
 import math
+from typing import Any
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
+import orjson
 import pytest
 
-from custom_components.skycentrics.api import SkyCentricsClient, SkyCentricsResponseError
-from custom_components.skycentrics.api.models import MAX_DEPTH, _prune_deep, decode_json
+from custom_components.skycentrics.api import (
+    Reading,
+    SkyCentricsClient,
+    SkyCentricsResponseError,
+    Snapshot,
+)
+from custom_components.skycentrics.api.models import (
+    EARLIEST_TIME,
+    MAX_DEPTH,
+    MAX_FUTURE,
+    MAX_PROBLEMS,
+    MAX_READINGS,
+    ProblemLog,
+    _prune_deep,
+    decode_json,
+)
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator, faults
 
 from .common import CLIENT_ID, CLIENT_SECRET, seed_payload
 
 SOC = "BESS_STATE_OF_CHARGE"
 PLACEHOLDER = '"@@PLACEHOLDER@@"'
+NOT_FINITE = "not a finite number (NaN, Infinity, or an integer beyond int64)"
 
 
 @pytest.fixture
@@ -167,3 +187,291 @@ async def test_a_hostile_literal_fails_one_reading_not_the_poll(
     assert len(snapshot.readings) == 60
     assert snapshot.readings[SOC].value is None
     assert snapshot.readings["BESS_SYSTEM_STATE"].value == 11
+
+
+# --- 1. Numbers, 3. text values: a failing value is None for that reading only ------------
+
+
+def _reading(caplog: pytest.LogCaptureFixture, sensor: dict[str, Any]) -> Reading:
+    """Parse one sensor (with a good id unless given) and return its reading."""
+    caplog.set_level(logging.WARNING)
+    snapshot = Snapshot.from_dict({"sensors": [{"id": "S", **sensor}]}, 7)
+    return snapshot.readings[sensor.get("id", "S")]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected", "problem"),
+    [
+        (2**64, None, "number beyond ±1e+15"),  # orjson: "Integer exceeds 64-bit range"
+        pytest.param(10**5000, None, "number beyond ±1e+15", id="10**5000"),  # no float() overflow
+        (-(2**63), None, "number beyond ±1e+15"),
+        (10**15 + 1, None, "number beyond ±1e+15"),
+        (1e16, None, "number beyond ±1e+15"),
+        (10**15, 10**15, None),
+        (-1e15, -1e15, None),
+        (math.inf, None, NOT_FINITE),
+        (-math.inf, None, NOT_FINITE),
+        (math.nan, None, NOT_FINITE),
+        (True, 1, None),  # JSON true/false are 1/0, as before
+        (False, 0, None),
+        (0, 0, None),
+        (None, None, None),  # no value is no problem
+        ("12.5", "12.5", None),
+        ("active", "active", None),
+        ("²", "²", None),  # a text (float() refuses it), never int()
+        ("1e400", None, f"numeric text: {NOT_FINITE}"),
+        ("-1e16", None, "numeric text: number beyond ±1e+15"),
+        ("x" * 255, "x" * 255, None),
+        ("x" * 256, None, "text longer than 255 characters"),
+        ("on\ud800", "on\ufffd", None),  # a lone surrogate is replaced, as in every text
+        ({"nested": 1}, None, "a dict is not a number or a text"),
+        ([1], None, "a list is not a number or a text"),
+    ],
+)
+def test_values(
+    caplog: pytest.LogCaptureFixture, data: object, expected: object, problem: str | None
+) -> None:
+    """Finite numbers within ±MAX_MAGNITUDE and bounded texts pass; the rest is None, logged."""
+    reading = _reading(caplog, {"data": data})
+    assert reading.value == expected
+    assert type(reading.value) is type(expected)
+    orjson.dumps(reading.value)
+    if problem is None:
+        assert not caplog.records
+    else:
+        (record,) = caplog.records
+        assert record.getMessage() == f"Device 7: sensor 'S': {problem}; read as no value"
+
+
+async def test_bad_numbers_over_http(simulator: Simulator, client: SkyCentricsClient) -> None:
+    """Through the client: 2**64, 2**62 (inside int64, beyond 1e15) and 1e16 are None."""
+    sensors = ["BESS_STATE_OF_CHARGE", "BESS_SYSTEM_AVERAGE_VOLTAGE", "SOLAR_INVERTER_1_ENERGY"]
+    for sensor, value in zip(sensors, [2**64, 2**62, 1e16], strict=True):
+        simulator.set_value(SEED_DEVICE_ID, sensor, value)
+    simulator.set_value(SEED_DEVICE_ID, "BESS_SYSTEM_STATE", 10**15)
+    snapshot = await client.async_get_data(SEED_DEVICE_ID)
+    assert [snapshot.readings[s].value for s in sensors] == [None, None, None]
+    assert snapshot.readings["BESS_SYSTEM_STATE"].value == 10**15
+    assert len(snapshot.readings) == 60
+    orjson.dumps([r.value for r in snapshot.readings.values()])
+
+
+# --- 3. Names, types and units: valid Unicode, bounded ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sensor", "name", "kind", "units"),
+    [
+        (
+            {"name": "  Battery\n  charge\t", "type": " Charge ", "units": " % "},
+            "Battery charge",
+            "Charge",
+            "%",
+        ),
+        (
+            {"name": "a\ud800b", "type": "\udfff", "units": "k\ud83dW"},
+            "a\ufffdb",
+            "\ufffd",
+            "k\ufffdW",
+        ),
+        ({"name": "a\x00b\x7f\x9b", "units": "\x01"}, "a\ufffdb\ufffd\ufffd", "", "\ufffd"),
+        ({"name": "n" * 300, "type": "t" * 300, "units": "u" * 40}, "n" * 255, "t" * 255, "u" * 32),
+        ({"name": "   ", "type": 7, "units": None}, "S", "", ""),
+        ({"name": ["x"], "type": {"a": 1}, "units": 1e400}, "S", "", ""),
+    ],
+)
+def test_names_types_units(
+    caplog: pytest.LogCaptureFixture, sensor: dict[str, Any], name: str, kind: str, units: str
+) -> None:
+    """Bad characters become U+FFFD, lengths are cut; a missing name is the id."""
+    reading = _reading(caplog, sensor)
+    assert (reading.name, reading.type, reading.units) == (name, kind, units)
+    orjson.dumps([reading.name, reading.type, reading.units])
+
+
+async def test_bad_text_over_http(simulator: Simulator, client: SkyCentricsClient) -> None:
+    """Through the client: lone surrogate escapes and encoded surrogates are U+FFFD."""
+    simulator.add_sensor(
+        SEED_DEVICE_ID,
+        {"id": "T", "name": "x\ud800y", "units": "\udc00", "type": "@@PLACEHOLDER@@", "data": 1},
+    )
+    simulator.set_value(SEED_DEVICE_ID, SOC, "@@PLACEHOLDER@@")
+    simulator.add_fault(faults.rewrite(PLACEHOLDER, b'"on\xed\xa0\x80"'))
+    snapshot = await client.async_get_data(SEED_DEVICE_ID)
+    sensor = snapshot.readings["T"]
+    assert (sensor.name, sensor.units, sensor.type) == (
+        "x\ufffdy",
+        "\ufffd",
+        "on\ufffd\ufffd\ufffd",
+    )
+    assert snapshot.readings[SOC].value == "on\ufffd\ufffd\ufffd"
+    assert snapshot.raw is not None
+    orjson.dumps(snapshot.raw)  # the raw answer (diagnostics) has no surrogate either
+
+
+# --- 4. Reading ids: printable ASCII without "|", 1 to 128 characters ---------------------
+
+
+@pytest.mark.parametrize(
+    "sensor_id", ["A", "SSU_[0062]_BV420_ZStat", "E30A_3_Amps:_3ph_Average", " x ", "~" * 128]
+)
+def test_good_ids(caplog: pytest.LogCaptureFixture, sensor_id: str) -> None:
+    """Printable ASCII, any of it but "|", kept exactly as sent."""
+    assert _reading(caplog, {"id": sensor_id}).id == sensor_id
+
+
+@pytest.mark.parametrize(
+    ("sensor_id", "reason"),
+    [
+        ("", "unusable id ''"),
+        ("   ", "unusable id '   '"),
+        ("a|b", "unusable id 'a|b'"),
+        ("|", "unusable id '|'"),
+        ("é", "unusable id 'é'"),
+        ("a\x00", "unusable id 'a\\x00'"),
+        ("a\tb", "unusable id 'a\\tb'"),
+        ("\ud800", "unusable id '\\ud800'"),
+        ("x" * 129, "unusable id 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'..."),
+        (5, "no usable id: int"),
+        (None, "no usable id: null"),
+        (["A"], "no usable id: list"),
+    ],
+)
+def test_bad_ids_drop_the_reading(
+    caplog: pytest.LogCaptureFixture, sensor_id: object, reason: str
+) -> None:
+    """A sensor whose id breaks the rule is dropped with a logged, escaped, short reason."""
+    caplog.set_level(logging.WARNING)
+    snapshot = Snapshot.from_dict({"sensors": [{"id": sensor_id, "data": 1}, {"id": "ok"}]}, 7)
+    assert list(snapshot.readings) == ["ok"]
+    (record,) = caplog.records
+    assert record.getMessage().startswith(f"Device 7: skipping sensor 0: {reason}")
+
+
+async def test_bad_ids_over_http(
+    simulator: Simulator, client: SkyCentricsClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through the client: sensors with "|", surrogate or over-long ids are dropped."""
+    for sensor_id in ["BESS|X", "\ud800", "x" * 129, "caf\u00e9"]:
+        simulator.add_sensor(SEED_DEVICE_ID, {"id": sensor_id, "data": 1})
+    snapshot = await client.async_get_data(SEED_DEVICE_ID)
+    assert len(snapshot.readings) == 60
+    assert all(r.id.isascii() and "|" not in r.id for r in snapshot.readings.values())
+    skipped = [r.getMessage() for r in caplog.records if "skipping sensor" in r.getMessage()]
+    assert len(skipped) == 4
+    assert CLIENT_SECRET not in caplog.text
+
+
+# --- 5. Times: inside [2000-01-01, now + 1 day], else no time -----------------------------
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (946684800, EARLIEST_TIME),
+        (946684799.5, None),
+        (0, None),
+        (1, None),
+        (-1e30, None),
+        (1e30, None),
+        (1e300, None),  # datetime.fromtimestamp: OverflowError / ValueError
+        (10**400, None),  # and no OverflowError converting it to float
+        (math.nan, None),
+        (math.inf, None),
+        (True, None),
+        ((NOW + MAX_FUTURE).timestamp(), NOW + MAX_FUTURE),
+        ((NOW + MAX_FUTURE).timestamp() + 1, None),
+        ("2000-01-01T00:00:00Z", EARLIEST_TIME),
+        ("1999-12-31 23:59:59Z", None),
+        ("2026-03-02T12:00:00+00:00", NOW + MAX_FUTURE),
+        ("2026-03-02T12:00:01", None),
+        ("0001-01-01T00:00:00+01:00", None),  # OverflowError in astimezone
+        ("9999-12-31T23:59:59-01:00", None),
+        ("\ud800", None),
+        ("", None),
+        ([2025], None),
+    ],
+)
+def test_times(freezer: FrozenDateTimeFactory, raw: object, expected: datetime | None) -> None:
+    """Reading times and the top-level time: inside the window, or no time."""
+    freezer.move_to(NOW)
+    snapshot = Snapshot.from_dict({"sensors": [{"id": "S", "time": raw}], "time": raw}, 7)
+    assert snapshot.time == expected
+    assert snapshot.readings["S"].time == expected  # falls back to the (same) snapshot time
+
+
+async def test_times_over_http(simulator: Simulator, client: SkyCentricsClient) -> None:
+    """Through the client: times overflowing or before 2000 are no time; the window moves with
+    our clock, so a server two days ahead sends only times beyond it."""
+    payload = simulator.snapshot(SEED_DEVICE_ID)
+    payload["time"] = "0001-01-01T00:00:00+01:00"
+    payload["sensors"][0]["time"] = 1e300
+    payload["sensors"][1]["time"] = 10**30
+    payload["sensors"][2]["time"] = 0
+    simulator.add_fault(faults.replay(payload))
+    snapshot = await client.async_get_data(SEED_DEVICE_ID)
+    assert snapshot.time is None
+    times = [r.time for r in snapshot.readings.values()]
+    assert times[:3] == [None, None, None]
+    assert all(t is not None for t in times[3:])
+    simulator.clock = lambda: datetime.now(UTC) + timedelta(days=2)
+    snapshot = await client.async_get_data(SEED_DEVICE_ID)  # re-signed with the server's time
+    assert snapshot.time is None
+    assert {r.time for r in snapshot.readings.values()} == {None}
+
+
+# --- 7. Size: at most MAX_READINGS readings per answer ------------------------------------
+
+
+async def test_too_many_readings(
+    simulator: Simulator, client: SkyCentricsClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through the client: the first MAX_READINGS are read, the rest dropped, one warning."""
+    sensors = [{"id": f"S{i}", "data": i} for i in range(MAX_READINGS + 50)]
+    answer = json.dumps({"device": SEED_DEVICE_ID, "sensors": sensors})
+    simulator.add_fault(faults.body(answer), times=2)
+    for _ in range(2):
+        snapshot = await client.async_get_data(SEED_DEVICE_ID)
+        assert len(snapshot.readings) == MAX_READINGS
+        assert list(snapshot.readings)[-1] == f"S{MAX_READINGS - 1}"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        f"Device {SEED_DEVICE_ID}: the answer lists {MAX_READINGS + 50} sensors, "
+        f"only the first {MAX_READINGS} are read"
+    ]
+
+
+# --- 8. Logging: once per device, sensor and kind of problem ------------------------------
+
+
+async def test_a_bad_value_is_logged_once(
+    simulator: Simulator, client: SkyCentricsClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three polls with the same bad value: one warning; a new kind of problem: one more."""
+    simulator.set_value(SEED_DEVICE_ID, SOC, 2**64)
+    for _ in range(3):
+        assert (await client.async_get_data(SEED_DEVICE_ID)).readings[SOC].value is None
+    simulator.set_value(SEED_DEVICE_ID, SOC, "x" * 300)
+    for _ in range(2):
+        assert (await client.async_get_data(SEED_DEVICE_ID)).readings[SOC].value is None
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        f"Device {SEED_DEVICE_ID}: sensor '{SOC}': {NOT_FINITE}; read as no value",
+        f"Device {SEED_DEVICE_ID}: sensor '{SOC}': text longer than 255 characters; "
+        "read as no value",
+    ]
+    assert CLIENT_SECRET not in caplog.text
+
+
+def test_problem_log_is_bounded(caplog: pytest.LogCaptureFixture) -> None:
+    """A cloud that invents new sensors with bad values on every poll: at most MAX_PROBLEMS
+    warnings, and as many remembered keys, however long it goes on."""
+    caplog.set_level(logging.WARNING)
+    problems = ProblemLog()
+    for poll in range(3):
+        sensors = [{"id": f"P{poll}S{i}", "data": math.inf} for i in range(MAX_PROBLEMS)]
+        Snapshot.from_dict({"sensors": sensors}, 7, problems)
+    assert len(caplog.records) == MAX_PROBLEMS
+    assert len(problems._reported) == MAX_PROBLEMS

@@ -90,7 +90,7 @@ def test_snapshot_tolerates_bad_sensors(caplog: pytest.LogCaptureFixture) -> Non
         "time": "2025-07-31 01:37:47Z",
         "unknown_field": {"x": 1},
         "sensors": [
-            {"id": "A", "name": "A", "type": "Power", "units": "kW", "data": 1.5, "time": 1},
+            {"id": "A", "name": "A", "type": "Power", "units": "kW", "data": 1.5, "time": 1.75e9},
             "not an object",
             {"name": "no id"},
             {"id": "", "data": 1},
@@ -104,7 +104,7 @@ def test_snapshot_tolerates_bad_sensors(caplog: pytest.LogCaptureFixture) -> Non
     snapshot = Snapshot.from_dict(raw, 5)
     assert list(snapshot.readings) == ["A", "B", "C", "D", "E"]
     assert snapshot.readings["A"].value == 1.5
-    assert snapshot.readings["A"].time == datetime.fromtimestamp(1, UTC)
+    assert snapshot.readings["A"].time == datetime.fromtimestamp(1.75e9, UTC)
     assert snapshot.readings["B"].value is None
     assert snapshot.readings["C"].value is None
     assert snapshot.readings["C"].time == snapshot.time  # falls back to the snapshot's time

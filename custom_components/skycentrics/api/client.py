@@ -24,7 +24,7 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
-from .models import Device, Snapshot, decode_json, parse_devices
+from .models import Device, ProblemLog, Snapshot, decode_json, parse_devices
 from .signing import TOKEN_HEADER, api_token, http_date, request_line
 
 _LOGGER = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ class SkyCentricsClient:
         self.max_response_bytes = max_response_bytes
         self.clock_offset = timedelta(0)  # added to our clock for the Date header we sign
         self.observed_offset = timedelta(0)  # the server's clock minus ours, from its last Date
+        self.problems = ProblemLog()  # what was wrong in the answers, each logged once
 
     def __repr__(self) -> str:
         """Show the URL, never the keys."""
@@ -102,7 +103,7 @@ class SkyCentricsClient:
     async def async_get_data(self, device_id: int) -> Snapshot:
         """Return the latest readings of one device (``GET /api/devices/{id}/data``)."""
         raw = await self._request_json(f"/api/devices/{int(device_id)}/data")
-        return Snapshot.from_dict(raw, int(device_id))
+        return Snapshot.from_dict(raw, int(device_id), self.problems)
 
     async def _request_json(self, path: str) -> Any:
         body = await self._request(path)

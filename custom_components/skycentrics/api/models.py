@@ -7,13 +7,25 @@ The rules, each with its constant below:
   U+FFFD; integer literals beyond int64, NaN and Infinity become NaN (a non-finite marker that a
   reading turns into None); arrays and objects nested deeper than `MAX_DEPTH` become null (only
   when json.loads gives up, so normal answers pay nothing); lone surrogates become U+FFFD.
+- Numbers: finite, within ±`MAX_MAGNITUDE`; otherwise that reading's value is None.
+- Text: a lone surrogate is replaced by U+FFFD, everywhere (names, units and control
+  characters in names and units too); names and types are cut to `MAX_TEXT`, units to
+  `MAX_UNITS`; a text value longer than `MAX_TEXT` is None.
+- Reading ids: printable ASCII without ``|``, 1 to `MAX_ID_LENGTH` characters (see `Reading`);
+  a sensor with another id is dropped.
+- Times: inside [`EARLIEST_TIME`, now + `MAX_FUTURE`], else no time (None).
+- Size: at most `MAX_READINGS` readings per answer (and the client's byte cap).
+
+A value that breaks a rule is None for that reading only, with one warning per device, sensor
+and kind of problem (`ProblemLog`), never one per poll.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+import itertools
 import json
 import logging
 import math
@@ -39,10 +51,37 @@ MAX_DEPTH: Final = 32
 """Arrays and objects nested deeper than this become null when json.loads gives up (an answer
 nests 3 levels; json.loads overflows the stack at about 100,000)."""
 
+MAX_MAGNITUDE: Final = 1e15
+"""Largest absolute value of a reading: far beyond any meter (1e15 Wh is a petawatt-hour), and
+well inside what a float holds exactly and what every JSON encoder takes."""
+
+MAX_TEXT: Final = 255
+"""Longest name, type or text value: Home Assistant's own limit for a state."""
+
+MAX_UNITS: Final = 32
+"""Longest unit: far above any real one ("kWh", "var", "luxes")."""
+
+MAX_ID_LENGTH: Final = 128
+"""Longest reading id: ids become parts of Home Assistant's unique ids (the seed's longest: 41)."""
+
+MAX_READINGS: Final = 10_000
+"""Readings read from one answer: Home Assistant takes at most 10,000 enabled entities per
+config entry, so more could never be shown (the rest of the answer is dropped, one warning)."""
+
+EARLIEST_TIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
+"""Older reading times are placeholders (0, 1) or garbage: no time."""
+
+MAX_FUTURE: Final = timedelta(days=1)
+"""How far ahead of our clock a reading time may be (a device clock somewhat ahead)."""
+
+MAX_PROBLEMS: Final = 1_000
+"""Distinct problems `ProblemLog` remembers (and logs); the rest are not logged."""
+
 REPLACEMENT: Final = "\ufffd"
 """What an invalid character of a name or unit becomes (U+FFFD REPLACEMENT CHARACTER)."""
 
 _SURROGATES: Final = re.compile("[\ud800-\udfff]")
+_BAD_CHARACTERS: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # in names, units
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")  # json.loads may decode it to one
 # A JSON string (escapes included, unterminated at the end of the text too), or a run of
 # opening or of closing brackets: what `_prune_deep` needs to follow the nesting.
@@ -189,7 +228,21 @@ def parse_devices(raw: object) -> list[Device]:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """One sensor reading of a snapshot, with the time it was recorded."""
+    """One sensor reading of a snapshot, with the time it was recorded.
+
+    What the parser guarantees (see the module's docstring for the constants):
+
+    - ``id``: 1 to `MAX_ID_LENGTH` printable ASCII characters (0x20-0x7E), not all blank, never
+      ``|`` (Home Assistant's side uses ``|`` to keep its own entity keys apart from reading
+      ids). A sensor whose id breaks this rule is dropped, with a logged reason.
+    - ``value``: None, an int or a finite float within ±`MAX_MAGNITUDE` (JSON true/false are
+      read as 1/0), or a text of at most `MAX_TEXT` characters (lone surrogates replaced by
+      U+FFFD) whose number, if it reads as one, is within the same bounds. Anything else is
+      None, logged once.
+    - ``name``, ``type``, ``units``: valid Unicode (a lone surrogate or a control character is
+      replaced by U+FFFD), at most `MAX_TEXT` / `MAX_TEXT` / `MAX_UNITS` characters.
+    - ``time``: None or inside [`EARLIEST_TIME`, now + `MAX_FUTURE`].
+    """
 
     id: str
     name: str
@@ -207,14 +260,19 @@ class Snapshot:
     time: datetime | None
     readings: dict[str, Reading] = field(default_factory=dict)
     raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
-    """The answer as the API gave it (for diagnostics); not compared."""
+    """The answer as decoded (for diagnostics); not compared."""
 
     @classmethod
-    def from_dict(cls, raw: object, device_id: int | None = None) -> Snapshot:
+    def from_dict(
+        cls, raw: object, device_id: int | None = None, problems: ProblemLog | None = None
+    ) -> Snapshot:
         """Parse a ``/data`` answer; a malformed sensor is skipped with a logged reason.
 
-        Raises SkyCentricsResponseError only when the answer as a whole is unusable.
+        Raises SkyCentricsResponseError only when the answer as a whole is unusable. Problems
+        are logged through ``problems`` (once each; a fresh log when none is given).
         """
+        if problems is None:
+            problems = ProblemLog()
         if not isinstance(raw, Mapping):
             raise SkyCentricsResponseError(f"data answer is not a JSON object: {_kind(raw)}")
         sensors = raw.get("sensors")
@@ -229,70 +287,160 @@ class Snapshot:
             raise SkyCentricsResponseError(
                 f"data answer is for device {answered_id}, not {device_id}"
             )
-        snapshot_time = _parse_time(raw.get("time"))
+        latest = datetime.now(UTC) + MAX_FUTURE
+        snapshot_time = _parse_time(raw.get("time"), latest)
+        if len(sensors) > MAX_READINGS:
+            problems.warn(
+                (device_id, "too many sensors"),
+                "Device %s: the answer lists %d sensors, only the first %d are read",
+                device_id,
+                len(sensors),
+                MAX_READINGS,
+            )
         readings: dict[str, Reading] = {}
-        for index, item in enumerate(sensors):
+        for index, item in enumerate(itertools.islice(sensors, MAX_READINGS)):
             try:
-                reading = _parse_reading(item, snapshot_time)
+                reading, problem = _parse_reading(item, snapshot_time, latest)
             except ValueError as err:
-                _LOGGER.warning("Device %s: skipping sensor %d: %s", device_id, index, err)
-                continue
-            if reading.id in readings:
-                _LOGGER.warning(
-                    "Device %s: skipping sensor %d: duplicate id %r", device_id, index, reading.id
+                problems.warn(
+                    (device_id, index, str(err)),
+                    "Device %s: skipping sensor %d: %s",
+                    device_id,
+                    index,
+                    err,
                 )
                 continue
+            if reading.id in readings:
+                problems.warn(
+                    (device_id, index, "duplicate"),
+                    "Device %s: skipping sensor %d: duplicate id %r",
+                    device_id,
+                    index,
+                    reading.id,
+                )
+                continue
+            if problem is not None:
+                problems.warn(
+                    (device_id, reading.id, problem),
+                    "Device %s: sensor %r: %s; read as no value",
+                    device_id,
+                    reading.id,
+                    problem,
+                )
             readings[reading.id] = reading
         return cls(device_id=device_id, time=snapshot_time, readings=readings, raw=raw)
 
 
-def _parse_reading(raw: object, fallback_time: datetime | None) -> Reading:
+def _parse_reading(
+    raw: object, fallback_time: datetime | None, latest: datetime
+) -> tuple[Reading, str | None]:
+    """Return a reading and why its value was refused (None: it was not); ValueError: no id."""
     if not isinstance(raw, Mapping):
         raise ValueError(f"not a JSON object: {_kind(raw)}")
     sensor_id = raw.get("id")
-    if not isinstance(sensor_id, str) or not sensor_id.strip():
-        raise ValueError(f"no usable id: {sensor_id!r}"[:200])
+    if not isinstance(sensor_id, str):
+        raise ValueError(f"no usable id: {_kind(sensor_id)}")
+    if not _is_reading_id(sensor_id):
+        raise ValueError(
+            f"unusable id {_shorten(sensor_id)}: not 1-{MAX_ID_LENGTH} printable ASCII "
+            "characters without '|'"
+        )
+    value, problem = _parse_value(raw.get("data"))
+    reading_time = _parse_time(raw.get("time"), latest)
     name = raw.get("name")
-    kind = raw.get("type")
-    units = raw.get("units")
-    value = raw.get("data")
-    if isinstance(value, bool):
-        value = int(value)
-    elif (
-        (isinstance(value, float) and not math.isfinite(value))
-        or not isinstance(value, int | float | str)
-        or value is None
-    ):
-        value = None
-    reading_time = _parse_time(raw.get("time"))
-    return Reading(
+    name = _clean_text(" ".join(name.split()), MAX_TEXT) if isinstance(name, str) else ""
+    reading = Reading(
         id=sensor_id,
-        name=" ".join(name.split()) if isinstance(name, str) and name.strip() else sensor_id,
-        type=kind.strip() if isinstance(kind, str) else "",
-        units=units.strip() if isinstance(units, str) else "",
+        name=name or sensor_id,
+        type=_clean_text(raw.get("type"), MAX_TEXT),
+        units=_clean_text(raw.get("units"), MAX_UNITS),
         value=value,
         time=reading_time if reading_time is not None else fallback_time,
     )
+    return reading, problem
 
 
-def _parse_time(raw: object) -> datetime | None:
-    """Parse Unix seconds or an ISO-like UTC text (``2025-07-31 01:37:47Z``)."""
+def _is_reading_id(text: str) -> bool:
+    """Tell whether ``text`` follows the reading id rule (see `Reading`)."""
+    return (
+        0 < len(text) <= MAX_ID_LENGTH
+        and text.isascii()
+        and text.isprintable()
+        and not text.isspace()
+        and "|" not in text
+    )
+
+
+def _parse_value(raw: object) -> tuple[ReadingValue, str | None]:
+    """Return a reading's value, or None and why it was refused (null is no problem)."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool):
+        return int(raw), None  # JSON true/false read as 1/0, as before
+    if isinstance(raw, int | float):
+        problem = _number_problem(raw)
+        return (None, problem) if problem else (raw, None)
+    if isinstance(raw, str):
+        text = _SURROGATES.sub(REPLACEMENT, raw)
+        problem = _text_problem(text)
+        return (None, problem) if problem else (text, None)
+    return None, f"a {_kind(raw)} is not a number or a text"
+
+
+def _number_problem(number: float) -> str | None:
+    """Why a number is not a usable value (None: it is finite and within MAX_MAGNITUDE)."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return "not a finite number (NaN, Infinity, or an integer beyond int64)"
+    if not -MAX_MAGNITUDE <= number <= MAX_MAGNITUDE:  # exact for ints of any size
+        return f"number beyond ±{MAX_MAGNITUDE:g}"
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    """Why a text is not a usable value (None: it is)."""
+    if len(text) > MAX_TEXT:
+        return f"text longer than {MAX_TEXT} characters"
+    try:
+        number = float(text)
+    except ValueError:
+        return None  # a word such as "active"
+    problem = _number_problem(number)
+    return f"numeric text: {problem}" if problem else None
+
+
+def _clean_text(raw: object, limit: int) -> str:
+    """Return a name, type or unit: stripped, lone surrogates and control characters replaced
+    by U+FFFD, cut to ``limit`` characters; "" when ``raw`` is no text."""
+    if not isinstance(raw, str):
+        return ""
+    return _BAD_CHARACTERS.sub(REPLACEMENT, raw.strip())[:limit]
+
+
+def _shorten(text: str) -> str:
+    """A text for a log line: repr (escapes control characters and surrogates), cut short."""
+    return repr(text[:40]) + ("..." if len(text) > 40 else "")
+
+
+def _parse_time(raw: object, latest: datetime) -> datetime | None:
+    """Parse Unix seconds or an ISO-like UTC text (``2025-07-31 01:37:47Z``).
+
+    None (no time) for anything else, and for times outside [`EARLIEST_TIME`, ``latest``].
+    """
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int | float):
-        if not math.isfinite(raw):
+        # Compared before converting: no overflow, whatever the size; NaN compares False.
+        if not EARLIEST_TIME.timestamp() <= raw <= latest.timestamp():
             return None
-        try:
-            return datetime.fromtimestamp(raw, UTC)
-        except OverflowError, OSError, ValueError:
-            return None
-    if isinstance(raw, str):
-        try:
-            parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return None
+        return datetime.fromtimestamp(raw, UTC)
+    if not isinstance(raw, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except ValueError, OverflowError:  # "0001-01-01T00:00+01:00" overflows in astimezone
+        return None
+    return parsed if EARLIEST_TIME <= parsed <= latest else None
 
 
 def _as_int(raw: Any) -> int | None:
@@ -307,3 +455,23 @@ def _as_int(raw: Any) -> int | None:
 
 def _kind(raw: object) -> str:
     return "null" if raw is None else type(raw).__name__
+
+
+class ProblemLog:
+    """Logs each problem with the cloud's data once: a bad value comes back on every poll, its
+    warning should not. The client keeps one for its whole life (a config entry).
+
+    A key names the device, the sensor and the kind of problem. At most `MAX_PROBLEMS` keys are
+    kept (a cloud inventing new sensor ids on every poll cannot grow it); then it stays quiet.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing reported."""
+        self._reported: set[tuple[object, ...]] = set()
+
+    def warn(self, key: tuple[object, ...], message: str, *args: object) -> None:
+        """Log ``message % args`` as a warning, unless ``key`` was reported before."""
+        if key in self._reported or len(self._reported) >= MAX_PROBLEMS:
+            return
+        self._reported.add(key)
+        _LOGGER.warning(message, *args)
