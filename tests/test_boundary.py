@@ -19,6 +19,7 @@ import orjson
 import pytest
 
 from custom_components.skycentrics.api import (
+    Device,
     Reading,
     SkyCentricsClient,
     SkyCentricsResponseError,
@@ -475,3 +476,76 @@ def test_problem_log_is_bounded(caplog: pytest.LogCaptureFixture) -> None:
         Snapshot.from_dict({"sensors": sensors}, 7, problems)
     assert len(caplog.records) == MAX_PROBLEMS
     assert len(problems._reported) == MAX_PROBLEMS
+
+
+# --- 6. Device objects: int64 ids, the id asked for, clean names ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (42, 42),
+        ("42", 42),
+        (" 42 ", 42),
+        (str(2**63 - 1), 2**63 - 1),
+        (-(2**63), -(2**63)),
+        ("²", None),  # str.isdigit() says yes, int() raises
+        ("٣", None),  # an Arabic-Indic digit: int() would read it, we do not
+        ("-1", None),
+        ("+1", None),
+        ("", None),
+        ("1" * 20, None),
+        (str(2**63), None),
+        (2**63, None),
+        (2**64, None),
+        (True, None),
+        (1.0, None),
+        (None, None),
+    ],
+)
+def test_device_ids(raw: object, expected: int | None) -> None:
+    """Ids: int64, as a JSON integer or ASCII digits; anything else is no id."""
+    if expected is None:
+        with pytest.raises(SkyCentricsResponseError, match="no numeric id"):
+            Device.from_dict({"id": raw})
+    else:
+        assert Device.from_dict({"id": raw}).id == expected
+    assert Device.from_dict({"id": 1, "type": raw}).type == expected
+
+
+def test_device_text() -> None:
+    """Names and MACs: bad characters replaced, cut to length; no name: a made-up one."""
+    device = Device.from_dict({"id": 1, "name": " a\ud800b\x00 ", "mac": "\udc00" + "f" * 40})
+    assert (device.name, device.mac) == ("a\ufffdb\ufffd", "\ufffd" + "f" * 31)
+    device = Device.from_dict({"id": 2, "name": "n" * 300, "mac": ["x"]})
+    assert (device.name, device.mac) == ("n" * 255, "")
+    assert Device.from_dict({"id": 3, "name": " \t "}).name == "SkyBox 3"
+    orjson.dumps([device.name, device.mac])
+
+
+def test_device_must_be_the_one_asked_for() -> None:
+    """A device object about another device is a response error naming both ids."""
+    assert Device.from_dict({"id": "5"}, 5).id == 5
+    with pytest.raises(SkyCentricsResponseError, match="asked for device 5, the API answered"):
+        Device.from_dict({"id": 6}, 5)
+
+
+async def test_devices_over_http(simulator: Simulator, client: SkyCentricsClient) -> None:
+    """Through the client: another device's object is refused; bad list entries are skipped;
+    a lone surrogate in a name is U+FFFD."""
+    simulator.add_fault(faults.replay({"id": 1, "name": "someone else's"}))
+    with pytest.raises(SkyCentricsResponseError, match=f"asked for device {SEED_DEVICE_ID}, the"):
+        await client.async_get_device(SEED_DEVICE_ID)
+    simulator.add_fault(
+        faults.replay(
+            [
+                {"id": "²", "name": "superscript"},
+                {"id": 2**64, "name": "too big"},
+                {"id": "7", "name": "seven\ud800", "mac": "m" * 100},
+            ]
+        )
+    )
+    devices = await client.async_get_devices()
+    assert [(d.id, d.name, d.mac) for d in devices] == [(7, "seven\ufffd", "m" * 32)]
+    device = await client.async_get_device(SEED_DEVICE_ID)  # no fault left: the real one
+    assert device.id == SEED_DEVICE_ID

@@ -98,7 +98,8 @@ class SkyCentricsClient:
 
     async def async_get_device(self, device_id: int) -> Device:
         """Return one device object (``GET /api/devices/{id}/``)."""
-        return Device.from_dict(await self._request_json(f"/api/devices/{int(device_id)}/"))
+        raw = await self._request_json(f"/api/devices/{int(device_id)}/")
+        return Device.from_dict(raw, int(device_id))
 
     async def async_get_data(self, device_id: int) -> Snapshot:
         """Return the latest readings of one device (``GET /api/devices/{id}/data``)."""

@@ -15,6 +15,7 @@ The rules, each with its constant below:
   a sensor with another id is dropped.
 - Times: inside [`EARLIEST_TIME`, now + `MAX_FUTURE`], else no time (None).
 - Size: at most `MAX_READINGS` readings per answer (and the client's byte cap).
+- Device objects: ids within int64 (`_as_int`), the id asked for, names and MACs cleaned.
 
 A value that breaks a rule is None for that reading only, with one warning per device, sensor
 and kind of problem (`ProblemLog`), never one per poll.
@@ -42,6 +43,9 @@ INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 """The integers any JSON encoder takes (orjson refuses larger ones, and then Home Assistant
 loses every restore-state or registry file it was writing)."""
+
+MAX_INT_DIGITS: Final = 19
+"""Longest id given as text: int64 has at most 19 digits."""
 
 MAX_INT_LITERAL: Final = 20
 """Longer integer literals (sign included) are not converted at all: int64 has at most 19
@@ -180,7 +184,12 @@ def _prune_deep(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Device:
-    """A device object (``GET /api/devices/{id}/``)."""
+    """A device object (``GET /api/devices/{id}/``).
+
+    ``id`` and the other numbers are int64 (a JSON integer, or text of at most
+    `MAX_INT_DIGITS` ASCII digits); ``name`` and ``mac`` are cleaned like a reading's name (lone
+    surrogates and control characters replaced by U+FFFD), cut to `MAX_TEXT` / `MAX_UNITS`.
+    """
 
     id: int
     name: str
@@ -191,19 +200,25 @@ class Device:
     client: int | None = None
 
     @classmethod
-    def from_dict(cls, raw: object) -> Device:
-        """Parse a device object; unknown fields are ignored."""
+    def from_dict(cls, raw: object, device_id: int | None = None) -> Device:
+        """Parse a device object; unknown fields are ignored.
+
+        When ``device_id`` is given, the object must be that device's: an answer about another
+        device would re-key every entity, so it is a SkyCentricsResponseError.
+        """
         if not isinstance(raw, Mapping):
             raise SkyCentricsResponseError(f"device object is not a JSON object: {_kind(raw)}")
-        device_id = _as_int(raw.get("id"))
-        if device_id is None:
+        answered_id = _as_int(raw.get("id"))
+        if answered_id is None:
             raise SkyCentricsResponseError("device object has no numeric id")
-        name = raw.get("name")
-        mac = raw.get("mac")
+        if device_id is not None and answered_id != device_id:
+            raise SkyCentricsResponseError(
+                f"asked for device {device_id}, the API answered with device {answered_id}"
+            )
         return cls(
-            id=device_id,
-            name=name.strip() if isinstance(name, str) and name.strip() else f"SkyBox {device_id}",
-            mac=mac if isinstance(mac, str) else "",
+            id=answered_id,
+            name=_clean_text(raw.get("name"), MAX_TEXT) or f"SkyBox {answered_id}",
+            mac=_clean_text(raw.get("mac"), MAX_UNITS),
             type=_as_int(raw.get("type")),
             user=_as_int(raw.get("user")),
             group=_as_int(raw.get("group")),
@@ -443,14 +458,17 @@ def _parse_time(raw: object, latest: datetime) -> datetime | None:
     return parsed if EARLIEST_TIME <= parsed <= latest else None
 
 
-def _as_int(raw: Any) -> int | None:
-    if isinstance(raw, bool):
+def _as_int(raw: object) -> int | None:
+    """Read an id or a count: a JSON integer, or text of 1 to `MAX_INT_DIGITS` ASCII digits;
+    within int64. Anything else (true, "²", "-1", 1.0, 2**64...) is None."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not (0 < len(text) <= MAX_INT_DIGITS and text.isascii() and text.isdigit()):
+            return None
+        raw = int(text)
+    if isinstance(raw, bool) or not isinstance(raw, int):
         return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw)
-    return None
+    return raw if INT64_MIN <= raw <= INT64_MAX else None
 
 
 def _kind(raw: object) -> str:
