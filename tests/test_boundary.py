@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 import json
 import logging
 import math
@@ -21,7 +22,10 @@ import pytest
 from custom_components.skycentrics.api import (
     Device,
     Reading,
+    SkyCentricsAuthenticationError,
     SkyCentricsClient,
+    SkyCentricsError,
+    SkyCentricsRateLimitError,
     SkyCentricsResponseError,
     Snapshot,
 )
@@ -34,8 +38,10 @@ from custom_components.skycentrics.api.models import (
     ProblemLog,
     _prune_deep,
     decode_json,
+    parse_http_date,
+    parse_retry_after,
 )
-from skycentrics_simulator import SEED_DEVICE_ID, Simulator, faults
+from skycentrics_simulator import SEED_DEVICE_ID, Fault, Simulator, faults
 
 from .common import CLIENT_ID, CLIENT_SECRET, seed_payload
 
@@ -549,3 +555,130 @@ async def test_devices_over_http(simulator: Simulator, client: SkyCentricsClient
     assert [(d.id, d.name, d.mac) for d in devices] == [(7, "seven\ufffd", "m" * 32)]
     device = await client.async_get_device(SEED_DEVICE_ID)  # no fault left: the real one
     assert device.id == SEED_DEVICE_ID
+
+
+# --- 9. A 401/403 is bad keys only when the API says so -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (faults.html(401), None),
+        (faults.html(403), None),
+        (faults.body("", code=401), None),
+        (faults.body("Forbidden", code=403, content_type="text/plain"), None),
+        (faults.body("{}", code=401), None),
+        (faults.body('["error"]', code=403), None),
+        (faults.body("[" * 100_000, code=403), None),
+        (faults.status(401, message="invalid signature"), "invalid signature"),
+        (faults.status(403, message="x\ud800" * 200), "x\ufffd" * 100),
+        (faults.body('{"error": "unknown API client"}', code=401), "unknown API client"),
+        (faults.body('{"detail": "Invalid token."}', code=403), "Invalid token."),
+        (faults.body('{"error": {"code": 7}}', code=401), ""),
+    ],
+)
+async def test_only_the_apis_own_refusal_is_bad_keys(
+    simulator: Simulator, client: SkyCentricsClient, fault: Fault, message: str | None
+) -> None:
+    """Through the client: an HTML or non-JSON 401/403 (a proxy) is a transient response
+    error; the API's JSON error is an authentication error with its (cleaned) message."""
+    simulator.add_fault(fault)
+    with pytest.raises(SkyCentricsError) as caught:
+        await client.async_get_data(SEED_DEVICE_ID)
+    err = caught.value
+    if message is None:
+        assert type(err) is SkyCentricsResponseError
+        assert err.status in (401, 403)
+        assert "without the API's JSON error" in str(err)
+    else:
+        assert isinstance(err, SkyCentricsAuthenticationError)
+        assert str(err).endswith(f"HTTP {err.status}" + (f": {message}" if message else ""))
+        assert err.server_date is not None
+    assert len(simulator.requests) == 1
+
+
+async def test_proxy_page_while_the_clocks_differ_is_not_re_signed(
+    simulator: Simulator, client: SkyCentricsClient
+) -> None:
+    """A proxy's 401 page with a skewed server clock: no clock adoption and no second
+    request; the API's own 401 still is re-signed (the clock-skew behaviour stays)."""
+    simulator.clock = lambda: datetime.now(UTC) + timedelta(minutes=10)
+    simulator.add_fault(faults.html(401))
+    with pytest.raises(SkyCentricsResponseError):
+        await client.async_get_data(SEED_DEVICE_ID)
+    assert [r[2] for r in simulator.requests] == [401]
+    assert client.clock_offset == timedelta(0)
+    await client.async_get_data(SEED_DEVICE_ID)
+    assert [r[2] for r in simulator.requests] == [401, 401, 200]
+
+
+# --- 10. Retry-After: seconds within [0, 1 day], or None ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("120", 120.0),
+        ("0", 0.0),  # usable: the coordinator holds it to at least the poll interval
+        ("86400", 86400.0),
+        ("86401", None),
+        ("1e12", None),  # stopped polling for a day (or 31,000 years)
+        ("-30", None),
+        ("NaN", None),
+        ("inf", None),
+        ("-inf", None),
+        ("soon", None),
+        ("١٢٠", None),  # Arabic-Indic digits: float() reads them, HTTP does not
+        ("", None),
+    ],
+)
+async def test_retry_after_over_http(
+    simulator: Simulator, client: SkyCentricsClient, header: str, expected: float | None
+) -> None:
+    """Through the client: usable Retry-After seconds are kept, unusable ones are None."""
+    headers = {"Retry-After": header} if header else {}
+    simulator.add_fault(faults.body('{"error": "slow down"}', code=429, headers=headers))
+    with pytest.raises(SkyCentricsRateLimitError) as caught:
+        await client.async_get_data(SEED_DEVICE_ID)
+    assert caught.value.retry_after == expected
+
+
+@pytest.mark.parametrize(
+    ("ahead", "expected"),
+    [
+        (timedelta(seconds=90), (80, 90)),
+        (timedelta(hours=23), (82_790, 82_800)),
+        (timedelta(days=2), None),
+        (timedelta(seconds=-30), None),  # in the past
+        (timedelta(days=-365 * 30), None),  # before 2000: no date at all
+    ],
+)
+def test_retry_after_dates(
+    freezer: FrozenDateTimeFactory, ahead: timedelta, expected: tuple[int, int] | None
+) -> None:
+    """An HTTP-date: the seconds until then, when that is within [0, 1 day]."""
+    freezer.move_to(NOW)
+    seconds = parse_retry_after(format_datetime(NOW + ahead, usegmt=True))
+    if expected is None:
+        assert seconds is None
+    else:
+        assert seconds is not None
+        assert expected[0] <= seconds <= expected[1]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Fri, 31 Dec 9999 23:59:59 -0100",  # OverflowError converting it to UTC
+        "Mon, 01 Jan 1000 00:00:00 +0100",
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "Mon, 01 Jan 2001 00:00:00 +9999",
+        "garbage",
+        "Tue, 15 Nov 1994 08:12:31 GMT\ud800",
+    ],
+)
+def test_unusable_server_dates(header: str) -> None:
+    """Date headers far outside [2000, 2100], malformed or not ASCII: no server clock."""
+    assert parse_http_date(header) is None
+    assert parse_retry_after(header) is None

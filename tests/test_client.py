@@ -219,6 +219,32 @@ async def test_rate_limit_http_date(
     assert 50 < err.retry_after <= 60
 
 
+@pytest.mark.parametrize(
+    "date",
+    ["Fri, 31 Dec 9999 23:59:59 GMT", "Thu, 01 Jan 1970 00:00:00 GMT", "garbage", "\u00e9"],
+)
+async def test_unusable_date_header_is_not_adopted(
+    serve: Callable[[Handler], Awaitable[str]], session: aiohttp.ClientSession, date: str
+) -> None:
+    """The API's 401 with an absurd Date: no clock adopted (year 9999 would overflow ours),
+    no second request, and the error carries no server date."""
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        return web.json_response(
+            {"error": {"message": "invalid signature"}}, status=401, headers={"Date": date}
+        )
+
+    client = _client(session, await serve(handler))
+    with pytest.raises(SkyCentricsAuthenticationError) as err:
+        await client.async_get_data(SEED_DEVICE_ID)
+    assert err.value.server_date is None
+    assert client.observed_offset == timedelta(0)
+    assert client.clock_offset == timedelta(0)
+    assert len(seen) == 1
+
+
 @pytest.mark.parametrize("status", [500, 502, 503])
 async def test_server_errors(
     serve: Callable[[Handler], Awaitable[str]], session: aiohttp.ClientSession, status: int

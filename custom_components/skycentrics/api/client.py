@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from ipaddress import ip_address
-import json
 import logging
 import socket
 from typing import Any
@@ -24,7 +22,18 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
-from .models import Device, ProblemLog, Snapshot, decode_json, parse_devices
+from .models import (
+    MAX_TEXT,
+    Device,
+    ProblemLog,
+    Snapshot,
+    api_error_message,
+    clean_text,
+    decode_json,
+    parse_devices,
+    parse_http_date,
+    parse_retry_after,
+)
 from .signing import TOKEN_HEADER, api_token, http_date, request_line
 
 _LOGGER = logging.getLogger(__name__)
@@ -163,18 +172,17 @@ class SkyCentricsClient:
         except SkyCentricsError:
             raise
         except (aiohttp.ClientError, socket.gaierror, OSError) as err:
-            raise SkyCentricsConnectionError(f"{path}: {type(err).__name__}: {err}") from err
+            reason = clean_text(str(err), MAX_TEXT)  # may quote what the server sent
+            raise SkyCentricsConnectionError(f"{path}: {type(err).__name__}: {reason}") from err
 
     def _observe_server_date(self, value: str | None) -> None:
-        """Measure the server's clock against ours from a response's Date header."""
-        if not value:
+        """Measure the server's clock against ours from a response's Date header.
+
+        A missing or unusable Date (see `parse_http_date`) leaves the last measure as it was.
+        """
+        server_time = parse_http_date(value)
+        if server_time is None:
             return
-        try:
-            server_time = parsedate_to_datetime(value)
-        except TypeError, ValueError:
-            return
-        if server_time.tzinfo is None:
-            server_time = server_time.replace(tzinfo=UTC)
         # Whole seconds: an HTTP date has no fraction, so ours is cut the same way.
         local = datetime.now(UTC).replace(microsecond=0)
         self.observed_offset = server_time - local
@@ -201,42 +209,24 @@ class SkyCentricsClient:
         status = response.status
         if 200 <= status < 300:
             return
-        message = f"{path}: HTTP {status}{_error_message(body)}"
+        api_message = api_error_message(body)
+        message = f"{path}: HTTP {status}" + (f": {api_message}" if api_message else "")
         if status in (401, 403):
+            if api_message is None:  # not the API's refusal: a proxy's page, a portal...
+                raise SkyCentricsResponseError(
+                    f"{message} without the API's JSON error: not taken as bad keys",
+                    status=status,
+                )
+            server_date = parse_http_date(response.headers.get("Date"))
             raise SkyCentricsAuthenticationError(
-                message, status=status, server_date=response.headers.get("Date")
+                message,
+                status=status,
+                server_date=http_date(server_date) if server_date is not None else None,
             )
         if status == 404:
             raise SkyCentricsNotFoundError(message)
         if status == 429:
             raise SkyCentricsRateLimitError(
-                message, retry_after=_retry_after(response.headers.get("Retry-After"))
+                message, retry_after=parse_retry_after(response.headers.get("Retry-After"))
             )
         raise SkyCentricsResponseError(message, status=status)
-
-
-def _error_message(body: bytes) -> str:
-    """Return ``: message`` from a ``{"error": {"message": ...}}`` body, or nothing."""
-    try:
-        error = json.loads(body).get("error")
-    except UnicodeDecodeError, ValueError, AttributeError:
-        return ""
-    message = error.get("message") if isinstance(error, dict) else error
-    return f": {str(message)[:200]}" if message else ""
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Parse Retry-After: seconds or an HTTP-date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except TypeError, ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())

@@ -16,7 +16,12 @@ class SkyCentricsTimeoutError(SkyCentricsConnectionError):
 
 
 class SkyCentricsAuthenticationError(SkyCentricsError):
-    """The API refused the credentials or the signature (HTTP 401 or 403)."""
+    """The API refused the credentials or the signature (HTTP 401 or 403).
+
+    Only when the answer is the API's own JSON error: a 401/403 HTML page (a proxy, a captive
+    portal) is a SkyCentricsResponseError, a transient failure that starts no reauth.
+    ``server_date`` is the answer's Date header, re-formatted, or None when it had no usable one.
+    """
 
     def __init__(self, message: str, *, status: int = 401, server_date: str | None = None) -> None:
         """Keep the status and the server's Date header (it tells a clock offset)."""
@@ -30,10 +35,16 @@ class SkyCentricsNotFoundError(SkyCentricsError):
 
 
 class SkyCentricsRateLimitError(SkyCentricsError):
-    """The API asked us to slow down (HTTP 429)."""
+    """The API asked us to slow down (HTTP 429).
+
+    ``retry_after``: the server's Retry-After in seconds, within [0, one day]; None when the
+    header is absent or unusable (not a number or an HTTP-date, NaN or infinite, negative, a
+    date in the past, more than a day ahead). The caller holds a usable value within its own
+    bounds (the coordinator: [poll interval, 1 hour]) and polls as usual for None.
+    """
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        """Keep the Retry-After delay in seconds, when the server gave one."""
+        """Keep the Retry-After delay in seconds (see the class), or None."""
         super().__init__(message)
         self.retry_after = retry_after
 

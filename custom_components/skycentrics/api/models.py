@@ -16,6 +16,9 @@ The rules, each with its constant below:
 - Times: inside [`EARLIEST_TIME`, now + `MAX_FUTURE`], else no time (None).
 - Size: at most `MAX_READINGS` readings per answer (and the client's byte cap).
 - Device objects: ids within int64 (`_as_int`), the id asked for, names and MACs cleaned.
+- HTTP: a 401/403 means bad keys only with the API's own JSON error (`api_error_message`);
+  Retry-After is believed only within [0, `RETRY_AFTER_HORIZON`] (`parse_retry_after`); a
+  Date header only within [`EARLIEST_TIME`, `LATEST_HTTP_DATE`] (`parse_http_date`).
 
 A value that breaks a rule is None for that reading only, with one warning per device, sensor
 and kind of problem (`ProblemLog`), never one per poll.
@@ -26,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 import itertools
 import json
 import logging
@@ -77,6 +81,15 @@ EARLIEST_TIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 MAX_FUTURE: Final = timedelta(days=1)
 """How far ahead of our clock a reading time may be (a device clock somewhat ahead)."""
+
+RETRY_AFTER_HORIZON: Final = 86_400.0
+"""Longest Retry-After believed, in seconds: a day (1e12 once stopped polling for good)."""
+
+LATEST_HTTP_DATE: Final = datetime(2100, 1, 1, tzinfo=UTC)
+"""Later HTTP dates are garbage: no server clock to adopt (adding it to ours could overflow)."""
+
+MAX_ERROR_MESSAGE: Final = 200
+"""Longest API error message kept in an exception's text."""
 
 MAX_PROBLEMS: Final = 1_000
 """Distinct problems `ProblemLog` remembers (and logs); the rest are not logged."""
@@ -217,8 +230,8 @@ class Device:
             )
         return cls(
             id=answered_id,
-            name=_clean_text(raw.get("name"), MAX_TEXT) or f"SkyBox {answered_id}",
-            mac=_clean_text(raw.get("mac"), MAX_UNITS),
+            name=clean_text(raw.get("name"), MAX_TEXT) or f"SkyBox {answered_id}",
+            mac=clean_text(raw.get("mac"), MAX_UNITS),
             type=_as_int(raw.get("type")),
             user=_as_int(raw.get("user")),
             group=_as_int(raw.get("group")),
@@ -363,12 +376,12 @@ def _parse_reading(
     value, problem = _parse_value(raw.get("data"))
     reading_time = _parse_time(raw.get("time"), latest)
     name = raw.get("name")
-    name = _clean_text(" ".join(name.split()), MAX_TEXT) if isinstance(name, str) else ""
+    name = clean_text(" ".join(name.split()), MAX_TEXT) if isinstance(name, str) else ""
     reading = Reading(
         id=sensor_id,
         name=name or sensor_id,
-        type=_clean_text(raw.get("type"), MAX_TEXT),
-        units=_clean_text(raw.get("units"), MAX_UNITS),
+        type=clean_text(raw.get("type"), MAX_TEXT),
+        units=clean_text(raw.get("units"), MAX_UNITS),
         value=value,
         time=reading_time if reading_time is not None else fallback_time,
     )
@@ -423,9 +436,9 @@ def _text_problem(text: str) -> str | None:
     return f"numeric text: {problem}" if problem else None
 
 
-def _clean_text(raw: object, limit: int) -> str:
-    """Return a name, type or unit: stripped, lone surrogates and control characters replaced
-    by U+FFFD, cut to ``limit`` characters; "" when ``raw`` is no text."""
+def clean_text(raw: object, limit: int) -> str:
+    """Return a name, type, unit or message: stripped, lone surrogates and control characters
+    replaced by U+FFFD, cut to ``limit`` characters; "" when ``raw`` is no text."""
     if not isinstance(raw, str):
         return ""
     return _BAD_CHARACTERS.sub(REPLACEMENT, raw.strip())[:limit]
@@ -469,6 +482,66 @@ def _as_int(raw: object) -> int | None:
     if isinstance(raw, bool) or not isinstance(raw, int):
         return None
     return raw if INT64_MIN <= raw <= INT64_MAX else None
+
+
+# --- HTTP answers -----------------------------------------------------------------------------
+
+
+def api_error_message(body: bytes) -> str | None:
+    """Return the message of the API's own JSON error ("" if it has none), or None when
+    ``body`` is not one (a proxy's HTML page, a captive portal, an empty body...).
+
+    The API's errors are JSON objects with an "error" member (``{"error": {"message": ...}}``
+    or ``{"error": "..."}``) or a "detail" member (``{"detail": "..."}``).
+    """
+    try:
+        answer = decode_json(body)
+    except SkyCentricsResponseError:
+        return None
+    if not isinstance(answer, dict):
+        return None
+    for key in ("error", "detail"):
+        if key in answer:
+            error = answer[key]
+            message = error.get("message") if isinstance(error, dict) else error
+            return clean_text(message, MAX_ERROR_MESSAGE)
+    return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Read a Retry-After header: seconds, or None when it is absent or unusable.
+
+    Unusable: neither a number nor an HTTP-date, NaN or infinite, negative, a date in the past,
+    or more than `RETRY_AFTER_HORIZON` ahead. (Retry-After 0, -30 and NaN once hammered the API;
+    1e12 stopped polling.) See `SkyCentricsRateLimitError` for what the caller does with it.
+    """
+    if not value or not value.isascii():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        moment = parse_http_date(value)
+        if moment is None:
+            return None
+        seconds = (moment - datetime.now(UTC)).total_seconds()
+    return seconds if 0 <= seconds <= RETRY_AFTER_HORIZON else None  # NaN compares False
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """Read an HTTP-date (a Date or Retry-After header) as an aware UTC time.
+
+    None when it is absent, malformed, or outside [`EARLIEST_TIME`, `LATEST_HTTP_DATE`].
+    """
+    if not value or not value.isascii():
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except TypeError, ValueError, IndexError, OverflowError:
+        return None
+    return moment if EARLIEST_TIME <= moment <= LATEST_HTTP_DATE else None
 
 
 def _kind(raw: object) -> str:
