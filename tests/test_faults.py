@@ -7,9 +7,13 @@ readings) and asserts the entity states, the log lines and the flows that result
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+import json
 import logging
+from typing import Any
 
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -24,7 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.skycentrics.const import DOMAIN
 from custom_components.skycentrics.coordinator import GRACE_POLLS
-from skycentrics_simulator import SEED_DEVICE_ID, Fault, Simulator, faults
+from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, faults
 
 from .common import CLIENT_ID
 
@@ -249,13 +253,16 @@ async def test_sensors_disappear_and_appear(
 async def test_counter_going_backwards_is_not_passed_on(
     hass: HomeAssistant,
     simulator: Simulator,
-    loaded_entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
     bad: float,
 ) -> None:
     """A lifetime counter that drops or reads 0 keeps its last good value; then goes on."""
+    # From set-up on (a counter may not leap from its seed value to 900000 in one poll).
     simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ENERGY", 900000.0)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
     await _poll(hass, freezer)
     assert _state(hass, COUNTER) == "900000.0"
     simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ENERGY", bad)
@@ -316,3 +323,73 @@ async def test_stale_readings(
     await _poll(hass, freezer)
     assert _state(hass, stale) == "off"
     assert _state(hass, last) != newest
+
+
+STALE = "binary_sensor.ssb_001_pae_replacement_readings_stale"
+ODD_ONE = "BESS_STATE_OF_CHARGE"  # the one sensor whose time is off
+
+
+def _reading_times(times: Callable[[str, int], int]) -> Fault:
+    """Answer normally, each sensor's time replaced by ``times(sensor id, its served time)``."""
+
+    async def fault(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        assert isinstance(response, web.Response)
+        assert isinstance(response.body, bytes)
+        payload: dict[str, Any] = json.loads(response.body)
+        for sensor in payload["sensors"]:
+            sensor["time"] = times(sensor["id"], sensor["time"])
+        return web.json_response(payload)
+
+    return fault
+
+
+async def test_one_sensor_ahead_does_not_hide_staleness(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """All readings but one stop advancing; the one is 12 hours ahead and moves on: stale."""
+    stuck = simulator.reading_time()
+    ahead = 12 * 3600
+    simulator.add_fault(
+        _reading_times(lambda sid, t: t + ahead if sid == ODD_ONE else stuck), times=10
+    )
+    for _ in range(7):  # more than 5 minutes
+        await _poll(hass, freezer)
+    assert _state(hass, STALE) == "on"
+    (coordinator,) = loaded_entry.runtime_data.coordinators.values()
+    assert coordinator.latest_reading == datetime.fromtimestamp(stuck, UTC)
+
+
+async def test_one_sensor_ahead_does_not_cause_staleness(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One reading stuck 12 hours ahead while the others advance: not stale."""
+    stuck_ahead = simulator.reading_time() + 12 * 3600
+    simulator.add_fault(
+        _reading_times(lambda sid, t: stuck_ahead if sid == ODD_ONE else t), times=10
+    )
+    for _ in range(8):
+        await _poll(hass, freezer)
+        assert _state(hass, STALE) == "off"
+    (coordinator,) = loaded_entry.runtime_data.coordinators.values()
+    assert coordinator.latest_reading == datetime.fromtimestamp(simulator.reading_time(), UTC)
+
+
+async def test_one_sensor_stuck_behind_is_not_staleness(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One reading stuck a day behind while the others advance: not stale."""
+    behind = simulator.reading_time() - 86400
+    simulator.add_fault(_reading_times(lambda sid, t: behind if sid == ODD_ONE else t), times=10)
+    for _ in range(8):
+        await _poll(hass, freezer)
+        assert _state(hass, STALE) == "off"

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+import math
+from statistics import median_low
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import PowerConverter
 
 from .api import (
     Device,
@@ -23,12 +27,24 @@ from .api import (
     SkyCentricsRateLimitError,
     Snapshot,
 )
-from .const import DOMAIN, LOGGER
+from .classification import to_number
+from .const import (
+    COUNTER_MIN_RATE_KW,
+    COUNTER_MIN_RISE_KWH,
+    COUNTER_NO_POWER_RATE_KW,
+    COUNTER_POWER_FACTOR,
+    DOMAIN,
+    LOGGER,
+    MAX_RETRY_AFTER,
+    MAX_USABLE_RETRY_AFTER,
+)
 
 GRACE_POLLS: Final = 3  # failed polls during which entities keep their last good value
 STALE_POLLS: Final = 3  # poll intervals without a newer reading before the data is stale
 MIN_STALE_AGE: Final = timedelta(minutes=5)
 CLOCK_ISSUE_SECONDS: Final = 30  # a clock further off than this gets a repair issue
+# Reading units that are powers (as the classification table reads them: case-insensitive).
+_POWER_UNITS: Final = {"w": UnitOfPower.WATT, "kw": UnitOfPower.KILO_WATT}
 
 
 @dataclass(slots=True)
@@ -47,8 +63,9 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
 
     A flaky cloud does not flap entities: after a failed poll they keep the last good readings
     for ``GRACE_POLLS`` polls, then become unavailable (one warning; one info line when the
-    device answers again). Bad keys raise ConfigEntryAuthFailed (reauth); 429 backs off for
-    the server's Retry-After; a device the API no longer knows gets a repair issue.
+    device answers again). Bad keys raise ConfigEntryAuthFailed (reauth; polling stops and the
+    entities become unavailable); 429 backs off for the server's Retry-After, held within [poll
+    interval, 1 hour]; a device the API no longer knows gets a repair issue.
     """
 
     config_entry: SkyCentricsConfigEntry
@@ -75,18 +92,32 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.device_id = device_id
         self.failures = 0  # failed polls in a row
         self.unreachable = False  # failures outlasted the grace period, or the device is gone
-        self.latest_reading: datetime | None = None  # newest reading time seen
+        self.auth_failed = False  # the API refused the keys: polling stopped until reauth
+        # When most readings were taken (the median reading time of a poll), the newest seen.
+        self.latest_reading: datetime | None = None
         self._advanced_at: datetime | None = None  # when latest_reading last moved forward
         self._reported_stale = False
+        # The largest |power| (kW) any power reading of this device reported since set-up.
+        self.max_power_kw: float | None = None
 
     @property
     def available(self) -> bool:
         """Whether entities show the readings (through the grace period after failures)."""
-        return self.data is not None and not self.unreachable and self.failures <= GRACE_POLLS
+        return (
+            self.data is not None
+            and not self.unreachable
+            and not self.auth_failed
+            and self.failures <= GRACE_POLLS
+        )
 
     @property
     def stale(self) -> bool:
-        """Whether the readings' own times stopped advancing for several poll intervals."""
+        """Whether the readings' own times stopped advancing for several poll intervals.
+
+        Also while polling has stopped because the API refused the keys.
+        """
+        if self.auth_failed:
+            return True
         if self._advanced_at is None or self.update_interval is None:
             return False
         limit = max(self.update_interval * STALE_POLLS, MIN_STALE_AGE)
@@ -101,14 +132,17 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         """Fetch one snapshot; ride out transient failures with the last good one."""
         try:
             snapshot = await self._call(self.client.async_get_data(self.device_id))
+        except ConfigEntryAuthFailed:
+            # Home Assistant stops polling and starts a reauth flow: the values are not current.
+            self.auth_failed = True
+            self.async_update_listeners()
+            raise
         except UpdateFailed as err:
             if self.data is None:
                 raise  # nothing to keep showing: set-up retries later
             self.failures += 1
             gone = err.translation_key == "device_not_found"
             self._async_device_issue(gone)
-            if err.retry_after is not None:
-                raise  # Home Assistant waits for Retry-After before the next poll
             if (gone or self.failures > GRACE_POLLS) and not self.unreachable:
                 LOGGER.warning(
                     "%s is unavailable after %d failed poll(s): %s", self.name, self.failures, err
@@ -117,14 +151,18 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
                 self.async_update_listeners()
             else:
                 LOGGER.debug("Poll %d of %s failed: %s", self.failures, self.name, err)
+            if err.retry_after is not None:
+                raise  # Home Assistant waits for Retry-After before the next poll
             return self.data
         if self.unreachable:
             LOGGER.info("%s answers again", self.name)
         self._async_device_issue(False)
-        recovered = self.unreachable or self.failures > 0
+        recovered = self.unreachable or self.failures > 0 or self.auth_failed
         self.failures = 0
         self.unreachable = False
+        self.auth_failed = False
         self._track_reading_time(snapshot)
+        self._track_power(snapshot)
         stale = self.stale
         if recovered or stale != self._reported_stale:
             self.async_update_listeners()  # the snapshot may be unchanged: say so anyway
@@ -132,13 +170,57 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         return snapshot
 
     def _track_reading_time(self, snapshot: Snapshot) -> None:
+        """Follow when most readings were taken: the median reading time, not the newest.
+
+        One sensor with a clock far ahead (or stuck) neither hides nor causes staleness.
+        """
         times = [r.time for r in snapshot.readings.values() if r.time is not None]
-        newest = max(times, default=snapshot.time)
-        if newest is not None and (self.latest_reading is None or newest > self.latest_reading):
-            self.latest_reading = newest
+        typical = median_low(times) if times else snapshot.time
+        if typical is not None and (self.latest_reading is None or typical > self.latest_reading):
+            self.latest_reading = typical
             self._advanced_at = dt_util.utcnow()
         elif self._advanced_at is None:
             self._advanced_at = dt_util.utcnow()
+
+    def _track_power(self, snapshot: Snapshot) -> None:
+        """Remember the largest |power| the device's power readings (W, kW) reported."""
+        for reading in snapshot.readings.values():
+            unit = _POWER_UNITS.get(reading.units.lower())
+            if unit is None or (number := to_number(reading.value)) is None:
+                continue
+            power = PowerConverter.convert(abs(number), unit, UnitOfPower.KILO_WATT)
+            if self.max_power_kw is None or power > self.max_power_kw:
+                self.max_power_kw = power
+
+    def allowed_rise_kwh(self, since: datetime | None, until: datetime) -> float:
+        """The most energy (kWh) a counter of this device may plausibly add between two readings.
+
+        See const.py: max(COUNTER_MIN_RISE_KWH, rate x hours), the rate from the largest power
+        the device reported, hours between the two reading times (at least one poll interval).
+        """
+        seconds = self._interval_seconds
+        if since is not None:
+            seconds = max(seconds, (until - since).total_seconds())
+        if self.max_power_kw is None:
+            rate = COUNTER_NO_POWER_RATE_KW
+        else:
+            rate = max(COUNTER_MIN_RATE_KW, COUNTER_POWER_FACTOR * self.max_power_kw)
+        return max(COUNTER_MIN_RISE_KWH, rate * seconds / 3600)
+
+    @property
+    def _interval_seconds(self) -> float:
+        return self.update_interval.total_seconds() if self.update_interval else 0.0
+
+    def _backoff_seconds(self, retry_after: float | None) -> float:
+        """The wait before the next poll after a 429: within [poll interval, MAX_RETRY_AFTER].
+
+        A missing or unusable Retry-After (not finite, negative, over a day) waits one interval.
+        """
+        interval = self._interval_seconds
+        usable = MAX_USABLE_RETRY_AFTER.total_seconds()
+        if retry_after is None or not math.isfinite(retry_after) or not 0 <= retry_after <= usable:
+            return interval
+        return max(interval, min(retry_after, MAX_RETRY_AFTER.total_seconds()))
 
     def _async_device_issue(self, gone: bool) -> None:
         """Raise (or clear) the repair issue for a device the API no longer knows."""
@@ -186,11 +268,12 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_placeholders={"error": str(err)},
             ) from err
         except SkyCentricsRateLimitError as err:
+            retry_after = self._backoff_seconds(err.retry_after)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
-                translation_placeholders={"retry_after": f"{err.retry_after or 0:g}"},
-                retry_after=err.retry_after,
+                translation_placeholders={"retry_after": f"{retry_after:g}"},
+                retry_after=retry_after,
             ) from err
         except SkyCentricsNotFoundError as err:
             raise UpdateFailed(
