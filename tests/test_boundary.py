@@ -7,6 +7,7 @@ the simulator's answers with `skycentrics_simulator.faults`; the rest are parser
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import json
@@ -16,6 +17,7 @@ from typing import Any
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 import orjson
 import pytest
 
@@ -31,10 +33,16 @@ from custom_components.skycentrics.api import (
 )
 from custom_components.skycentrics.api.models import (
     EARLIEST_TIME,
+    INT64_MAX,
+    INT64_MIN,
     MAX_DEPTH,
     MAX_FUTURE,
+    MAX_ID_LENGTH,
+    MAX_MAGNITUDE,
     MAX_PROBLEMS,
     MAX_READINGS,
+    MAX_TEXT,
+    MAX_UNITS,
     ProblemLog,
     _prune_deep,
     decode_json,
@@ -682,3 +690,199 @@ def test_unusable_server_dates(header: str) -> None:
     """Date headers far outside [2000, 2100], malformed or not ASCII: no server clock."""
     assert parse_http_date(header) is None
     assert parse_retry_after(header) is None
+
+
+# --- Properties: any answer gives a safe snapshot, or the client's own error ---------------
+
+
+@dataclass(frozen=True)
+class Wire:
+    """JSON text sent as is: what no encoder writes (huge literals, bad bytes, deep nesting)."""
+
+    text: bytes
+
+
+def _dump(value: object) -> bytes:
+    """Encode like a JSON encoder would, with `Wire` parts as they are (surrogates escaped)."""
+    if isinstance(value, Wire):
+        return value.text
+    if isinstance(value, list):
+        return b"[" + b",".join(_dump(item) for item in value) + b"]"
+    if isinstance(value, dict):
+        items = (json.dumps(key).encode() + b":" + _dump(item) for key, item in value.items())
+        return b"{" + b",".join(items) + b"}"
+    return json.dumps(value).encode()  # NaN, Infinity; lone surrogates as \ud800 escapes
+
+
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=12)  # surrogates included
+WORDS = st.sampled_from(["²", "1e400", "-1e16", "NaN", "active", "x|y", "12.5", "", " ", "é"])
+TIMES = st.floats(0, 5e9) | st.sampled_from(
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2025-07-31 01:37:47Z"]
+)
+PYTHON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | ANY_TEXT
+    | WORDS
+    | TIMES
+)
+WIRE_SCALARS = (
+    st.builds(lambda n: Wire(b"9" * n), st.integers(1, 6000))
+    | st.builds(
+        lambda depth, inner: Wire(b"[" * depth + inner + b"]" * depth),
+        st.integers(0, 40) | st.sampled_from([100, 1000, 100_000]),
+        st.sampled_from([b"1", b"null", b'"x"', b"{}"]),
+    )
+    | st.builds(lambda depth: Wire(b'{"a":' * depth + b"1" + b"}" * depth), st.just(60_000))
+    | st.sampled_from(
+        [
+            Wire(b'"\xed\xa0\x80"'),
+            Wire(b'"\xff\xfe"'),
+            Wire(b'"\\udc00x"'),
+            Wire(b'"\\ud83d\\ude00"'),
+            Wire(b"NaN"),
+            Wire(b"-Infinity"),
+            Wire(b"1e400"),
+            Wire(b"-0"),
+        ]
+    )
+)
+
+
+def _json(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        scalars,
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4)
+        ),
+        max_leaves=12,
+    )
+
+
+def _payloads(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    anything = _json(scalars)
+    field = scalars | scalars | anything  # mostly scalars: a reading's fields usually are
+    ids = (
+        st.sampled_from(["A", "B", "C", "a|b", " "])
+        | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=130)
+        | ANY_TEXT
+        | anything
+    )
+    optional = {"name": field, "type": field, "units": field, "data": field, "time": field}
+    sensor = st.fixed_dictionaries({"id": ids}, optional=optional) | st.fixed_dictionaries(
+        {}, optional={"id": anything, **optional}
+    )
+    return (
+        st.fixed_dictionaries(
+            {"sensors": st.lists(sensor | sensor | anything, max_size=6)},
+            optional={"device": st.just(7) | field, "time": field, "ct": anything},
+        )
+        | anything
+    )
+
+
+def _assert_safe(snapshot: Snapshot) -> None:
+    """Every invariant the boundary promises Home Assistant."""
+    latest = datetime.now(UTC) + MAX_FUTURE
+    assert snapshot.device_id == 7
+    assert snapshot.time is None or EARLIEST_TIME <= snapshot.time <= latest
+    assert len(snapshot.readings) <= MAX_READINGS
+    for key, reading in snapshot.readings.items():
+        assert key == reading.id
+        assert 1 <= len(reading.id) <= MAX_ID_LENGTH
+        assert reading.id.isascii()
+        assert reading.id.isprintable()
+        assert "|" not in reading.id
+        assert reading.id.strip()
+        assert len(reading.name) <= MAX_TEXT
+        assert len(reading.type) <= MAX_TEXT
+        assert len(reading.units) <= MAX_UNITS
+        for text in (reading.name, reading.type, reading.units):
+            text.encode("utf-8")  # strict: no lone surrogate
+        value = reading.value
+        if isinstance(value, str):
+            assert len(value) <= MAX_TEXT
+            value.encode("utf-8")
+        elif value is not None:
+            assert type(value) in (int, float)
+            assert math.isfinite(value)
+            assert abs(value) <= MAX_MAGNITUDE
+        assert reading.time is None or EARLIEST_TIME <= reading.time <= latest
+        orjson.dumps([reading.id, reading.name, reading.type, reading.units, value, reading.time])
+
+
+def _assert_encodable(raw: object) -> None:
+    """The decoded answer (diagnostics' raw payload): no lone surrogate, no int beyond int64."""
+    stack = [raw]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            item.encode("utf-8")
+        elif isinstance(item, int) and not isinstance(item, bool):
+            assert INT64_MIN <= item <= INT64_MAX
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+PROPERTY_SETTINGS = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@PROPERTY_SETTINGS
+@given(payload=_payloads(PYTHON_SCALARS | WIRE_SCALARS))
+def test_any_answer_on_the_wire_is_safe(payload: object) -> None:
+    """Any bytes built from JSON, huge literals, bad UTF-8, lone surrogates, NaN and nesting
+    100,000 deep: decode_json + Snapshot.from_dict give a safe snapshot, or
+    SkyCentricsResponseError; nothing else."""
+    body = _dump(payload)
+    try:
+        decoded = decode_json(body)
+        snapshot = Snapshot.from_dict(decoded, 7)
+    except SkyCentricsResponseError:
+        event("response error")
+        return
+    event(f"readings: {min(len(snapshot.readings), 3)}")
+    event(f"values: {sorted({type(r.value).__name__ for r in snapshot.readings.values()})}")
+    _assert_safe(snapshot)
+    _assert_encodable(decoded)
+
+
+@PROPERTY_SETTINGS
+@given(payload=_payloads(PYTHON_SCALARS))
+def test_any_python_payload_is_safe(payload: object) -> None:
+    """The models check what they are given, decoded by us or not: ints of any size and
+    strings with lone surrogates included."""
+    try:
+        snapshot = Snapshot.from_dict(payload, 7)
+    except SkyCentricsResponseError:
+        return
+    _assert_safe(snapshot)
+
+
+ORDINARY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(INT64_MIN, INT64_MAX)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children),
+    max_leaves=25,
+)
+
+
+@PROPERTY_SETTINGS
+@given(value=ORDINARY_JSON)
+def test_ordinary_json_is_decoded_as_json_loads_does(value: object) -> None:
+    """No change for what a well-behaved API sends, and pruning leaves it as it is."""
+    text = json.dumps(value, ensure_ascii=False)
+    assert decode_json(text.encode()) == json.loads(text)
+    assert _prune_deep(text) == text
