@@ -46,6 +46,7 @@ from custom_components.skycentrics.api.models import (
     ProblemLog,
     _prune_deep,
     decode_json,
+    json_safe,
     parse_http_date,
     parse_retry_after,
 )
@@ -886,3 +887,18 @@ def test_ordinary_json_is_decoded_as_json_loads_does(value: object) -> None:
     text = json.dumps(value, ensure_ascii=False)
     assert decode_json(text.encode()) == json.loads(text)
     assert _prune_deep(text) == text
+
+
+def test_json_safe() -> None:
+    """What json_safe makes of a Python structure: every part something orjson takes."""
+    deep: list[Any] = []
+    for _ in range(MAX_DEPTH + 5):
+        deep = [deep]
+    safe = json_safe({"\ud800": ["a\udfff", 2**70, -(2**63), (1, 2), math.inf, True], "d": deep})
+    assert safe["\ufffd"][:2] == ["a\ufffd", safe["\ufffd"][1]]
+    assert math.isnan(safe["\ufffd"][1])
+    assert safe["\ufffd"][2] == -(2**63)
+    assert math.isnan(safe["\ufffd"][3])  # not a JSON type
+    assert safe["\ufffd"][4:] == [math.inf, True]
+    assert _depth(safe) == MAX_DEPTH
+    orjson.dumps(safe)
