@@ -46,10 +46,20 @@ class SkyCentricsBinarySensor(SkyCentricsEntity, BinarySensorEntity):
 
     entity_description: SkyCentricsBinarySensorEntityDescription
 
-    @property
-    def is_on(self) -> bool | None:
-        """Return the state; unknown when the value is not a recognised two-state word."""
-        return self.convert(self.entity_description.value_fn)
+    def __init__(
+        self,
+        coordinator: SkyCentricsCoordinator,
+        description: SkyCentricsBinarySensorEntityDescription,
+        sensor_id: str,
+    ) -> None:
+        """Compute the first state right away."""
+        super().__init__(coordinator, description, sensor_id)
+        self._refresh()
+
+    def _update_from_reading(self) -> bool | None:
+        """Unknown when the value is not a recognised two-state word."""
+        self._attr_is_on = self.convert(self.entity_description.value_fn)
+        return self._attr_is_on
 
 
 STALE = BinarySensorEntityDescription(

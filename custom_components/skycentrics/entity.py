@@ -71,7 +71,13 @@ def device_info_for(
 
 
 class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
-    """An entity that shows one reading of one SkyCentrics device."""
+    """An entity that shows one reading of one SkyCentrics device.
+
+    Platforms compute what they show in ``_update_from_reading`` (at creation, then whenever the
+    reading changes). An exception there, or while writing the state, touches this entity
+    alone: it is logged once with the sensor id and the entity is unavailable until its reading
+    changes; the other entities of the poll carry on.
+    """
 
     _attr_has_entity_name = True
 
@@ -81,46 +87,99 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         description: EntityDescription,
         sensor_id: str,
     ) -> None:
-        """Bind the entity to one sensor of the coordinator's device."""
+        """Bind the entity to one sensor of the coordinator's device (platforms then refresh)."""
         super().__init__(coordinator)
         self.entity_description = description
         self._sensor_id = sensor_id
         self._attr_unique_id = f"{coordinator.device.id}_{description.key}"
         self._attr_device_info = device_info_for(coordinator.hass, coordinator, sensor_id)
         self._bad_value_logged = False
-        self._written: tuple[bool, ReadingValue] | None = None
+        self._failed = False  # computing or writing this entity's state raised
+        self._written: tuple[bool, ReadingValue, str] | None = None  # the input last computed
+        self._result: Any = None  # what the last computation shows
+        self._shown: tuple[bool, Any] | None = None  # what the last state write showed
 
     async def async_added_to_hass(self) -> None:
         """Remember what the first state write (right after this) shows."""
         await super().async_added_to_hass()
-        self._written = (self.available, self.value)
+        self._written = self._input()
+        self._shown = (self.available, self._result)
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when this entity's value or availability changed.
+        """Write the state only when what this entity shows changed.
 
         A poll brings new timestamps for every reading; most values stay the same. Skipping
         those entities saves the state machine's work (and the recorder's) on every poll.
         """
-        seen = (self.available, self.value)
-        if seen == self._written:
+        seen = self._input()
+        if seen == self._written and not self._recheck:
             return
         self._written = seen
-        self._update_from_reading()
-        self.async_write_ha_state()
+        self._refresh()
+        if (self.available, self._result) == self._shown:
+            return
+        try:
+            self.async_write_ha_state()
+        except Exception as err:  # one entity's bug must not stop the others
+            self._async_failed(err)
+            self.async_write_ha_state()  # unavailable: nothing of the failing state is computed
+        self._shown = (self.available, self._result)
 
-    def _update_from_reading(self) -> None:
-        """Compute what the state needs from the current reading (platforms override)."""
+    def _input(self) -> tuple[bool, ReadingValue, str]:
+        """What the state is computed from: availability, the reading's value and unit."""
+        reading = self._reading
+        return (self._reading_available, reading.value, reading.units)
+
+    def _refresh(self) -> None:
+        """Compute the state from the current reading; an exception fails this entity only."""
+        try:
+            self._result = self._update_from_reading()
+        except Exception as err:  # one entity's bug must not stop the others
+            self._async_failed(err)
+        else:
+            self._failed = False
+
+    def _async_failed(self, err: Exception) -> None:
+        if not self._failed:
+            LOGGER.error(
+                "%s: sensor %s could not be shown (%s: %s); its entity is unavailable until "
+                "the reading changes",
+                self.coordinator.name,
+                self._sensor_id,
+                type(err).__name__,
+                err,
+                exc_info=err,
+            )
+        self._failed = True
+
+    def _update_from_reading(self) -> Any:
+        """Compute what the state shows from the current reading, and return it (platforms)."""
+
+    @property
+    def _recheck(self) -> bool:
+        """Whether to compute again although the reading did not change (platforms override)."""
+        return False
+
+    @property
+    def _reading(self) -> Reading:
+        """This entity's reading in the latest snapshot (an empty one when it is missing)."""
+        return self.coordinator.data.readings.get(self._sensor_id, _MISSING)
 
     @property
     def value(self) -> ReadingValue:
         """Return this entity's value in the latest snapshot (None when it is missing)."""
-        return self.coordinator.data.readings.get(self._sensor_id, _MISSING).value
+        return self._reading.value
+
+    @property
+    def _reading_available(self) -> bool:
+        return self.coordinator.available and self._sensor_id in self.coordinator.data.readings
 
     @property
     def available(self) -> bool:
-        """Unavailable when the device is unreachable or stopped reporting this sensor."""
-        return self.coordinator.available and self._sensor_id in self.coordinator.data.readings
+        """Unavailable when the device is unreachable, stopped reporting this sensor, or its
+        state could not be computed."""
+        return self._reading_available and not self._failed
 
     def convert[T](self, convert: Callable[[ReadingValue], T]) -> T:
         """Convert this entity's value; an unusable one is logged once and becomes unknown."""
@@ -178,23 +237,43 @@ def async_add_reading_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     factory: Callable[[SkyCentricsCoordinator, Reading], Iterable[Entity]],
 ) -> None:
-    """Add entities for every reading, now and whenever a new sensor shows up (no reload)."""
+    """Add entities for every reading, now and whenever a new sensor shows up (no reload).
+
+    A reading whose entities cannot be built is logged once and tried again on later polls;
+    the other new readings of the poll get their entities.
+    """
     for coordinator in entry.runtime_data.coordinators.values():
         known: set[str] = set()
+        failed: set[str] = set()
 
         @callback
         def _add_new(
-            coordinator: SkyCentricsCoordinator = coordinator, known: set[str] = known
+            coordinator: SkyCentricsCoordinator = coordinator,
+            known: set[str] = known,
+            failed: set[str] = failed,
         ) -> None:
             new_ids = coordinator.data.readings.keys() - known
             if not new_ids:
                 return
-            known.update(new_ids)
-            entities = [
-                entity
-                for sensor_id in sorted(new_ids)
-                for entity in factory(coordinator, coordinator.data.readings[sensor_id])
-            ]
+            entities: list[Entity] = []
+            for sensor_id in sorted(new_ids):
+                try:
+                    built = list(factory(coordinator, coordinator.data.readings[sensor_id]))
+                except Exception as err:  # one reading must not stop the others
+                    if sensor_id not in failed:
+                        LOGGER.error(
+                            "%s: no entity for sensor %s (%s: %s); trying again on later polls",
+                            coordinator.name,
+                            sensor_id,
+                            type(err).__name__,
+                            err,
+                            exc_info=err,
+                        )
+                        failed.add(sensor_id)
+                    continue
+                entities.extend(built)
+                known.add(sensor_id)
+                failed.discard(sensor_id)
             if entities:
                 async_add_entities(entities)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,16 +12,21 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorExtraStoredData,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.components.sensor.const import UNIT_CONVERTERS
+from homeassistant.const import EntityCategory, UnitOfEnergy
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import EnergyConverter
 
 from .api import Reading
 from .classification import SkyCentricsSensorEntityDescription, describe
-from .const import LOGGER
+from .const import DOMAIN, LOGGER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 from .entity import SkyCentricsDeviceEntity, SkyCentricsEntity, async_add_reading_entities
 
@@ -58,13 +64,23 @@ LAST_READING = SensorEntityDescription(
 class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
     """A SkyCentrics reading as a sensor.
 
-    A lifetime counter (total_increasing) never goes down here: a drop, or a 0 after a good
-    value, is not passed on (the Energy dashboard would count the whole counter again). The last
-    good value is restored after a restart, so the guard holds across one.
+    Units: the entity keeps the unit it was created with. When the reading's unit changes, a
+    value in a unit of the same kind (Wh for kWh, W for kW...) is converted with Home
+    Assistant's unit converters; any other unit makes the entity unknown and raises a repair
+    issue (``unit_changed_<device>_<sensor>``), cleared when the unit returns. (After a restart
+    the entity is built from the reading of that time, unit included.)
+
+    A lifetime counter (total_increasing) shows only plausible readings: a drop, or a rise
+    larger than the device could have delivered since the last accepted reading (the rule is
+    in const.py), keeps the last accepted value (the Energy dashboard would count a glitch as
+    real energy). One warning per such episode; the next plausible reading is shown. The last
+    accepted value is stored with its unit and restored after a restart (converted to the
+    entity's unit, or dropped when it cannot be), so the guard holds across one.
     """
 
     entity_description: SkyCentricsSensorEntityDescription
-    _last_good: float | None = None
+    _last_good: float | None = None  # the last accepted counter value, in the entity's unit
+    _last_good_time: datetime | None = None  # its reading time
 
     def __init__(
         self,
@@ -75,37 +91,172 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
         """Compute the first value right away."""
         super().__init__(coordinator, description, sensor_id)
         self._is_counter = description.state_class is SensorStateClass.TOTAL_INCREASING
-        self._update_value()
+        self._created_units = self._reading.units  # the reading's unit text the entity fits
+        self._other_units: tuple[str, str | None] | None = None  # another unit text: its unit
+        self._unit_issue: bool | None = None  # None: unknown (one may remain from a past run)
+        self._rejecting = False  # the counter's last reading was not plausible
+        self._refresh()
 
     async def async_added_to_hass(self) -> None:
-        """Restore the last good counter value, then apply the guard to the current one."""
+        """Restore the last accepted counter value, then apply the guard to the current one."""
+        if self._is_counter:
+            await self._async_restore_counter()
         await super().async_added_to_hass()
-        if self._is_counter and (last := await self.async_get_last_sensor_data()) is not None:
-            restored = last.native_value
-            if isinstance(restored, int | float | Decimal):
-                self._last_good = float(restored)
-                self._update_value()
 
-    def _update_from_reading(self) -> None:
+    async def _async_restore_counter(self) -> None:
+        if (last := await self.async_get_last_sensor_data()) is None or not isinstance(
+            last.native_value, int | float | Decimal
+        ):
+            return
+        restored = self._in_own_unit(float(last.native_value), last.native_unit_of_measurement)
+        if restored is None:
+            LOGGER.info(
+                "%s: counter %s: the value saved before the restart (%s %s) is not in a unit "
+                "of %s; not used",
+                self.coordinator.name,
+                self._sensor_id,
+                last.native_value,
+                last.native_unit_of_measurement,
+                self.native_unit_of_measurement,
+            )
+            return
+        state = await self.async_get_last_state()
+        self._last_good = restored
+        self._last_good_time = state.last_updated if state is not None else None
+        self._refresh()
+
+    @property
+    def extra_restore_state_data(self) -> SensorExtraStoredData:
+        """Store a counter's last accepted value with its unit (also while it shows unknown)."""
+        if self._is_counter and self._last_good is not None:
+            return SensorExtraStoredData(self._last_good, self.native_unit_of_measurement)
+        return super().extra_restore_state_data
+
+    @property
+    def _recheck(self) -> bool:
+        # A rejected counter reading is judged again on the next poll, also when it did not
+        # change: with time the device could have delivered more.
+        return self._rejecting
+
+    def _update_from_reading(self) -> StateType:
         """Compute the value once per change (the state write reads it)."""
-        self._update_value()
-
-    def _update_value(self) -> None:
         value: StateType = self.convert(self.entity_description.value_fn)
-        if self._is_counter and isinstance(value, int | float):
-            last = self._last_good
-            if last is not None and (value < last or (value == 0 and last > 0)):
-                LOGGER.warning(
-                    "%s: counter %s went from %s to %s; keeping %s",
-                    self.coordinator.name,
-                    self._sensor_id,
-                    last,
-                    value,
-                    last,
-                )
-                value = last
-            self._last_good = float(value)
+        if isinstance(value, int | float):
+            value = self._in_reading_unit(value)  # None: a unit the entity cannot show
+            if self._is_counter and value is not None:
+                value = self._guard(value)
+        elif self._is_counter and self.value is None:
+            value = self._guard(None)  # no value this time (null, or a number the client refused)
         self._attr_native_value = value
+        return value
+
+    def _in_reading_unit(self, value: float) -> float | None:
+        """Return the reading's value in the entity's unit; None (and a repair issue) when the
+        reading's unit cannot be converted to it."""
+        reading = self._reading
+        if reading.units == self._created_units:
+            self._async_unit_issue(False)
+            return value
+        if self._other_units is None or self._other_units[0] != reading.units:
+            # The unit the table gives these units (the value plays no part in it).
+            described = describe(replace(reading, value=None)).sensors
+            unit = described[0].native_unit_of_measurement if described else reading.units
+            self._other_units = (reading.units, unit or None)
+        unit = self._other_units[1]
+        converted = self._in_own_unit(value, unit)
+        self._async_unit_issue(converted is None)
+        return converted
+
+    def _in_own_unit(self, value: float, unit: str | None) -> float | None:
+        """Convert a value in ``unit`` to the entity's unit; None when it cannot be."""
+        own = self.native_unit_of_measurement
+        if unit == own:
+            return value
+        converter = UNIT_CONVERTERS.get(self.device_class)
+        if (
+            converter is None
+            or unit not in converter.VALID_UNITS
+            or own not in converter.VALID_UNITS
+        ):
+            return None
+        return converter.convert(value, unit, own)
+
+    def _async_unit_issue(self, wrong: bool) -> None:
+        """Raise (or clear) the repair issue for a reading in a unit the entity cannot show."""
+        if wrong == self._unit_issue:
+            return
+        self._unit_issue = wrong
+        hass = self.coordinator.hass
+        issue_id = f"unit_changed_{self.coordinator.device_id}_{self._sensor_id}"
+        if not wrong:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+            return
+        LOGGER.warning(
+            "%s: sensor %s now reports %r, which is not a unit of %s; shown as unknown",
+            self.coordinator.name,
+            self._sensor_id,
+            self._reading.units,
+            self.native_unit_of_measurement,
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="unit_changed",
+            translation_placeholders={
+                "device": self.coordinator.name,
+                "sensor": self._sensor_id,
+                "unit": self.native_unit_of_measurement or "",
+                "new_unit": self._reading.units or "(none)",
+            },
+        )
+
+    def _guard(self, value: float | None) -> float | None:
+        """Return a counter's value if it is plausible, else the last accepted one."""
+        when = self._reading.time or dt_util.utcnow()
+        last = self._last_good
+        if last is None:
+            if value is not None:
+                self._last_good, self._last_good_time = float(value), when
+            return value
+        problem = "no value" if value is None else self._implausible(last, value, when)
+        if value is not None and problem is None:
+            self._rejecting = False
+            self._last_good, self._last_good_time = float(value), when
+            return value
+        if not self._rejecting:
+            LOGGER.warning(
+                "%s: counter %s went from %s to %s (%s); keeping %s until a plausible reading",
+                self.coordinator.name,
+                self._sensor_id,
+                last,
+                value,
+                problem,
+                last,
+            )
+        self._rejecting = True
+        return last
+
+    def _implausible(self, last: float, value: float, when: datetime) -> str | None:
+        """Say why a counter cannot have gone from ``last`` to ``value``; None if it can."""
+        if value < last:
+            return "a drop"
+        unit = self.native_unit_of_measurement
+        if (
+            self.device_class is not SensorDeviceClass.ENERGY
+            or unit not in EnergyConverter.VALID_UNITS
+        ):
+            return None
+        allowed = EnergyConverter.convert(
+            self.coordinator.allowed_rise_kwh(self._last_good_time, when),
+            UnitOfEnergy.KILO_WATT_HOUR,
+            unit,
+        )
+        if value - last <= allowed:
+            return None
+        return f"a rise of more than the {allowed:.6g} {unit} the device could have delivered"
 
 
 class SkyCentricsLastReadingSensor(SkyCentricsDeviceEntity, SensorEntity):
