@@ -1,4 +1,5 @@
-"""Entities against the simulator: one failing entity stays alone."""
+"""Entities against the simulator: one failing entity stays alone; unique ids no reading can
+take; the 1.1 -> 1.2 migration of the gateway's and the alarm flags' unique ids."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -19,6 +21,8 @@ from custom_components.skycentrics.api import Reading, ReadingValue
 from custom_components.skycentrics.classification import Descriptions
 from custom_components.skycentrics.const import DOMAIN
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
+
+from .common import CLIENT_ID
 
 DEVICE = SEED_DEVICE_ID
 
@@ -163,3 +167,180 @@ async def test_a_state_home_assistant_refuses_fails_alone(
     simulator.set_value(DEVICE, "NEW_ODD_POWER", 2.0)
     await _poll(hass, freezer)
     assert _state(hass, "sensor", f"{DEVICE}_NEW_ODD_POWER") == "2.0"
+
+
+# --- unique ids no reading can take ------------------------------------------------------------
+
+CLASHING = [
+    {"id": "stale", "name": "stale", "data": "active"},
+    {"id": "last_reading", "name": "last_reading", "type": "Power", "units": "W", "data": 5},
+    {"id": "X_ALARM", "name": "X_ALARM", "type": "State", "data": 1},
+    {"id": "X_ALARM_problem", "name": "X_ALARM_problem", "data": "inactive"},
+]
+
+
+async def test_readings_named_like_our_own_entities(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Readings `stale`, `last_reading`, `X_ALARM` next to `X_ALARM_problem`: every one gets
+    its entity, distinct from the gateway's entities and from the alarm's problem flag."""
+    for reading in CLASHING:
+        simulator.add_sensor(DEVICE, reading)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "does not generate unique IDs" not in caplog.text
+    entries = er.async_entries_for_config_entry(er.async_get(hass), config_entry.entry_id)
+    assert len(entries) == 67 + 5
+    ours = {(e.domain, e.unique_id) for e in entries if not e.unique_id[11:].isupper()}
+    assert ours >= {
+        ("binary_sensor", f"{DEVICE}|stale"),  # the gateway's "Readings stale"
+        ("binary_sensor", f"{DEVICE}_stale"),  # the reading
+        ("sensor", f"{DEVICE}|last_reading"),  # the gateway's "Last reading"
+        ("sensor", f"{DEVICE}_last_reading"),  # the reading
+        ("binary_sensor", f"{DEVICE}_X_ALARM|problem"),  # the alarm's problem flag
+        ("binary_sensor", f"{DEVICE}_X_ALARM_problem"),  # the reading
+    }
+    assert _state(hass, "binary_sensor", f"{DEVICE}|stale") == STATE_OFF
+    assert _state(hass, "binary_sensor", f"{DEVICE}_stale") == STATE_ON
+    assert _state(hass, "sensor", f"{DEVICE}_last_reading") == "5"
+    assert _state(hass, "sensor", f"{DEVICE}_X_ALARM") == "1"
+    assert _state(hass, "binary_sensor", f"{DEVICE}_X_ALARM|problem") == STATE_ON
+    assert _state(hass, "binary_sensor", f"{DEVICE}_X_ALARM_problem") == STATE_OFF
+
+
+# --- migration 1.1 -> 1.2 -----------------------------------------------------------------------
+
+# (platform, 1.1 unique id, registry fields, entity id the user had) -> 1.2 unique id
+V1_REGISTRY: list[tuple[str, str, dict[str, Any], str, str]] = [
+    (
+        "binary_sensor",
+        f"{DEVICE}_stale",
+        {"translation_key": "stale", "original_device_class": "problem"},
+        "binary_sensor.my_gateway_is_stale",
+        f"{DEVICE}|stale",
+    ),
+    (
+        "sensor",
+        f"{DEVICE}_last_reading",
+        {"translation_key": "last_reading", "original_device_class": "timestamp"},
+        "sensor.my_last_reading",
+        f"{DEVICE}|last_reading",
+    ),
+    (
+        "binary_sensor",
+        f"{DEVICE}_BESS_WARNINGS_problem",
+        {"translation_key": "battery_warnings_problem", "original_device_class": "problem"},
+        "binary_sensor.my_battery_warning",
+        f"{DEVICE}_BESS_WARNINGS|problem",
+    ),
+    (  # an alarm flag without a friendly name: no translation key
+        "binary_sensor",
+        f"{DEVICE}_MICROGRID_ALARMS_problem",
+        {"original_device_class": "problem"},
+        "binary_sensor.my_microgrid_alarm",
+        f"{DEVICE}_MICROGRID_ALARMS|problem",
+    ),
+    (  # readings keep their unique ids, also one whose id ends in _problem
+        "binary_sensor",
+        f"{DEVICE}_DOOR_problem",
+        {},
+        "binary_sensor.my_door_problem",
+        f"{DEVICE}_DOOR_problem",
+    ),
+    (
+        "sensor",
+        f"{DEVICE}_BESS_STATE_OF_CHARGE",
+        {"translation_key": "battery_state_of_charge", "original_device_class": "battery"},
+        "sensor.my_soc",
+        f"{DEVICE}_BESS_STATE_OF_CHARGE",
+    ),
+]
+
+
+def _v1_entry(hass: HomeAssistant, simulator: Simulator) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="ssb-001-pae-replacement",
+        unique_id=CLIENT_ID,
+        version=1,
+        minor_version=1,
+        data={
+            "client_id": CLIENT_ID,
+            "client_secret": simulator.clients[CLIENT_ID],
+            "url": simulator.url,
+            "devices": [DEVICE],
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def test_migration_to_namespaced_unique_ids(
+    hass: HomeAssistant, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 1.1 entry's registry: the gateway's entities and the alarm flags move to their 1.2
+    unique ids, keeping their entity ids (and so their history); readings keep theirs; set-up
+    then makes no duplicates."""
+    simulator.add_sensor(DEVICE, {"id": "DOOR_problem", "name": "DOOR_problem", "data": "open"})
+    entry = _v1_entry(hass, simulator)
+    registry = er.async_get(hass)
+    for platform, unique_id, fields, entity_id, _ in V1_REGISTRY:
+        created = registry.async_get_or_create(
+            platform,
+            DOMAIN,
+            unique_id,
+            config_entry=entry,
+            suggested_object_id=entity_id.split(".")[1],
+            **fields,
+        )
+        assert created.entity_id == entity_id
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 2)
+    for platform, _, _, entity_id, new_unique_id in V1_REGISTRY:
+        assert registry.async_get_entity_id(platform, DOMAIN, new_unique_id) == entity_id
+        assert hass.states.get(entity_id) is not None or entity_id == "sensor.my_last_reading"
+    assert hass.states.get("binary_sensor.my_gateway_is_stale").state == STATE_OFF  # type: ignore[union-attr]
+    assert hass.states.get("binary_sensor.my_door_problem").state == STATE_ON  # type: ignore[union-attr]
+    assert hass.states.get("binary_sensor.my_battery_warning").state == STATE_OFF  # type: ignore[union-attr]
+    assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 67 + 1
+    assert "does not generate unique IDs" not in caplog.text
+
+
+async def test_migration_leaves_a_unique_id_that_is_taken(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """A 1.1 registry that already holds the 1.2 id (left by a newer version, then a downgrade):
+    that entry stays as it is, the others move, and the entry loads."""
+    entry = _v1_entry(hass, simulator)
+    registry = er.async_get(hass)
+    for unique_id, object_id in ((f"{DEVICE}_stale", "old_stale"), (f"{DEVICE}|stale", "stale")):
+        registry.async_get_or_create(
+            "binary_sensor",
+            DOMAIN,
+            unique_id,
+            config_entry=entry,
+            suggested_object_id=object_id,
+            translation_key="stale",
+            original_device_class="problem",
+        )
+    registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{DEVICE}_last_reading",
+        config_entry=entry,
+        suggested_object_id="my_last_reading",
+        translation_key="last_reading",
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.minor_version == 2
+    get = registry.async_get_entity_id
+    assert get("binary_sensor", DOMAIN, f"{DEVICE}_stale") == "binary_sensor.old_stale"
+    assert get("binary_sensor", DOMAIN, f"{DEVICE}|stale") == "binary_sensor.stale"
+    assert get("sensor", DOMAIN, f"{DEVICE}|last_reading") == "sensor.my_last_reading"

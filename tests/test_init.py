@@ -97,7 +97,7 @@ async def test_states_match_the_api(
     assert zone_on is not None
     assert zone_on.state == STATE_ON
 
-    warning = hass.states.get(_entity_id(hass, "binary_sensor", "BESS_WARNINGS_problem"))
+    warning = hass.states.get(_entity_id(hass, "binary_sensor", "BESS_WARNINGS|problem"))
     assert warning is not None
     assert warning.state == STATE_ON
     assert warning.attributes[ATTR_DEVICE_CLASS] == "problem"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from homeassistant.const import (
     CONF_CLIENT_ID,
@@ -15,13 +16,13 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later
 
 from .api import SkyCentricsClient
 from .classification import component_of
-from .const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator, SkyCentricsRuntimeData
 from .entity import async_register_gateway, gateway_identifier
 
@@ -86,6 +87,51 @@ def _async_spread_polls(
 
         delay = interval.total_seconds() * index / len(coordinators)
         entry.async_on_unload(async_call_later(hass, delay, _poll))
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> bool:
+    """Bring an entry from an older version up to date.
+
+    1.1 -> 1.2: what is not a reading gets a ``|``-namespaced unique id (entity.py), so that no
+    reading can take it: ``{device}_stale`` -> ``{device}|stale``, ``{device}_last_reading`` ->
+    ``{device}|last_reading``, an alarm's ``{device}_{sensor}_problem`` ->
+    ``{device}_{sensor}|problem``. Entity ids, names and history stay.
+    """
+    if entry.minor_version < 2:
+        registry = er.async_get(hass)
+
+        @callback
+        def _migrate(entity: er.RegistryEntry) -> dict[str, Any] | None:
+            new = _namespaced_unique_id(entity)
+            if new is None or registry.async_get_entity_id(entity.domain, DOMAIN, new):
+                return None  # a reading's, or already there (left from a newer version)
+            return {"new_unique_id": new}
+
+        await er.async_migrate_entries(hass, entry.entry_id, _migrate)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+        LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    return True
+
+
+def _namespaced_unique_id(entity: er.RegistryEntry) -> str | None:
+    """The 1.2 unique id of a 1.1 registry entry; None for a reading's (they keep theirs).
+
+    The gateway's entities are told by their translation key, alarm flags by their device
+    class (a reading whose own id ends in ``_problem`` has none).
+    """
+    unique_id = entity.unique_id
+    for domain, key in (("binary_sensor", "stale"), ("sensor", "last_reading")):
+        if (entity.domain, entity.translation_key) == (domain, key) and unique_id.endswith(
+            f"_{key}"
+        ):
+            return f"{unique_id.removesuffix(f'_{key}')}|{key}"
+    if (
+        entity.domain == "binary_sensor"
+        and entity.original_device_class == "problem"
+        and unique_id.endswith("_problem")
+    ):
+        return f"{unique_id.removesuffix('_problem')}|problem"
+    return None
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> bool:

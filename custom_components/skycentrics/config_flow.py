@@ -88,7 +88,7 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for SkyCentrics."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2  # 1.2: namespaced unique ids (async_migrate_entry in __init__.py)
 
     def __init__(self) -> None:
         """Start with nothing known."""

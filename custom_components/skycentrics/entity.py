@@ -25,6 +25,25 @@ def gateway_identifier(device_id: int) -> tuple[str, str]:
     return (DOMAIN, str(device_id))
 
 
+# Unique ids. A reading's entity is ``{device}_{sensor}`` (reading ids never hold a ``|``); what
+# is not a reading gets a ``|``-namespaced id, so no reading can ever take it:
+#   the gateway's own entities   {device}|stale, {device}|last_reading
+#   derived from a reading       {device}_{sensor}|problem  (the alarm flag)
+
+
+def reading_unique_id(device_id: int, sensor_id: str, key: str) -> str:
+    """Return the unique id of an entity for a reading (``key``: its description's key)."""
+    if key == sensor_id:
+        return f"{device_id}_{sensor_id}"
+    derived = key.removeprefix(sensor_id).lstrip("_")  # e.g. "problem" of X_ALARM_problem
+    return f"{device_id}_{sensor_id}|{derived}"
+
+
+def gateway_unique_id(device_id: int, key: str) -> str:
+    """Return the unique id of one of the gateway's own entities."""
+    return f"{device_id}|{key}"
+
+
 def _mac(device: Device) -> str | None:
     """Return the device's MAC in registry form, when its `mac` field is one."""
     raw = device.mac.replace(":", "").replace("-", "").lower()
@@ -91,7 +110,7 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self._sensor_id = sensor_id
-        self._attr_unique_id = f"{coordinator.device.id}_{description.key}"
+        self._attr_unique_id = reading_unique_id(coordinator.device.id, sensor_id, description.key)
         self._attr_device_info = device_info_for(coordinator.hass, coordinator, sensor_id)
         self._bad_value_logged = False
         self._failed = False  # computing or writing this entity's state raised
@@ -208,7 +227,7 @@ class SkyCentricsDeviceEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         """Bind the entity to the gateway."""
         super().__init__(coordinator)
         self.entity_description = description
-        self._attr_unique_id = f"{coordinator.device.id}_{description.key}"
+        self._attr_unique_id = gateway_unique_id(coordinator.device.id, description.key)
         self._attr_device_info = DeviceInfo(identifiers={gateway_identifier(coordinator.device.id)})
         self._written: tuple[bool, Any] | None = None
 
