@@ -7,6 +7,7 @@ from typing import Any
 
 from custom_components.skycentrics.api import Snapshot
 from custom_components.skycentrics.classification import describe
+from custom_components.skycentrics.entity import gateway_unique_id, reading_unique_id
 
 from .conftest import ROOT, SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
 
@@ -78,7 +79,7 @@ def _expected() -> dict[str, dict[str, Any]]:
             }
         for binary in described.binary_sensors:
             on = binary.value_fn(reading.value)
-            expected[f"{SEED_DEVICE_ID}_{binary.key}"] = {
+            expected[reading_unique_id(SEED_DEVICE_ID, reading.id, binary.key)] = {
                 "state": "unknown" if on is None else ("on" if on else "off"),
                 "unit_of_measurement": None,
                 "device_class": binary.device_class,
@@ -86,7 +87,7 @@ def _expected() -> dict[str, dict[str, Any]]:
                 "enabled": binary.entity_registry_enabled_default,
             }
     # The gateway's own entities: when its newest reading was taken, and whether they stopped.
-    expected[f"{SEED_DEVICE_ID}_stale"] = {
+    expected[gateway_unique_id(SEED_DEVICE_ID, "stale")] = {
         "state": "off",
         "unit_of_measurement": None,
         "device_class": "problem",
@@ -101,7 +102,7 @@ def test_every_seed_sensor_has_its_entity_and_state(stack: Stack) -> None:
     and state class, no more, no less."""
     expected = _expected()
     registry = {e["unique_id"]: e for e in stack.entity_registry()}
-    last_reading = registry.pop(f"{SEED_DEVICE_ID}_last_reading")
+    last_reading = registry.pop(gateway_unique_id(SEED_DEVICE_ID, "last_reading"))
     assert last_reading["disabled_by"] == "integration"  # it changes on every poll: opt-in
     assert set(registry) == set(expected)
     assert len(registry) == 66
