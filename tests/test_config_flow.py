@@ -1,12 +1,29 @@
-"""The config flow, against the simulator over a real socket (mocks only for the unexpected)."""
+"""The config flow, against the simulator over a real socket (mocks only for the unexpected).
+
+Every form and abort the flows show is checked against translations/en.json: the step, each
+field, error and abort has text, and every placeholder of those texts is given (`_texts`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Generator
+import contextlib
+from datetime import UTC, datetime, timedelta
+import json
+import logging
+import math
+from pathlib import Path
+import re
 from typing import Any, Literal
 from unittest.mock import patch
 
 from aiohttp import web
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlowManager,
+)
 from homeassistant.const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
@@ -15,7 +32,8 @@ from homeassistant.const import (
     CONF_URL,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowManager, FlowResultType
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -31,14 +49,61 @@ from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, fau
 from .common import CLIENT_ID, CLIENT_SECRET
 
 SECOND_ID = SEED_DEVICE_ID + 1
+OTHER_ID = "b7FqTz3LmNp9XrWc2VdK"  # a second set of API keys for the same account
+OTHER_SECRET = "other-secret-do-not-log"
+EN = json.loads(
+    (
+        Path(__file__).resolve().parent.parent
+        / "custom_components"
+        / "skycentrics"
+        / "translations"
+        / "en.json"
+    ).read_text()
+)
 
 
-def _keys(simulator: Simulator, **overrides: str) -> dict[str, str]:
-    return {
-        CONF_CLIENT_ID: CLIENT_ID,
-        CONF_CLIENT_SECRET: CLIENT_SECRET,
-        CONF_URL: simulator.url,
-    } | overrides
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"{(\w+)}", text))
+
+
+def _texts(result: Any, section: str = "config") -> list[str]:
+    """The texts the user reads for a form or an abort, placeholders filled in.
+
+    Fails when a step, field, error or abort has no text, or a placeholder is not given.
+    """
+    given: dict[str, str] = result.get("description_placeholders") or {}
+    texts: list[str] = []
+    if result["type"] is FlowResultType.FORM:
+        step = EN[section]["step"][result["step_id"]]
+        texts.append(step.get("description", ""))
+        fields = {str(key) for key in result["data_schema"].schema}
+        assert fields <= set(step["data"]), fields
+        assert fields <= set(step["data_description"]), fields
+        texts += [EN[section]["error"][error] for error in (result["errors"] or {}).values()]
+    elif result["type"] is FlowResultType.ABORT:
+        texts.append(EN[section]["abort"][result["reason"]])
+    for text in texts:
+        assert _placeholders(text) <= set(given), (text, given)
+    return [re.sub(r"{(\w+)}", lambda m: given[m[1]], text) for text in texts]
+
+
+@pytest.fixture(autouse=True)
+def _every_text_checked() -> Generator[None]:
+    """Check the texts of every form and abort any flow of these tests shows."""
+    original = FlowManager._async_handle_step
+
+    async def handle_step(self: FlowManager, *args: Any) -> Any:
+        result = await original(self, *args)
+        _texts(result, "options" if isinstance(self, OptionsFlowManager) else "config")
+        return result
+
+    with patch.object(FlowManager, "_async_handle_step", handle_step):
+        yield
+
+
+def _keys(simulator: Simulator | str, **overrides: str) -> dict[str, str]:
+    url = simulator if isinstance(simulator, str) else simulator.url
+    return {CONF_CLIENT_ID: CLIENT_ID, CONF_CLIENT_SECRET: CLIENT_SECRET, CONF_URL: url} | overrides
 
 
 async def _start(hass: HomeAssistant) -> str:
@@ -56,13 +121,69 @@ async def _start(hass: HomeAssistant) -> str:
 async def _create(
     hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]
 ) -> ConfigFlowResult:
-    """Submit the step that ends the flow: the entry is created (and set up once)."""
+    """Submit the step that ends the flow: the entry is created and set up (other entries of
+    the tests are set up with it, when it loads the integration)."""
     with patch("custom_components.skycentrics.async_setup_entry", return_value=True) as setup:
         result = await hass.config_entries.flow.async_configure(flow_id, user_input)
         await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert len(setup.mock_calls) == 1
+    assert len(setup.mock_calls) == len(hass.config_entries.async_entries(DOMAIN))
+    assert result["result"].state is ConfigEntryState.LOADED
     return result
+
+
+def _suggested(result: Any) -> dict[str, Any]:
+    return {
+        str(k): (k.description or {}).get("suggested_value")
+        for k in result["data_schema"].schema  # type: ignore[union-attr]
+    }
+
+
+def _add_device(simulator: Simulator, device_id: int, name: str) -> None:
+    """A further device on the simulator, with the seed device's sensors."""
+    seed = simulator.devices[SEED_DEVICE_ID]
+    mac = f"{int(seed['mac'], 16) + device_id - SEED_DEVICE_ID:012x}"
+    simulator.devices[device_id] = {**seed, "id": device_id, "name": name, "mac": mac}
+
+
+def _other_entry(hass: HomeAssistant, simulator: Simulator, devices: list[int]) -> MockConfigEntry:
+    """An entry of a second set of API keys (same account) that holds ``devices``."""
+    simulator.clients[OTHER_ID] = OTHER_SECRET
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Other keys",
+        unique_id=OTHER_ID,
+        data={
+            CONF_CLIENT_ID: OTHER_ID,
+            CONF_CLIENT_SECRET: OTHER_SECRET,
+            CONF_URL: simulator.url,
+            CONF_DEVICES: devices,
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@contextlib.asynccontextmanager
+async def _not_found_everywhere() -> AsyncIterator[str]:
+    """A web server on loopback that answers 404 to everything (a wrong host); its URL."""
+
+    async def not_found(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=404, text="<html>Not Found</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+# --- user step -------------------------------------------------------------------------------
 
 
 async def test_one_device(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -126,6 +247,148 @@ async def test_user_errors_then_recover(
     assert result["data"][CONF_DEVICES] == [SEED_DEVICE_ID]
 
 
+async def test_bad_keys_text_does_not_blame_the_clock(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """The client corrects clock differences itself (api/client.py): refused keys are the
+    keys; the same keys work although this computer's clock is 10 minutes off."""
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _keys(simulator, **{CONF_CLIENT_SECRET: "wrong"})
+    )
+    (text,) = [t for t in _texts(result) if "refused" in t]
+    assert "clock" not in text
+    assert "client ID" in text
+    simulator.clock = lambda: datetime.now(UTC) + timedelta(minutes=10)
+    await _create(hass, flow_id, _keys(simulator))
+
+
+# Each refused before any request, as a field error (none of them a traceback and "unknown").
+BAD_FIELDS = [
+    pytest.param(
+        CONF_CLIENT_ID, f"{CLIENT_ID}\r\nX-Injected: 1", "invalid_client_id", id="id-crlf"
+    ),
+    pytest.param(CONF_CLIENT_ID, "a2Ea\x00By6D", "invalid_client_id", id="id-nul"),
+    pytest.param(CONF_CLIENT_ID, "   ", "invalid_client_id", id="id-blank"),
+    pytest.param(CONF_CLIENT_ID, "", "invalid_client_id", id="id-empty"),
+    pytest.param(CONF_CLIENT_ID, "clïent", "invalid_client_id", id="id-not-ascii"),
+    pytest.param(CONF_CLIENT_ID, "client id", "invalid_client_id", id="id-space"),
+    pytest.param(CONF_CLIENT_ID, "client:id", "invalid_client_id", id="id-colon"),
+    pytest.param(CONF_CLIENT_ID, "x" * 513, "invalid_client_id", id="id-too-long"),
+    pytest.param(CONF_CLIENT_SECRET, "sec\nret", "invalid_client_secret", id="secret-lf"),
+    pytest.param(CONF_CLIENT_SECRET, "sec\tret", "invalid_client_secret", id="secret-tab"),
+    pytest.param(CONF_CLIENT_SECRET, " \t ", "invalid_client_secret", id="secret-blank"),
+    pytest.param(CONF_CLIENT_SECRET, "sécret", "invalid_client_secret", id="secret-not-ascii"),
+    pytest.param(CONF_CLIENT_SECRET, "s" * 513, "invalid_client_secret", id="secret-too-long"),
+    pytest.param(CONF_URL, "http://[::1", "invalid_url", id="url-ipv6-open"),
+    pytest.param(CONF_URL, "https://[::1]x", "invalid_url", id="url-ipv6-tail"),
+    pytest.param(CONF_URL, "https://[zz]", "invalid_url", id="url-ipv6-garbage"),
+    pytest.param(CONF_URL, "http://127.0.0.1:99999", "invalid_url", id="url-port-range"),
+    pytest.param(CONF_URL, "http://127.0.0.1:port", "invalid_url", id="url-port-text"),
+    pytest.param(CONF_URL, "https://api.sky centrics.com", "invalid_url", id="url-space"),
+    pytest.param(CONF_URL, "https://api.skycentrics.com\r\nX: 1", "invalid_url", id="url-crlf"),
+    pytest.param(CONF_URL, "https://api.sky\x00centrics.com", "invalid_url", id="url-nul"),
+    pytest.param(CONF_URL, "https://user:pw@api.skycentrics.com", "invalid_url", id="url-user"),
+    pytest.param(CONF_URL, "https://api.skycentrics.com/?a=1", "invalid_url", id="url-query"),
+    pytest.param(CONF_URL, "ftp://api.skycentrics.com", "invalid_url", id="url-scheme"),
+    pytest.param(CONF_URL, "https://" + "a" * 2100 + ".com", "invalid_url", id="url-too-long"),
+    pytest.param(CONF_URL, "", "invalid_url", id="url-empty"),
+    pytest.param(CONF_URL, "https://api.skycentrics.com/v2", "url_has_path", id="url-path"),
+    pytest.param(
+        CONF_URL, "https://api.skycentrics.com/api/devices/", "url_has_path", id="url-endpoint"
+    ),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "error"), BAD_FIELDS)
+async def test_fields_checked_before_any_request(
+    hass: HomeAssistant, simulator: Simulator, field: str, value: str, error: str
+) -> None:
+    """Every field is checked before a request is sent: a field error on that field, never
+    "unknown"; then the corrected form creates the entry."""
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _keys(simulator, **{field: value})
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {field: error}
+    assert simulator.requests == []
+    await _create(hass, flow_id, _keys(simulator))
+
+
+async def test_every_bad_field_at_once(hass: HomeAssistant, simulator: Simulator) -> None:
+    """Three bad fields: three field errors in one answer."""
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_CLIENT_ID: "a\nb", CONF_CLIENT_SECRET: "", CONF_URL: "http://[::1"}
+    )
+    assert result["errors"] == {
+        CONF_CLIENT_ID: "invalid_client_id",
+        CONF_CLIENT_SECRET: "invalid_client_secret",
+        CONF_URL: "invalid_url",
+    }
+    assert simulator.requests == []
+    await _create(hass, flow_id, _keys(simulator))
+
+
+@pytest.mark.parametrize("tail", ["/api", "/api/", "/API/", "/"])
+async def test_pasted_api_path_is_dropped(
+    hass: HomeAssistant, simulator: Simulator, tail: str
+) -> None:
+    """The endpoint pasted as the address (".../api/"): the path is dropped, the devices are
+    listed at the right place and the entry keeps the bare address."""
+    flow_id = await _start(hass)
+    result = await _create(hass, flow_id, _keys(f"{simulator.url}{tail}"))
+    assert result["data"][CONF_URL] == simulator.url
+    assert [r[1] for r in simulator.requests] == ["/api/devices/"]
+
+
+async def test_not_found_everywhere_has_a_way_back(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """A wrong host that answers 404 to everything leads to "type the device id", where the
+    device is not found; the URL can be corrected on that same form, and then it is."""
+    async with _not_found_everywhere() as wrong_url:
+        flow_id = await _start(hass)
+        result = await hass.config_entries.flow.async_configure(flow_id, _keys(wrong_url))
+        assert result["step_id"] == "device_id"
+        assert _suggested(result) == {CONF_DEVICE_ID: "", CONF_URL: wrong_url}
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_DEVICE_ID: str(SEED_DEVICE_ID), CONF_URL: wrong_url}
+        )
+        assert result["errors"] == {CONF_DEVICE_ID: "device_not_found"}
+        assert str(SEED_DEVICE_ID) in " ".join(_texts(result))
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_DEVICE_ID: str(SEED_DEVICE_ID), CONF_URL: "http://[::1"}
+        )
+        assert result["errors"] == {CONF_URL: "invalid_url"}
+        result = await _create(
+            hass, flow_id, {CONF_DEVICE_ID: str(SEED_DEVICE_ID), CONF_URL: f"{simulator.url}/api"}
+        )
+    assert result["data"][CONF_URL] == simulator.url
+    assert result["data"][CONF_DEVICES] == [SEED_DEVICE_ID]
+
+
+async def test_device_id_step_bad_keys_go_back(hass: HomeAssistant, simulator: Simulator) -> None:
+    """No device list, and the typed device is refused for bad keys: back to the first form
+    (the only one with the keys) with the error; the right keys then work."""
+    simulator.add_fault(faults.status(404, message="Not found"))  # the listing only
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _keys(simulator, **{CONF_CLIENT_SECRET: "wrong"})
+    )
+    assert result["step_id"] == "device_id"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_DEVICE_ID: str(SEED_DEVICE_ID)}
+    )
+    assert result["step_id"] == "user"
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _suggested(result)[CONF_CLIENT_ID] == CLIENT_ID
+    assert _suggested(result)[CONF_CLIENT_SECRET] is None  # typed again, never sent back
+    await _create(hass, flow_id, _keys(simulator))
+
+
 async def _html_page(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A URL that answers 200, but with a web page, not like the API."""
     return web.Response(text="<html>Welcome to nginx</html>", content_type="text/html")
@@ -167,19 +430,58 @@ async def test_unexpected_error(hass: HomeAssistant, simulator: Simulator) -> No
     await _create(hass, flow_id, _keys(simulator))
 
 
-async def test_listing_refused_type_device_id(hass: HomeAssistant, simulator: Simulator) -> None:
-    """Listing refused: the user types the device id; a wrong one is an error."""
+# --- typing device ids -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        pytest.param("abc", id="letters"),
+        pytest.param("①", id="circled-digit"),  # str.isdigit() says yes, int() refuses
+        pytest.param("١٥٩٢٦٥١٦٠٨", id="arabic-indic-digits"),  # isdigit() and int() take them
+        pytest.param("1" * 5000, id="5000-digits"),
+        pytest.param("9223372036854775808", id="int64-max-plus-1"),
+        pytest.param("12345678901234567890", id="20-digits"),
+        pytest.param("-1", id="negative"),
+        pytest.param("1.5", id="fraction"),
+        pytest.param("0x10", id="hex"),
+        pytest.param(f"{SEED_DEVICE_ID}, abc", id="one-bad-of-two"),
+        pytest.param(" , ;", id="separators-only"),
+    ],
+)
+async def test_listing_refused_type_device_id(
+    hass: HomeAssistant, simulator: Simulator, typed: str
+) -> None:
+    """Listing refused: the user types the device id; what is not one is a field error
+    without a request, an id the keys cannot read is another; the right one works."""
     simulator.list_forbidden = True
     flow_id = await _start(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, _keys(simulator))
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "device_id"
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_ID: "abc"})
+    served = len(simulator.requests)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_ID: typed})
     assert result["errors"] == {CONF_DEVICE_ID: "invalid_device_id"}
+    assert len(simulator.requests) == served
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_DEVICE_ID: "123"})
     assert result["errors"] == {CONF_DEVICE_ID: "device_not_found"}
+    assert result["description_placeholders"] == {"device_id": "123"}
     result = await _create(hass, flow_id, {CONF_DEVICE_ID: f" {SEED_DEVICE_ID} "})
     assert result["data"][CONF_DEVICES] == [SEED_DEVICE_ID]
+
+
+async def test_device_id_int64_max_is_an_id(hass: HomeAssistant, simulator: Simulator) -> None:
+    """19 digits up to int64's maximum are an id (asked for, not found); several ids are read
+    in order and the one that fails is named."""
+    simulator.list_forbidden = True
+    flow_id = await _start(hass)
+    await hass.config_entries.flow.async_configure(flow_id, _keys(simulator))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_DEVICE_ID: f"{SEED_DEVICE_ID}; 9223372036854775807"}
+    )
+    assert result["errors"] == {CONF_DEVICE_ID: "device_not_found"}
+    assert result["description_placeholders"] == {"device_id": "9223372036854775807"}
+    await _create(hass, flow_id, {CONF_DEVICE_ID: str(SEED_DEVICE_ID)})
 
 
 async def test_listing_not_found_type_device_id(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -229,11 +531,142 @@ async def test_listing_empty_device_not_readable(hass: HomeAssistant, simulator:
 async def test_already_configured(
     hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
 ) -> None:
-    """The same client id twice is refused."""
+    """The same client id twice is refused, naming the client id and the entry, before any
+    request."""
     flow_id = await _start(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, _keys(simulator))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+    (text,) = _texts(result)
+    assert CLIENT_ID in text
+    assert config_entry.title in text
+    assert simulator.requests == []
+
+
+# --- a device another entry holds ------------------------------------------------------------
+
+
+async def test_held_device_not_offered(
+    hass: HomeAssistant, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Keys of the same account list three devices, one of which another entry holds: it is
+    neither offered nor ticked; the others can be added."""
+    _add_device(simulator, SECOND_ID, "ssb-002-simulated")
+    _add_device(simulator, SECOND_ID + 1, "ssb-003-simulated")
+    _other_entry(hass, simulator, [SEED_DEVICE_ID])
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, _keys(simulator))
+    assert result["step_id"] == "devices"
+    (selector,) = result["data_schema"].schema.values()  # type: ignore[union-attr]
+    assert [o["value"] for o in selector.config["options"]] == [
+        str(SECOND_ID),
+        str(SECOND_ID + 1),
+    ]
+    (key,) = result["data_schema"].schema  # type: ignore[union-attr]
+    assert key.default() == [str(SECOND_ID), str(SECOND_ID + 1)]
+    result = await _create(hass, flow_id, {CONF_DEVICES: [str(SECOND_ID)]})
+    assert result["data"][CONF_DEVICES] == [SECOND_ID]
+
+
+async def test_only_free_device_is_taken(hass: HomeAssistant, simulator: Simulator) -> None:
+    """Two devices, one held by another entry: the other one is added right away."""
+    _add_device(simulator, SECOND_ID, "ssb-002-simulated")
+    _other_entry(hass, simulator, [SEED_DEVICE_ID])
+    flow_id = await _start(hass)
+    result = await _create(hass, flow_id, _keys(simulator))
+    assert result["title"] == "ssb-002-simulated"
+    assert result["data"][CONF_DEVICES] == [SECOND_ID]
+
+
+async def test_every_device_held_aborts(hass: HomeAssistant, simulator: Simulator) -> None:
+    """Every listed device is held by another entry: the flow ends saying which entry, and
+    nothing is added."""
+    _other_entry(hass, simulator, [SEED_DEVICE_ID])
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, _keys(simulator))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "all_devices_held"
+    (text,) = _texts(result)
+    assert "Other keys" in text
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_typed_held_device_is_an_error(hass: HomeAssistant, simulator: Simulator) -> None:
+    """A typed device id another entry holds: a field error naming that entry, without a
+    request; another id then works."""
+    _add_device(simulator, SECOND_ID, "ssb-002-simulated")
+    _other_entry(hass, simulator, [SEED_DEVICE_ID])
+    simulator.list_forbidden = True
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, _keys(simulator))
+    assert result["step_id"] == "device_id"
+    served = len(simulator.requests)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_DEVICE_ID: f"{SECOND_ID}, {SEED_DEVICE_ID}"}
+    )
+    assert result["errors"] == {CONF_DEVICE_ID: "device_already_configured"}
+    assert result["description_placeholders"] == {
+        "device_id": str(SEED_DEVICE_ID),
+        "entry": "Other keys",
+    }
+    (_, text) = _texts(result)
+    assert f"Device {SEED_DEVICE_ID} is already set up" in text
+    assert "“Other keys”" in text
+    assert len(simulator.requests) == served
+    result = await _create(hass, flow_id, {CONF_DEVICE_ID: str(SECOND_ID)})
+    assert result["data"][CONF_DEVICES] == [SECOND_ID]
+
+
+async def test_device_taken_while_choosing(hass: HomeAssistant, simulator: Simulator) -> None:
+    """Another entry takes a device while the form offering it is open: not added twice."""
+    _add_device(simulator, SECOND_ID, "ssb-002-simulated")
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, _keys(simulator))
+    assert result["step_id"] == "devices"
+    _other_entry(hass, simulator, [SECOND_ID])
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_DEVICES: [str(SEED_DEVICE_ID), str(SECOND_ID)]}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "device_taken_meanwhile"
+    assert "Other keys" in _texts(result)[0]
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_two_entries_share_no_device(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The reported case, set up for real: an entry holds the gateway; a second set of keys of
+    the same account can add only the other device. No "does not generate unique IDs" error,
+    and deleting the second entry leaves every entity of the first (disabled ones too)."""
+    _add_device(simulator, SECOND_ID, "ssb-002-simulated")
+    simulator.clients[OTHER_ID] = OTHER_SECRET
+    first = er.async_entries_for_config_entry(entity_registry, loaded_entry.entry_id)
+    assert any(e.disabled_by is not None for e in first)
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _keys(simulator, **{CONF_CLIENT_ID: OTHER_ID, CONF_CLIENT_SECRET: OTHER_SECRET})
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_DEVICES] == [SECOND_ID]
+    second = result["result"]
+    second_entities = er.async_entries_for_config_entry(entity_registry, second.entry_id)
+    assert second_entities
+    assert not {e.unique_id for e in second_entities} & {e.unique_id for e in first}
+    assert "does not generate unique IDs" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert await hass.config_entries.async_remove(second.entry_id)
+    await hass.async_block_till_done()
+    after = er.async_entries_for_config_entry(entity_registry, loaded_entry.entry_id)
+    assert sorted(e.entity_id for e in after) == sorted(e.entity_id for e in first)
+
+
+# --- reauth ----------------------------------------------------------------------------------
 
 
 async def _reauth_succeeds(
@@ -256,15 +689,32 @@ async def _reauth_succeeds(
     }
 
 
+async def test_reauth_form_names_the_client_id(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """The form says whose secret to enter: the entry and its client id."""
+    simulator.clients[CLIENT_ID] = "new-secret"
+    result = await config_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"] == {
+        "name": config_entry.title,
+        "client_id": CLIENT_ID,
+    }
+    (text,) = _texts(result)
+    assert CLIENT_ID in text
+    await _reauth_succeeds(hass, simulator, config_entry, result["flow_id"])
+
+
 @pytest.mark.parametrize(
     ("fault", "secret", "error"),
     [
-        (None, "still-wrong", "invalid_auth"),
-        ("down", "new-secret", "cannot_connect"),
-        (faults.invalid_json(), "new-secret", "invalid_response"),
-        (faults.status(404), "new-secret", "device_not_found"),
+        (None, "still-wrong", {CONF_CLIENT_SECRET: "invalid_secret"}),
+        (None, "new\r\nsecret", {CONF_CLIENT_SECRET: "invalid_client_secret"}),
+        (None, "  ", {CONF_CLIENT_SECRET: "invalid_client_secret"}),
+        ("down", "new-secret", {"base": "cannot_connect"}),
+        (faults.invalid_json(), "new-secret", {"base": "invalid_response"}),
     ],
-    ids=["invalid_auth", "cannot_connect", "invalid_response", "device_not_found"],
+    ids=["invalid_secret", "control_characters", "blank", "cannot_connect", "invalid_response"],
 )
 async def test_reauth(
     hass: HomeAssistant,
@@ -272,7 +722,7 @@ async def test_reauth(
     config_entry: MockConfigEntry,
     fault: Fault | Literal["down"] | None,
     secret: str,
-    error: str,
+    error: dict[str, str],
 ) -> None:
     """A new secret for the same account: checked, stored, entry reloaded; nothing else lost.
     A wrong secret or a failed check is a form error; the next try succeeds."""
@@ -287,9 +737,34 @@ async def test_reauth(
         result["flow_id"], {CONF_CLIENT_SECRET: secret}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
+    assert result["errors"] == error
     if fault == "down":
         await simulator.start(port=simulator.port)  # back, at the same URL
+    await _reauth_succeeds(hass, simulator, config_entry, result["flow_id"])
+
+
+async def test_reauth_wrong_secret_names_the_client_id(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """The error says the secret is wrong for this client id (the only field is the secret)."""
+    simulator.clients[CLIENT_ID] = "new-secret"
+    result = await config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CLIENT_SECRET: "still-wrong"}
+    )
+    (_, error) = _texts(result)
+    assert f"refused this secret for client ID {CLIENT_ID}" in error
+    await _reauth_succeeds(hass, simulator, config_entry, result["flow_id"])
+
+
+async def test_reauth_device_gone_accepts_the_secret(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """The device the secret is checked with is gone (404): the API accepted the signature (it
+    answers 401 first), so the secret is stored rather than refused forever."""
+    simulator.clients[CLIENT_ID] = "new-secret"
+    result = await config_entry.start_reauth_flow(hass)
+    simulator.add_fault(faults.status(404))
     await _reauth_succeeds(hass, simulator, config_entry, result["flow_id"])
 
 
@@ -310,21 +785,29 @@ async def test_reauth_unexpected_error(
     await _reauth_succeeds(hass, simulator, config_entry, result["flow_id"])
 
 
+# --- reconfigure -----------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(
     ("bad_url", "error"),
     [
         ("http://example.com", {CONF_URL: "invalid_url"}),
+        ("http://[::1", {CONF_URL: "invalid_url"}),
         ("http://127.0.0.1:9", {"base": "cannot_connect"}),
+        ("{stranger}", {"base": "invalid_auth_reconfigure"}),
+        ("{new}/v2", {CONF_URL: "url_has_path"}),
     ],
+    ids=["http", "ipv6", "unreachable", "keys_refused", "path"],
 )
 async def test_reconfigure_url_and_devices(
     hass: HomeAssistant, socket_enabled: None, bad_url: str, error: dict[str, str]
 ) -> None:
     """Reconfigure: a new URL is checked (a bad one is a form error), then the devices are
-    chosen again."""
+    chosen again; a pasted /api is dropped."""
     async with (
         Simulator(clients={CLIENT_ID: CLIENT_SECRET}, device_count=1) as old,
         Simulator(clients={CLIENT_ID: CLIENT_SECRET}, device_count=2) as new,
+        Simulator(clients={OTHER_ID: OTHER_SECRET}) as stranger,
     ):
         entry = MockConfigEntry(
             domain=DOMAIN,
@@ -334,13 +817,15 @@ async def test_reconfigure_url_and_devices(
         entry.add_to_hass(hass)
         result = await entry.start_reconfigure_flow(hass)
         assert result["step_id"] == "reconfigure"
+        assert CLIENT_ID in _texts(result)[0]
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: bad_url}
+            result["flow_id"], {CONF_URL: bad_url.format(new=new.url, stranger=stranger.url)}
         )
         assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "reconfigure"
         assert result["errors"] == error
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: new.url}
+            result["flow_id"], {CONF_URL: f"{new.url}/api/"}
         )
         assert result["step_id"] == "devices"
         with patch("custom_components.skycentrics.async_setup_entry", return_value=True):
@@ -355,21 +840,63 @@ async def test_reconfigure_url_and_devices(
         assert entry.data[CONF_CLIENT_SECRET] == CLIENT_SECRET
 
 
+async def test_reconfigure_one_device(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """Keys that read one device: reconfigure still shows the choice (it is the entry's), and
+    says nothing of "several devices"."""
+    result = await config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: simulator.url}
+    )
+    assert result["step_id"] == "devices"
+    (text,) = _texts(result)
+    assert "several" not in text
+    with patch("custom_components.skycentrics.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_DEVICES: [str(SEED_DEVICE_ID)]}
+        )
+    assert result["reason"] == "reconfigure_successful"
+
+
+async def test_reconfigure_offers_own_devices_not_others(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """Reconfigure lists the entry's own device (ticked) and free ones, never a device another
+    entry holds."""
+    _add_device(simulator, SECOND_ID, "ssb-002-simulated")
+    _add_device(simulator, SECOND_ID + 1, "ssb-003-simulated")
+    _other_entry(hass, simulator, [SECOND_ID + 1])
+    result = await config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: simulator.url}
+    )
+    (key, selector) = next(iter(result["data_schema"].schema.items()))  # type: ignore[union-attr]
+    assert [o["value"] for o in selector.config["options"]] == [
+        str(SEED_DEVICE_ID),
+        str(SECOND_ID),
+    ]
+    assert key.default() == [str(SEED_DEVICE_ID)]
+    with patch("custom_components.skycentrics.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_DEVICES: [str(SEED_DEVICE_ID), str(SECOND_ID)]}
+        )
+    assert result["reason"] == "reconfigure_successful"
+    assert config_entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, SECOND_ID]
+
+
 async def test_reconfigure_listing_refused(
     hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
 ) -> None:
-    """Reconfigure where listing is refused: device ids typed, current ones suggested."""
+    """Reconfigure where listing is refused: device ids typed, current ones suggested; its own
+    device is not "held by another entry"."""
     simulator.list_forbidden = True
     result = await config_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_URL: simulator.url}
     )
     assert result["step_id"] == "device_id"
-    suggested = {
-        str(k): (k.description or {}).get("suggested_value")
-        for k in result["data_schema"].schema  # type: ignore[union-attr]
-    }
-    assert suggested == {CONF_DEVICE_ID: str(SEED_DEVICE_ID)}
+    assert _suggested(result) == {CONF_DEVICE_ID: str(SEED_DEVICE_ID), CONF_URL: simulator.url}
     with patch("custom_components.skycentrics.async_setup_entry", return_value=True):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_DEVICE_ID: str(SEED_DEVICE_ID)}
@@ -377,12 +904,58 @@ async def test_reconfigure_listing_refused(
     assert result["reason"] == "reconfigure_successful"
 
 
+async def test_reconfigure_device_id_keys_refused_go_back(
+    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+) -> None:
+    """Reconfigure, no device list, and the keys are refused when the device is read: back to
+    the URL form (the keys are not editable here) with an error that says so."""
+    result = await config_entry.start_reconfigure_flow(hass)
+    simulator.add_fault(faults.status(404, message="Not found"))  # the listing only
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: simulator.url}
+    )
+    assert result["step_id"] == "device_id"
+    simulator.clients[CLIENT_ID] = "rotated"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DEVICE_ID: str(SEED_DEVICE_ID)}
+    )
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "invalid_auth_reconfigure"}
+    assert CLIENT_ID in _texts(result)[1]
+    simulator.clients[CLIENT_ID] = CLIENT_SECRET
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: simulator.url}
+    )
+    assert result["step_id"] == "devices"
+    with patch("custom_components.skycentrics.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_DEVICES: [str(SEED_DEVICE_ID)]}
+        )
+    assert result["reason"] == "reconfigure_successful"
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
 async def test_options_poll_interval(
     hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
 ) -> None:
-    """The poll interval option is bounded, stored and applied by a reload."""
+    """The poll interval option is a bounded number box, stored and applied by a reload."""
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["step_id"] == "init"
+    (selector,) = result["data_schema"].schema.values()  # type: ignore[union-attr]
+    assert selector.serialize() == {
+        "selector": {
+            "number": {
+                "min": MIN_SCAN_INTERVAL_SECONDS,
+                "max": MAX_SCAN_INTERVAL_SECONDS,
+                "step": 1,
+                "unit_of_measurement": "s",
+                "mode": "box",
+            }
+        }
+    }
+    assert _suggested(result) == {CONF_SCAN_INTERVAL: 60}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 300}
     )
@@ -395,18 +968,33 @@ async def test_options_poll_interval(
 
 
 @pytest.mark.parametrize(
-    "out_of_range", [5, MIN_SCAN_INTERVAL_SECONDS - 1, MAX_SCAN_INTERVAL_SECONDS + 1]
+    "out_of_range",
+    [
+        5,
+        10,
+        MIN_SCAN_INTERVAL_SECONDS - 1,
+        MAX_SCAN_INTERVAL_SECONDS + 1,
+        -30,
+        math.nan,
+        math.inf,
+        "abc",
+        None,
+    ],
 )
 async def test_options_poll_interval_out_of_range(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry, out_of_range: int
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry, out_of_range: Any
 ) -> None:
-    """A poll interval outside 30-3600 s is refused; the same flow then takes a good one."""
+    """A poll interval outside 30-3600 s (or no number) is a translated field error naming the
+    bounds, not "Value 10.0 is too small"; the same flow then takes a good one."""
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     flow_id = result["flow_id"]
-    with pytest.raises(InvalidData, match="scan_interval"):
-        await hass.config_entries.options.async_configure(
-            flow_id, {CONF_SCAN_INTERVAL: out_of_range}
-        )
+    result = await hass.config_entries.options.async_configure(
+        flow_id, {CONF_SCAN_INTERVAL: out_of_range}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SCAN_INTERVAL: "scan_interval_out_of_range"}
+    (_, text) = _texts(result, "options")
+    assert text == "The poll interval must be from 30 to 3600 seconds."
     assert loaded_entry.options == {}
     result = await hass.config_entries.options.async_configure(
         flow_id, {CONF_SCAN_INTERVAL: MIN_SCAN_INTERVAL_SECONDS}
@@ -414,3 +1002,15 @@ async def test_options_poll_interval_out_of_range(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert loaded_entry.options == {CONF_SCAN_INTERVAL: MIN_SCAN_INTERVAL_SECONDS}
+
+
+async def test_options_poll_interval_whole_seconds(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """A fraction (sent anyway: the box steps by 1) is stored as whole seconds."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: "90.4"}
+    )
+    await hass.async_block_till_done()
+    assert loaded_entry.options == {CONF_SCAN_INTERVAL: 90}

@@ -1,13 +1,21 @@
-"""Config flow: API keys and URL, the devices to add, reauth, reconfigure and options."""
+"""Config flow: API keys and URL, the devices to add, reauth, reconfigure and options.
+
+Every field is checked before any request (`_clean_key`, `_clean_url`, `_parse_device_ids`),
+and a device that another entry of this integration holds is never offered nor added twice.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+import math
 import re
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -20,6 +28,7 @@ from homeassistant.const import (
     CONF_URL,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -44,6 +53,7 @@ from .api import (
     SkyCentricsError,
     SkyCentricsNotFoundError,
     SkyCentricsUrlError,
+    normalize_url,
 )
 from .const import (
     CONF_DEVICE_ID,
@@ -54,6 +64,18 @@ from .const import (
     MIN_SCAN_INTERVAL_SECONDS,
 )
 from .coordinator import SkyCentricsConfigEntry
+
+MAX_KEY_LENGTH: Final = 512
+"""Longest client id or secret accepted (real ones have 20 to 40 characters)."""
+
+MAX_URL_LENGTH: Final = 2048
+
+MAX_DEVICE_ID: Final = 2**63 - 1
+"""Device ids are int64, as the API's device objects hold them (api/models.py)."""
+
+_DEVICE_ID: Final = re.compile(r"[0-9]{1,19}")  # ASCII digits: str.isdigit() also takes "①"
+_ID_SPLIT: Final = re.compile(r"[\s,;]+")
+_API_PATH: Final = "/api"  # pasted with the address; the client adds it to every request
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -67,21 +89,90 @@ USER_SCHEMA = vol.Schema(
 )
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
 RECONFIGURE_SCHEMA = vol.Schema({vol.Required(CONF_URL): _URL})
-DEVICE_ID_SCHEMA = vol.Schema({vol.Required(CONF_DEVICE_ID): TextSelector()})
+# The URL too, so that a wrong one can be corrected here (left out: the one of the first step).
+DEVICE_ID_SCHEMA = vol.Schema(
+    {vol.Required(CONF_DEVICE_ID): TextSelector(), vol.Optional(CONF_URL): _URL}
+)
 
-_ID_SPLIT = re.compile(r"[\s,;]+")
+_KEY_ERRORS: Final = {
+    CONF_CLIENT_ID: "invalid_client_id",
+    CONF_CLIENT_SECRET: "invalid_client_secret",
+}
 
 
 class _ListingRefusedError(Exception):
     """The keys may not list devices: the user types device ids instead."""
 
 
-def _parse_device_ids(text: str) -> list[int] | None:
-    """Parse one or more device ids ("1592651608", "1, 2"); None if any is not a number."""
-    parts = [part for part in _ID_SPLIT.split(text.strip()) if part]
-    if not parts or not all(part.isdigit() for part in parts):
+def _clean_key(user_input: Mapping[str, Any], field: str, errors: dict[str, str]) -> str | None:
+    """The client id or secret of the form, stripped; None and a field error if unusable.
+
+    Both are 1 to MAX_KEY_LENGTH printable ASCII characters: no control character, CR or LF
+    (the client id goes into a header, the secret is signed as ASCII). A client id has no space
+    and no colon either: the API's token is ``CLIENT_ID:SIGNATURE``.
+    """
+    value = user_input.get(field)
+    text = value.strip() if isinstance(value, str) else ""
+    usable = 0 < len(text) <= MAX_KEY_LENGTH and text.isascii() and text.isprintable()
+    if field == CONF_CLIENT_ID and (" " in text or ":" in text):
+        usable = False
+    if not usable:
+        errors[field] = _KEY_ERRORS[field]
         return None
-    return list(dict.fromkeys(int(part) for part in parts))
+    return text
+
+
+def _clean_url(value: object, errors: dict[str, str]) -> str | None:
+    """The API base URL of the form, or None and a field error on the URL.
+
+    What normalize_url takes (https, or http to a loopback host; no user name, query or
+    fragment), without control characters or spaces, with a valid port, and without a path: a
+    trailing ``/api`` (the endpoint users paste) is dropped, any other path is refused. Whatever
+    the URL parsers raise (a malformed IPv6 address, a port out of range) is a field error too.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > MAX_URL_LENGTH or not text.isprintable() or " " in text:
+        errors[CONF_URL] = "invalid_url"
+        return None
+    try:
+        url = normalize_url(text)
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError when it is no number from 0 to 65535
+    except Exception:  # any exception of the parsers: a URL they cannot use
+        errors[CONF_URL] = "invalid_url"
+        return None
+    if parts.path.lower() == _API_PATH:
+        return url[: -len(_API_PATH)]
+    if parts.path:
+        errors[CONF_URL] = "url_has_path"
+        return None
+    return url
+
+
+def _parse_device_ids(value: object) -> list[int] | None:
+    """Parse one or more device ids ("1592651608", "1, 2"); None if any is not a device id.
+
+    A device id is 1 to 19 ASCII digits, at most MAX_DEVICE_ID (int64).
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    parts = [part for part in _ID_SPLIT.split(text) if part]
+    if not parts or not all(_DEVICE_ID.fullmatch(part) for part in parts):
+        return None
+    device_ids = [int(part) for part in parts]
+    if any(device_id > MAX_DEVICE_ID for device_id in device_ids):
+        return None
+    return list(dict.fromkeys(device_ids))
+
+
+def _device_ids_of(entry: ConfigEntry) -> set[int]:
+    """The device ids an entry holds."""
+    held: set[int] = set()
+    for device_id in entry.data.get(CONF_DEVICES, []):
+        try:
+            held.add(int(device_id))
+        except TypeError, ValueError:
+            continue
+    return held
 
 
 class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -147,13 +238,74 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_get_devices(
         self, data: Mapping[str, Any], device_ids: list[int], errors: dict[str, str]
-    ) -> list[Device] | None:
-        """Fetch the named devices; all must be readable."""
+    ) -> tuple[list[Device] | None, int | None]:
+        """Fetch the named devices, all of which must be readable.
 
-        async def fetch(client: SkyCentricsClient) -> list[Device]:
-            return [await client.async_get_device(device_id) for device_id in device_ids]
+        Returns the devices and None, or None and the id of the device that failed.
+        """
+        devices: list[Device] = []
+        for device_id in device_ids:
 
-        return await self._async_call(data, fetch, errors)
+            async def fetch(client: SkyCentricsClient, device_id: int = device_id) -> Device:
+                return await client.async_get_device(device_id)
+
+            if (device := await self._async_call(data, fetch, errors)) is None:
+                return None, device_id
+            devices.append(device)
+        return devices, None
+
+    async def _validate(
+        self, user_input: Mapping[str, Any]
+    ) -> tuple[list[Device] | None, dict[str, str]]:
+        """Check the keys and the URL, then list the devices the keys may read.
+
+        Shared by the user and reconfigure steps. Every field is checked before any request,
+        and a new entry's client id must not be set up yet (else the flow aborts). Returns
+        (devices, {}) when listed, (None, {}) when the keys may not list devices (the user
+        types their ids), or (None, errors). The clean keys and URL are kept in ``_data``.
+        """
+        errors: dict[str, str] = {}
+        client_id = _clean_key(user_input, CONF_CLIENT_ID, errors)
+        secret = _clean_key(user_input, CONF_CLIENT_SECRET, errors)
+        url = _clean_url(user_input.get(CONF_URL), errors)
+        if client_id is None or secret is None or url is None:
+            return None, errors
+        self._data = {CONF_CLIENT_ID: client_id, CONF_CLIENT_SECRET: secret, CONF_URL: url}
+        if self.source == SOURCE_USER:
+            await self.async_set_unique_id(client_id)
+            holder = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, client_id)
+            self._abort_if_unique_id_configured(
+                description_placeholders={
+                    "client_id": client_id,
+                    "entry": holder.title if holder is not None else "",
+                }
+            )
+        try:
+            devices = await self._async_call(
+                self._data, SkyCentricsClient.async_get_devices, errors, listing=True
+            )
+        except _ListingRefusedError:
+            return None, {}
+        if errors:
+            return None, errors
+        return devices or [], {}
+
+    # --- devices other entries hold ----------------------------------------------------------
+
+    def _holder(self, device_id: int) -> ConfigEntry | None:
+        """The other entry of this integration that holds ``device_id``, if any."""
+        own = self._get_reconfigure_entry().entry_id if self.source == SOURCE_RECONFIGURE else None
+        for entry in self.hass.config_entries.async_entries(DOMAIN):
+            if entry.entry_id != own and device_id in _device_ids_of(entry):
+                return entry
+        return None
+
+    def _held_elsewhere(self, devices: list[Device], reason: str) -> AbortFlow | None:
+        """The abort to raise when another entry holds any of ``devices``; None if none does."""
+        holders = {entry.title for device in devices if (entry := self._holder(device.id))}
+        if not holders:
+            return None
+        return AbortFlow(reason, description_placeholders={"entries": ", ".join(sorted(holders))})
 
     # --- user --------------------------------------------------------------------------------
 
@@ -161,44 +313,34 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the API keys and URL, and check them against the API."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {
-                CONF_CLIENT_ID: user_input[CONF_CLIENT_ID].strip(),
-                CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET].strip(),
-                CONF_URL: user_input[CONF_URL].strip(),
-            }
-            await self.async_set_unique_id(data[CONF_CLIENT_ID])
-            self._abort_if_unique_id_configured()
-            if (result := await self._async_list_then_choose(data, errors)) is not None:
-                return result
+            devices, errors = await self._validate(user_input)
+            if not errors:
+                return await self._async_choose_devices(devices)
+        return self._async_show_user_form(user_input, errors)
+
+    def _async_show_user_form(
+        self, user_input: Mapping[str, Any] | None, errors: dict[str, str]
+    ) -> ConfigFlowResult:
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
             errors=errors,
         )
 
-    async def _async_list_then_choose(
-        self, data: dict[str, Any], errors: dict[str, str]
-    ) -> ConfigFlowResult | None:
-        """List the keys' devices and go on to choose them; None (and errors) on failure."""
-        try:
-            devices = await self._async_call(
-                data, SkyCentricsClient.async_get_devices, errors, listing=True
-            )
-        except _ListingRefusedError:
-            self._data = data
-            return await self.async_step_device_id()
-        if errors:
-            return None
-        self._data = data
-        return await self._async_choose_devices(devices or [])
+    async def _async_choose_devices(self, devices: list[Device] | None) -> ConfigFlowResult:
+        """Go on with the listed devices, less those another entry holds.
 
-    async def _async_choose_devices(self, devices: list[Device]) -> ConfigFlowResult:
-        """Go on with the listed devices: none -> type an id, one -> take it, more -> pick."""
-        self._devices = {device.id: device for device in devices}
+        Not listed or none listed: type the ids. All held elsewhere: abort. One left (a new
+        entry): take it. Else, and always when reconfiguring: pick.
+        """
         if not devices:
             return await self.async_step_device_id()
-        if len(devices) == 1 and self.source != SOURCE_RECONFIGURE:
-            return self._async_finish(devices)
+        free = [device for device in devices if self._holder(device.id) is None]
+        if not free and (abort := self._held_elsewhere(devices, "all_devices_held")):
+            raise abort
+        self._devices = {device.id: device for device in free}
+        if len(free) == 1 and self.source != SOURCE_RECONFIGURE:
+            return self._async_finish(free)
         return await self.async_step_devices()
 
     async def async_step_devices(
@@ -232,32 +374,67 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_device_id(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Listing is refused (or empty): the user types the device id(s)."""
+        """No device list: the user types the device id(s), and may correct the URL here.
+
+        Keys the API refuses send the user back to the form that has them (user), or the URL
+        (reconfigure): this form cannot fix them.
+        """
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
-            device_ids = _parse_device_ids(user_input[CONF_DEVICE_ID])
+            url = _clean_url(user_input.get(CONF_URL, self._data[CONF_URL]), errors)
+            device_ids = _parse_device_ids(user_input.get(CONF_DEVICE_ID))
             if device_ids is None:
                 errors[CONF_DEVICE_ID] = "invalid_device_id"
-            elif devices := await self._async_get_devices(self._data, device_ids, errors):
-                return self._async_finish(devices)
-            if errors.get("base") == "device_not_found":
-                errors = {CONF_DEVICE_ID: "device_not_found"}
+            else:
+                for device_id in device_ids:
+                    if (holder := self._holder(device_id)) is not None:
+                        errors[CONF_DEVICE_ID] = "device_already_configured"
+                        placeholders = {"device_id": str(device_id), "entry": holder.title}
+                        break
+            if url is not None and device_ids is not None and not errors:
+                data = {**self._data, CONF_URL: url}
+                devices, failed = await self._async_get_devices(data, device_ids, errors)
+                if devices:
+                    self._data = data
+                    return self._async_finish(devices)
+                if errors.get("base") == "invalid_auth":
+                    return self._async_show_keys_refused()
+                if errors.get("base") == "device_not_found":
+                    errors = {CONF_DEVICE_ID: "device_not_found"}
+                    placeholders = {"device_id": str(failed)}
         suggested = user_input or {
-            CONF_DEVICE_ID: ", ".join(str(d) for d in self._current_device_ids())
+            CONF_DEVICE_ID: ", ".join(str(d) for d in self._current_device_ids()),
+            CONF_URL: self._data[CONF_URL],
         }
         return self.async_show_form(
             step_id="device_id",
             data_schema=self.add_suggested_values_to_schema(DEVICE_ID_SCHEMA, suggested),
             errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _async_show_keys_refused(self) -> ConfigFlowResult:
+        """The API refused the keys: back to the form where the keys (or the URL) can change."""
+        if self.source == SOURCE_RECONFIGURE:
+            return self._async_show_reconfigure_form(
+                {CONF_URL: self._data[CONF_URL]}, {"base": "invalid_auth_reconfigure"}
+            )
+        return self._async_show_user_form(
+            {CONF_CLIENT_ID: self._data[CONF_CLIENT_ID], CONF_URL: self._data[CONF_URL]},
+            {"base": "invalid_auth"},
         )
 
     def _current_device_ids(self) -> list[int]:
         if self.source == SOURCE_RECONFIGURE:
-            return [int(d) for d in self._get_reconfigure_entry().data[CONF_DEVICES]]
+            return sorted(_device_ids_of(self._get_reconfigure_entry()))
         return []
 
     def _async_finish(self, devices: list[Device]) -> ConfigFlowResult:
-        """Create the entry, or update it when reconfiguring."""
+        """Create the entry, or update it when reconfiguring; never with a device held twice
+        (another flow may have added one since it was offered)."""
+        if abort := self._held_elsewhere(devices, "device_taken_meanwhile"):
+            raise abort
         device_ids = [device.id for device in devices]
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_reload_and_abort(
@@ -276,21 +453,34 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Check the new secret against a device of the entry, then reload it."""
+        """Check the new secret by reading a device of the entry, then reload the entry.
+
+        A 404 for that device proves the secret too (the API answers 401 before it looks for
+        the device): refusing a good secret because the device is gone would leave no way out.
+        """
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET].strip()}
-            device_ids = [int(d) for d in entry.data[CONF_DEVICES]]
-            if await self._async_get_devices(data, device_ids[:1], errors):
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_CLIENT_SECRET: data[CONF_CLIENT_SECRET]}
-                )
+            secret = _clean_key(user_input, CONF_CLIENT_SECRET, errors)
+            if secret is not None:
+                data = {**entry.data, CONF_CLIENT_SECRET: secret}
+                await self._async_get_devices(data, sorted(_device_ids_of(entry))[:1], errors)
+                if errors.get("base") == "device_not_found":
+                    errors = {}
+                elif errors.get("base") == "invalid_auth":
+                    errors = {CONF_CLIENT_SECRET: "invalid_secret"}
+                if not errors:
+                    return self.async_update_reload_and_abort(
+                        entry, data_updates={CONF_CLIENT_SECRET: secret}
+                    )
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=REAUTH_SCHEMA,
             errors=errors,
-            description_placeholders={"name": entry.title},
+            description_placeholders={
+                "name": entry.title,
+                "client_id": str(entry.data.get(CONF_CLIENT_ID, "")),
+            },
         )
 
     # --- reconfigure -------------------------------------------------------------------------
@@ -298,34 +488,66 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the API URL and the devices of the entry."""
+        """Change the API URL and the devices of the entry (the keys stay)."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, CONF_URL: user_input[CONF_URL].strip()}
-            if (result := await self._async_list_then_choose(data, errors)) is not None:
-                return result
+            devices, errors = await self._validate({**entry.data, CONF_URL: user_input[CONF_URL]})
+            if errors.get("base") == "invalid_auth":
+                errors["base"] = "invalid_auth_reconfigure"
+            if not errors:
+                return await self._async_choose_devices(devices)
+        return self._async_show_reconfigure_form(
+            user_input or {CONF_URL: entry.data[CONF_URL]}, errors
+        )
+
+    def _async_show_reconfigure_form(
+        self, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult:
+        entry = self._get_reconfigure_entry()
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                RECONFIGURE_SCHEMA, user_input or {CONF_URL: entry.data[CONF_URL]}
-            ),
+            data_schema=self.add_suggested_values_to_schema(RECONFIGURE_SCHEMA, user_input),
             errors=errors,
+            description_placeholders={"client_id": str(entry.data.get(CONF_CLIENT_ID, ""))},
         )
+
+
+class _PollIntervalSelector(NumberSelector):
+    """A number box the UI bounds, without the selector's own range check.
+
+    NumberSelector refuses a value out of range with an untranslated schema error ("Value 10.0
+    is too small"); this one only reads a number (anything else reads as NaN), and the options
+    step checks the range with a translated error.
+    """
+
+    def __call__(self, data: Any) -> float:
+        """Read a number; NaN when ``data`` is none."""
+        try:
+            return float(vol.Coerce(float)(data))
+        except vol.Invalid:
+            return math.nan
 
 
 class SkyCentricsOptionsFlow(OptionsFlowWithReload):
     """Options: the poll interval."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the poll interval."""
+        """Ask for the poll interval: MIN_ to MAX_SCAN_INTERVAL_SECONDS, whole seconds."""
+        errors: dict[str, str] = {}  # options.error in en.json (not config.error)
+        current: float = self.config_entry.options.get(
+            CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
+        )
         if user_input is not None:
-            return self.async_create_entry(
-                data={CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
-            )
+            seconds = user_input[CONF_SCAN_INTERVAL]
+            if MIN_SCAN_INTERVAL_SECONDS <= seconds <= MAX_SCAN_INTERVAL_SECONDS:
+                return self.async_create_entry(data={CONF_SCAN_INTERVAL: round(seconds)})
+            errors = {CONF_SCAN_INTERVAL: "scan_interval_out_of_range"}
+            if math.isfinite(seconds):
+                current = seconds
         schema = vol.Schema(
             {
-                vol.Required(CONF_SCAN_INTERVAL): NumberSelector(
+                vol.Required(CONF_SCAN_INTERVAL): _PollIntervalSelector(
                     NumberSelectorConfig(
                         min=MIN_SCAN_INTERVAL_SECONDS,
                         max=MAX_SCAN_INTERVAL_SECONDS,
@@ -336,10 +558,12 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
                 )
             }
         )
-        current = self.config_entry.options.get(
-            CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
-        )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, {CONF_SCAN_INTERVAL: current}),
+            errors=errors,
+            description_placeholders={
+                "min": str(MIN_SCAN_INTERVAL_SECONDS),
+                "max": str(MAX_SCAN_INTERVAL_SECONDS),
+            },
         )
