@@ -140,6 +140,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         except UpdateFailed as err:
             if self.data is None:
                 raise  # nothing to keep showing: set-up retries later
+            self.last_exception = err  # why polls fail, also in the grace period (diagnostics)
             self.failures += 1
             gone = err.translation_key == "device_not_found"
             self._async_device_issue(gone)
