@@ -1,9 +1,8 @@
-"""Coordinator error mapping and diagnostics, with faults served by the simulator."""
+"""Coordinator error mapping, with faults served by the simulator."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-import json
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
@@ -17,10 +16,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.skycentrics.const import DOMAIN
 from custom_components.skycentrics.coordinator import GRACE_POLLS, SkyCentricsCoordinator
-from custom_components.skycentrics.diagnostics import async_get_config_entry_diagnostics
 from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, faults
 
-from .common import CLIENT_ID, CLIENT_SECRET
+from .common import CLIENT_ID
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 61) -> None:
@@ -212,17 +210,3 @@ async def test_device_gone_is_a_repair_issue(
     await _poll(hass, freezer)
     assert issue_registry.async_get_issue(DOMAIN, f"device_not_found_{SEED_DEVICE_ID}") is None
     assert _state(hass) != STATE_UNAVAILABLE
-
-
-async def test_diagnostics_redact_secrets(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
-) -> None:
-    """Diagnostics hold the devices and readings, never the keys or the MAC."""
-    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
-    text = json.dumps(diagnostics, default=str)
-    for secret in (CLIENT_SECRET, CLIENT_ID, "2ccf676dadbb"):
-        assert secret not in text
-    (device,) = diagnostics["devices"]
-    assert device["device"]["name"] == "ssb-001-pae-replacement"
-    assert len(device["snapshot"]["readings"]) == 60
-    assert diagnostics["entry"]["data"]["client_secret"] == "**REDACTED**"
