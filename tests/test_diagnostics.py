@@ -12,6 +12,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_DEVICES, CONF_URL
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_bytes
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -181,6 +182,25 @@ async def test_diagnostics_after_server_error(
     (device,) = (await async_get_config_entry_diagnostics(hass, loaded_entry))["devices"]
     assert device["poll"]["failed_polls"] == 0
     assert device["poll"]["last_error"] is None
+
+
+async def test_diagnostics_of_a_deeply_nested_answer(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A reading nested 5,000 deep (json.loads takes it; orjson and async_redact_data would
+    not): the diagnostics still download, with that reading's data cut."""
+    deep = "[" * 5000 + "]" * 5000
+    simulator.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", "DEEP_PLACEHOLDER")
+    simulator.add_fault(faults.rewrite('"DEEP_PLACEHOLDER"', deep))
+    await _poll(hass, freezer)
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
+    json_bytes(diagnostics)
+    (device,) = diagnostics["devices"]
+    (soc,) = [s for s in device["raw_payload"]["sensors"] if s["id"] == "BESS_STATE_OF_CHARGE"]
+    assert len(json.dumps(soc["data"])) < 200
 
 
 async def test_diagnostics_of_an_entry_that_failed_to_set_up(

@@ -19,6 +19,7 @@ from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, CONF_CLIENT_ID, CONF_C
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
+from .api import json_safe
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 
 TO_REDACT: Final = {
@@ -90,7 +91,9 @@ def _device(coordinator: SkyCentricsCoordinator, secrets: Iterable[str]) -> dict
 
 
 def _redacted_payload(raw: Mapping[str, Any]) -> dict[str, Any]:
-    payload: dict[str, Any] = async_redact_data(dict(raw), TO_REDACT)
+    # The answer as decoded may nest deeper than async_redact_data's recursion or orjson allow
+    # (the parser only cut what json.loads itself refused): bound it first.
+    payload: dict[str, Any] = async_redact_data(json_safe(dict(raw)), TO_REDACT)
     sensors = payload.get("sensors")
     if isinstance(sensors, list):
         payload["sensors"] = [_redacted_sensor(sensor) for sensor in sensors]

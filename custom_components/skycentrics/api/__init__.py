@@ -11,7 +11,7 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
-from .models import Device, Reading, ReadingValue, Snapshot, parse_devices
+from .models import Device, Reading, ReadingValue, Snapshot, json_safe, parse_devices
 
 __all__ = [
     "DEFAULT_URL",
@@ -29,6 +29,7 @@ __all__ = [
     "SkyCentricsUrlError",
     "Snapshot",
     "is_loopback",
+    "json_safe",
     "normalize_url",
     "parse_devices",
 ]
