@@ -1,6 +1,6 @@
 """SkyCentrics cloud API client: signing, HTTP, typed models, errors. No Home Assistant here."""
 
-from .client import DEFAULT_URL, SkyCentricsClient, is_loopback, normalize_url
+from .client import DEFAULT_URL, HISTORY_SPAN, SkyCentricsClient, is_loopback, normalize_url
 from .exceptions import (
     SkyCentricsAuthenticationError,
     SkyCentricsConnectionError,
@@ -15,6 +15,7 @@ from .models import Device, Reading, ReadingValue, Snapshot, json_safe, parse_de
 
 __all__ = [
     "DEFAULT_URL",
+    "HISTORY_SPAN",
     "Device",
     "Reading",
     "ReadingValue",

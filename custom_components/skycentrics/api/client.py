@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 import logging
 import socket
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+from yarl import URL
 
 from .exceptions import (
     SkyCentricsAuthenticationError,
@@ -23,12 +24,14 @@ from .exceptions import (
     SkyCentricsUrlError,
 )
 from .models import (
+    MAX_HISTORY_BYTES,
     MAX_TEXT,
     Device,
     ProblemLog,
     Snapshot,
     api_error_message,
     clean_text,
+    decode_history,
     decode_json,
     parse_devices,
     parse_http_date,
@@ -42,6 +45,21 @@ DEFAULT_URL = "https://api.skycentrics.com"
 DEFAULT_TIMEOUT = 15.0
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 CLOCK_TOLERANCE = timedelta(seconds=5)
+
+HISTORY_SPAN: Final = timedelta(days=1)
+"""Longest range of one history request: the API is asked one day at a time."""
+
+HISTORY_TIMEOUT: Final = 120.0
+"""Seconds one history request may take: a day is up to 64 MiB when the server sends it plain."""
+
+MAX_HISTORY_BODY_BYTES: Final = MAX_HISTORY_BYTES
+"""Bytes of one history answer read off the wire: a plain answer is as large as its JSON (a gzip
+one is about a tenth of it); what it inflates to is capped again (`MAX_HISTORY_BYTES`)."""
+
+HISTORY_QUERY_FORMAT: Final = "%Y-%m-%dT%H:%M:%S"
+"""Format of the history request's ``b`` and ``e`` (UTC)."""
+
+GZIP_MEDIA_TYPE: Final = "application/gzip"
 
 
 def normalize_url(url: str) -> str:
@@ -91,6 +109,7 @@ class SkyCentricsClient:
         self._session = session
         self.url = normalize_url(url)
         self._path_prefix = urlsplit(self.url).path
+        self._origin = str(URL(self.url).origin())  # scheme://host:port, the host IDNA-encoded
         self.request_timeout = request_timeout
         self.max_response_bytes = max_response_bytes
         self.clock_offset = timedelta(0)  # added to our clock for the Date header we sign
@@ -115,6 +134,38 @@ class SkyCentricsClient:
         raw = await self._request_json(f"/api/devices/{int(device_id)}/data")
         return Snapshot.from_dict(raw, int(device_id), self.problems)
 
+    async def async_get_history(
+        self, device_id: int, start: datetime, end: datetime
+    ) -> list[Snapshot]:
+        """Return one device's history records between ``start`` and ``end``, sorted by time.
+
+        ``GET /api/devices/{id}/data?b=START&e=END&g=1`` with ``Accept: application/gzip``.
+        ``start`` and ``end`` are timezone-aware (sent in UTC, to the second), at most one day
+        apart (`HISTORY_SPAN`): the caller splits longer ranges, and so holds one day at a time.
+        Each record is a Snapshot checked like ``/data`` (readings without a time of their own
+        get the record's); an empty range is []. The gunzip, JSON decoding and checking run in
+        a worker thread: a day is about 11 MB of JSON, too much for the event loop. Raises
+        ValueError for a naive, empty, reversed or over-long range, otherwise the errors of
+        every request.
+        """
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware")
+        if not timedelta(0) < end - start <= HISTORY_SPAN:
+            raise ValueError(f"the range must be longer than 0 and at most {HISTORY_SPAN}")
+        begin = start.astimezone(UTC).strftime(HISTORY_QUERY_FORMAT)
+        until = end.astimezone(UTC).strftime(HISTORY_QUERY_FORMAT)
+        path = f"/api/devices/{int(device_id)}/data?b={begin}&e={until}&g=1"
+        body = await self._fetch(
+            path,
+            GZIP_MEDIA_TYPE,
+            limit=MAX_HISTORY_BODY_BYTES,
+            time_limit=max(self.request_timeout, HISTORY_TIMEOUT),
+        )
+        try:
+            return await asyncio.to_thread(decode_history, body, int(device_id), self.problems)
+        except SkyCentricsResponseError as err:
+            raise SkyCentricsResponseError(f"{path}: {err}") from err
+
     async def _request_json(self, path: str) -> Any:
         body = await self._request(path)
         try:
@@ -123,13 +174,19 @@ class SkyCentricsClient:
             raise SkyCentricsResponseError(f"{path}: {err}") from err
 
     async def _request(self, path: str, accept: str = "application/json") -> bytes:
+        """Send one signed GET and return the body (at most `max_response_bytes`)."""
+        return await self._fetch(
+            path, accept, limit=self.max_response_bytes, time_limit=self.request_timeout
+        )
+
+    async def _fetch(self, path: str, accept: str, *, limit: int, time_limit: float) -> bytes:
         """Send one signed GET and return the body, mapping every failure to our errors.
 
         A 401/403 whose Date header shows that our clock is off is answered by adopting the
         server's time and signing once more (the offset is kept for later requests).
         """
         try:
-            return await self._send(path, accept)
+            return await self._send(path, accept, limit, time_limit)
         except SkyCentricsAuthenticationError:
             if not self.clock_is_off:
                 raise
@@ -139,14 +196,14 @@ class SkyCentricsClient:
                 self.observed_offset.total_seconds(),
             )
             self.clock_offset = self.observed_offset
-            return await self._send(path, accept)
+            return await self._send(path, accept, limit, time_limit)
 
     @property
     def clock_is_off(self) -> bool:
         """Tell whether the server's clock differs from the one we sign with."""
         return abs(self.observed_offset - self.clock_offset) > CLOCK_TOLERANCE
 
-    async def _send(self, path: str, accept: str) -> bytes:
+    async def _send(self, path: str, accept: str, limit: int, time_limit: float) -> bytes:
         full_path = quote(self._path_prefix + path, safe="/:@!$&'()*+,;=-._~?")
         date = http_date(datetime.now(UTC) + self.clock_offset)
         headers = {
@@ -157,18 +214,19 @@ class SkyCentricsClient:
             ),
         }
         try:
-            async with asyncio.timeout(self.request_timeout):
+            async with asyncio.timeout(time_limit):
                 async with self._session.get(
-                    self.url + path, headers=headers, allow_redirects=False, raise_for_status=False
+                    URL(self._origin + full_path, encoded=True),  # sent as signed
+                    headers=headers,
+                    allow_redirects=False,
+                    raise_for_status=False,
                 ) as response:
                     self._observe_server_date(response.headers.get("Date"))
-                    body = await self._read_body(response, path)
+                    body = await self._read_body(response, path, limit)
                     self._raise_for_status(response, body, path)
                     return body
         except TimeoutError as err:
-            raise SkyCentricsTimeoutError(
-                f"{path}: no answer within {self.request_timeout:g} s"
-            ) from err
+            raise SkyCentricsTimeoutError(f"{path}: no answer within {time_limit:g} s") from err
         except SkyCentricsError:
             raise
         except (aiohttp.ClientError, socket.gaierror, OSError) as err:
@@ -187,8 +245,7 @@ class SkyCentricsClient:
         local = datetime.now(UTC).replace(microsecond=0)
         self.observed_offset = server_time - local
 
-    async def _read_body(self, response: aiohttp.ClientResponse, path: str) -> bytes:
-        limit = self.max_response_bytes
+    async def _read_body(self, response: aiohttp.ClientResponse, path: str, limit: int) -> bytes:
         if response.content_length is not None and response.content_length > limit:
             raise SkyCentricsResponseError(
                 f"{path}: answer of {response.content_length} bytes exceeds {limit}",

@@ -15,6 +15,12 @@ The rules, each with its constant below:
   a sensor with another id is dropped.
 - Times: inside [`EARLIEST_TIME`, now + `MAX_FUTURE`], else no time (None).
 - Size: at most `MAX_READINGS` readings per answer (and the client's byte cap).
+- History (`decode_history`): a day's answer, gzip or plain (gunzipped only when it starts with
+  the gzip magic bytes, at most `MAX_HISTORY_BYTES` once decompressed: a gzip bomb stops there),
+  a JSON list of `/data`-shaped records or an object keyed by record time (ISO text or Unix
+  seconds). Each record goes through the very parser of `/data` (`Snapshot.from_dict`): a bad
+  sensor loses that reading, a bad record (not an object, no sensor list, another device, no
+  time at all) loses that record only.
 - Device objects: ids within int64 (`_as_int`), the id asked for, names and MACs cleaned.
 - HTTP: a 401/403 means bad keys only with the API's own JSON error (`api_error_message`);
   Retry-After is believed only within [0, `RETRY_AFTER_HORIZON`] (`parse_retry_after`); a
@@ -26,7 +32,7 @@ and kind of problem (`ProblemLog`), never one per poll.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -36,6 +42,7 @@ import logging
 import math
 import re
 from typing import Any, Final
+import zlib
 
 from .exceptions import SkyCentricsResponseError
 
@@ -81,6 +88,13 @@ EARLIEST_TIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 MAX_FUTURE: Final = timedelta(days=1)
 """How far ahead of our clock a reading time may be (a device clock somewhat ahead)."""
+
+MAX_HISTORY_BYTES: Final = 64 * 1024 * 1024
+"""Largest day of history, as JSON after gunzip: a day of 60 sensors every minute is about
+11 MB, so this leaves room for about 350 sensors, and bounds what a gzip bomb can inflate to."""
+
+GZIP_MAGIC: Final = b"\x1f\x8b"
+"""First two bytes of a gzip stream (no JSON text starts with them)."""
 
 RETRY_AFTER_HORIZON: Final = 86_400.0
 """Longest Retry-After believed, in seconds: a day (1e12 once stopped polling for good)."""
@@ -299,64 +313,200 @@ class Snapshot:
         Raises SkyCentricsResponseError only when the answer as a whole is unusable. Problems
         are logged through ``problems`` (once each; a fresh log when none is given).
         """
-        if problems is None:
-            problems = ProblemLog()
-        if not isinstance(raw, Mapping):
-            raise SkyCentricsResponseError(f"data answer is not a JSON object: {_kind(raw)}")
-        sensors = raw.get("sensors")
-        if not isinstance(sensors, list):
-            raise SkyCentricsResponseError(f"data answer has no sensor list: {_kind(sensors)}")
-        answered_id = _as_int(raw.get("device"))
-        if device_id is None:
-            if answered_id is None:
-                raise SkyCentricsResponseError("data answer names no device")
-            device_id = answered_id
-        elif answered_id is not None and answered_id != device_id:
-            raise SkyCentricsResponseError(
-                f"data answer is for device {answered_id}, not {device_id}"
-            )
-        latest = datetime.now(UTC) + MAX_FUTURE
-        snapshot_time = _parse_time(raw.get("time"), latest)
-        if len(sensors) > MAX_READINGS:
+        return _parse_snapshot(
+            raw,
+            device_id,
+            ProblemLog() if problems is None else problems,
+            datetime.now(UTC) + MAX_FUTURE,
+        )
+
+
+def _parse_snapshot(
+    raw: object,
+    device_id: int | None,
+    problems: ProblemLog,
+    latest: datetime,
+    *,
+    default_time: datetime | None = None,
+    keep_raw: bool = True,
+) -> Snapshot:
+    """Parse one ``/data``-shaped object (a live answer or a history record).
+
+    ``default_time`` is the record's time when it has no usable ``time`` of its own (a history
+    record keyed by its time); ``keep_raw`` keeps the decoded object for diagnostics.
+    """
+    if not isinstance(raw, Mapping):
+        raise SkyCentricsResponseError(f"data answer is not a JSON object: {_kind(raw)}")
+    sensors = raw.get("sensors")
+    if not isinstance(sensors, list):
+        raise SkyCentricsResponseError(f"data answer has no sensor list: {_kind(sensors)}")
+    answered_id = _as_int(raw.get("device"))
+    if device_id is None:
+        if answered_id is None:
+            raise SkyCentricsResponseError("data answer names no device")
+        device_id = answered_id
+    elif answered_id is not None and answered_id != device_id:
+        raise SkyCentricsResponseError(f"data answer is for device {answered_id}, not {device_id}")
+    snapshot_time = _parse_time(raw.get("time"), latest)
+    if snapshot_time is None:
+        snapshot_time = default_time
+    if len(sensors) > MAX_READINGS:
+        problems.warn(
+            (device_id, "too many sensors"),
+            "Device %s: the answer lists %d sensors, only the first %d are read",
+            device_id,
+            len(sensors),
+            MAX_READINGS,
+        )
+    readings: dict[str, Reading] = {}
+    for index, item in enumerate(itertools.islice(sensors, MAX_READINGS)):
+        try:
+            reading, problem = _parse_reading(item, snapshot_time, latest)
+        except ValueError as err:
             problems.warn(
-                (device_id, "too many sensors"),
-                "Device %s: the answer lists %d sensors, only the first %d are read",
+                (device_id, index, str(err)),
+                "Device %s: skipping sensor %d: %s",
                 device_id,
-                len(sensors),
-                MAX_READINGS,
+                index,
+                err,
             )
-        readings: dict[str, Reading] = {}
-        for index, item in enumerate(itertools.islice(sensors, MAX_READINGS)):
-            try:
-                reading, problem = _parse_reading(item, snapshot_time, latest)
-            except ValueError as err:
-                problems.warn(
-                    (device_id, index, str(err)),
-                    "Device %s: skipping sensor %d: %s",
-                    device_id,
-                    index,
-                    err,
-                )
-                continue
-            if reading.id in readings:
-                problems.warn(
-                    (device_id, index, "duplicate"),
-                    "Device %s: skipping sensor %d: duplicate id %r",
-                    device_id,
-                    index,
-                    reading.id,
-                )
-                continue
-            if problem is not None:
-                problems.warn(
-                    (device_id, reading.id, problem),
-                    "Device %s: sensor %r: %s; read as no value",
-                    device_id,
-                    reading.id,
-                    problem,
-                )
-            readings[reading.id] = reading
-        return cls(device_id=device_id, time=snapshot_time, readings=readings, raw=raw)
+            continue
+        if reading.id in readings:
+            problems.warn(
+                (device_id, index, "duplicate"),
+                "Device %s: skipping sensor %d: duplicate id %r",
+                device_id,
+                index,
+                reading.id,
+            )
+            continue
+        if problem is not None:
+            problems.warn(
+                (device_id, reading.id, problem),
+                "Device %s: sensor %r: %s; read as no value",
+                device_id,
+                reading.id,
+                problem,
+            )
+        readings[reading.id] = reading
+    return Snapshot(
+        device_id=device_id,
+        time=snapshot_time,
+        readings=readings,
+        raw=raw if keep_raw else None,
+    )
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def gunzip(body: bytes, limit: int = MAX_HISTORY_BYTES) -> bytes:
+    """Decompress a gzip body (every member of it) into at most ``limit`` bytes.
+
+    Raises SkyCentricsResponseError when it is not valid gzip, is cut short, or would inflate
+    beyond ``limit`` (a gzip bomb never takes more than ``limit`` + 1 bytes of memory).
+    """
+    parts: list[bytes] = []
+    size = 0
+    data = body
+    while data:
+        inflater = zlib.decompressobj(wbits=31)  # gzip only
+        try:
+            part = inflater.decompress(data, limit - size + 1)
+        except zlib.error as err:
+            raise SkyCentricsResponseError(f"the answer is not valid gzip: {err}") from err
+        size += len(part)
+        if size > limit:
+            raise SkyCentricsResponseError(f"the answer inflates beyond {limit} bytes")
+        if not inflater.eof:
+            raise SkyCentricsResponseError("the gzip answer is cut short")
+        parts.append(part)
+        data = inflater.unused_data
+        if data and not data.startswith(GZIP_MAGIC):
+            break  # trailing garbage after the last member: ignored, as gzip(1) does
+    return b"".join(parts)
+
+
+def decode_history(
+    body: bytes,
+    device_id: int,
+    problems: ProblemLog | None = None,
+    limit: int = MAX_HISTORY_BYTES,
+) -> list[Snapshot]:
+    """Decode a history answer (gzip or plain JSON) into records sorted by time.
+
+    Gunzips only a body that starts with the gzip magic bytes: the server sometimes ignores
+    ``Accept: application/gzip``, and aiohttp has already decoded a ``Content-Encoding: gzip``.
+    CPU-bound (a day is about 11 MB of JSON): call it in a worker thread.
+    """
+    if body.startswith(GZIP_MAGIC):
+        body = gunzip(body, limit)
+    elif len(body) > limit:
+        raise SkyCentricsResponseError(f"the answer exceeds {limit} bytes")
+    return parse_history(decode_json(body), device_id, problems)
+
+
+def parse_history(
+    raw: object, device_id: int, problems: ProblemLog | None = None
+) -> list[Snapshot]:
+    """Parse a decoded history answer into Snapshots sorted by time (raw not kept).
+
+    The answer is a list of ``/data``-shaped records, or an object whose keys are the records'
+    times (``2025-07-30T00:01:00`` or Unix seconds) and whose values are the records; a lone
+    record (an object with a sensor list) is read as a one-record list. A record is parsed by
+    the parser of ``/data``; it takes the time of its key when it has none of its own, then the
+    latest of its readings' times. A record that cannot be parsed, or has no time at all, is
+    skipped with a logged reason (once per kind of problem). Raises SkyCentricsResponseError
+    only when the answer is neither a list nor an object.
+    """
+    if problems is None:
+        problems = ProblemLog()
+    items: Iterable[tuple[object, object]]
+    if isinstance(raw, list):
+        items = enumerate(raw)
+        keyed = False
+    elif isinstance(raw, Mapping):
+        items = [(0, raw)] if isinstance(raw.get("sensors"), list) else raw.items()
+        keyed = not isinstance(raw.get("sensors"), list)
+    else:
+        raise SkyCentricsResponseError(f"history answer is not a JSON list: {_kind(raw)}")
+    latest = datetime.now(UTC) + MAX_FUTURE
+    snapshots: list[Snapshot] = []
+    for key, record in items:
+        try:
+            key_time = _parse_key_time(key, latest) if keyed else None
+            snapshot = _parse_snapshot(
+                record, device_id, problems, latest, default_time=key_time, keep_raw=False
+            )
+            if snapshot.time is None:
+                times = [r.time for r in snapshot.readings.values() if r.time is not None]
+                if not times:
+                    raise SkyCentricsResponseError("the record has no time")
+                snapshot = Snapshot(device_id, max(times), snapshot.readings)
+        except SkyCentricsResponseError as err:
+            problems.warn(
+                (device_id, "history record", str(err)),
+                "Device %s: skipping history record %s: %s",
+                device_id,
+                _shorten(str(key)),
+                err,
+            )
+            continue
+        snapshots.append(snapshot)
+    snapshots.sort(key=_snapshot_time)
+    return snapshots
+
+
+def _snapshot_time(snapshot: Snapshot) -> datetime:
+    assert snapshot.time is not None  # parse_history keeps only records with a time
+    return snapshot.time
+
+
+def _parse_key_time(key: object, latest: datetime) -> datetime | None:
+    """A history record's key: Unix seconds (as JSON keys are, in text) or an ISO time."""
+    if isinstance(key, str) and key.isascii() and key.strip().isdigit():
+        return _parse_time(_as_int(key), latest)
+    return _parse_time(key, latest)
 
 
 def _parse_reading(
