@@ -12,6 +12,11 @@ lifetime counters, voltages, frequency, light levels and meter readings equal th
 - The E30A_3 meter sees a building load from 06:00 to 17:00 local time, 0 outside.
 - Lifetime counters are the seed values plus the exact integral of the matching power since the
   seed epoch (never below 0), so they never decrease as time goes on.
+- With `swapped_counters`, the battery's lifetime counters (`SWAPPED_COUNTERS`) are what the
+  guide's values really are: a 32-bit register of whole kWh read with its two 16-bit words
+  swapped (338,624,512 = 5,167 x 65,536 is 5,167 kWh). The register counts the same kWh as
+  above, from 5,167 and 10,374 kWh at the seed epoch, so the value moves by 65,536 per kWh
+  (`swap_words`, `unswap_words`).
 - Voltages, frequency and the shed-table load wobble slightly around the seed values.
 - Everything else (states, alarms, setpoints, dimmer levels, `active`/`inactive`) keeps its seed
   value.
@@ -81,6 +86,23 @@ LIFETIME_COUNTERS = (
     METER_ENERGY,
 )
 """Sensors whose value never decreases as time goes on."""
+
+SWAPPED_COUNTERS = (BESS_CHARGE_COUNTER, BESS_DISCHARGE_COUNTER)
+"""Counters that `swapped_counters` sends as a word-swapped 32-bit register of whole kWh."""
+
+WORD = 65536
+"""One 16-bit word: what a word-swapped register moves by per unit (kWh)."""
+
+
+def swap_words(value: int) -> int:
+    """Swap the two 16-bit words of a 32-bit register (5,167 -> 338,624,512)."""
+    value &= 0xFFFFFFFF
+    return ((value & 0xFFFF) << 16) | (value >> 16)
+
+
+def unswap_words(value: float) -> int:
+    """The register a word-swapped value was read from (338,624,512 -> 5,167)."""
+    return swap_words(int(value))
 
 
 def local_solar_hour(t: float) -> float:
@@ -173,10 +195,13 @@ class SensorModel:
             discharged = n * cycle + (SOC_MAX - soc) * self.bess_capacity / 100.0
         return soc, power, charged, discharged
 
-    def values(self, t: float, device_index: int = 0) -> dict[str, Any]:
+    def values(
+        self, t: float, device_index: int = 0, *, swapped_counters: bool = False
+    ) -> dict[str, Any]:
         """Return the modelled (unrounded) values at Unix time `t` for one device.
 
-        Sensors missing from the result keep their seed value.
+        Sensors missing from the result keep their seed value. With `swapped_counters`, the
+        `SWAPPED_COUNTERS` are word-swapped registers of whole kWh (see the module's docstring).
         """
         seed = self.seed_values
         scale = self.scale(device_index)
@@ -187,6 +212,9 @@ class SensorModel:
             return _jitter(f"{device_index}:{sensor_id}", t + shift)
 
         def counter(sensor_id: str, growth: float) -> float:
+            if swapped_counters and sensor_id in SWAPPED_COUNTERS:
+                kwh = max(0.0, unswap_words(seed[sensor_id]) + growth)
+                return float(swap_words(math.floor(kwh)))
             return max(0.0, float(seed[sensor_id]) + growth)
 
         # PV

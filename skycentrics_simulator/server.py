@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 import copy
 from datetime import UTC, datetime
 import functools
-import gzip
 import json
 import math
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
+import zlib
 
 from aiohttp import hdrs, web
 
 from . import auth
-from .model import SensorModel, like_seed
+from .model import SWAPPED_COUNTERS, SensorModel, like_seed, unswap_words
 from .seed import SEED_DEVICE_ID, SEED_EPOCH, load_seed_device, load_seed_payload
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -32,6 +33,12 @@ HISTORY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 """Format of the history endpoint's `b` and `e` query parameters (UTC)."""
 
 GZIP_CONTENT_TYPE = "application/gzip"
+
+type HistoryShape = Literal["list", "map", "map_unix"]
+"""How a history answer is laid out (see `Simulator.history_shape`)."""
+
+GZIP_LEVEL = 6
+"""zlib level of the simulator's gzip: what web servers use (9 is slow for a day of history)."""
 
 CLIENT_ID_KEY = web.RequestKey("skycentrics_client_id", str)
 """Key of the authenticated client id in a `web.Request`."""
@@ -70,6 +77,11 @@ class Simulator:
     (as an anonymous client that may read every device), e.g. for Home Assistant's RESTful
     integration in the benchmark; a request that carries a token is still checked.
 
+    History (`GET /api/devices/{id}/data?b=...&e=...&g=1`) and `/data` take every value from
+    the same function of time (`counter_value`): the history record at `t` holds what a `/data`
+    reading at `t` shows. Test controls: `history_gaps`, `history_shape`,
+    `history_ignores_accept`, `swapped_counters`.
+
     Args:
         clients: client id -> secret of the API keys the server accepts.
         device_count: number of devices (at least 1).
@@ -77,7 +89,8 @@ class Simulator:
         date_tolerance: largest accepted difference, in seconds, between a request's `Date`
             and the simulator's clock.
         sample_interval: seconds between two readings of the live `/data` endpoint.
-        history_interval: seconds between two records of the history endpoint.
+        history_interval: seconds between two records of the history endpoint (default: one a
+            minute, on the UTC minute).
         max_history_span: longest history range (`e - b`), in seconds, that one request may ask.
         require_signature: when False, unsigned requests are served (see above).
     """
@@ -90,7 +103,7 @@ class Simulator:
         date_tolerance: float = 300.0,
         *,
         sample_interval: int = 60,
-        history_interval: int = 900,
+        history_interval: int = 60,
         max_history_span: float = 86400.0,
         require_signature: bool = True,
     ) -> None:
@@ -116,6 +129,19 @@ class Simulator:
         """When True, `GET /api/devices/` answers 403 while single devices stay readable."""
         self.faults: list[Fault] = []
         """Pending one-shot faults, applied in order to the next requests (empty: none)."""
+        self.history_gaps: list[tuple[datetime, datetime]] = []
+        """Ranges [start, end) with no history record (the device was offline)."""
+        self.history_shape: HistoryShape = "list"
+        """Layout of a history answer: "list" (a JSON list of records), "map" (an object keyed
+        by each record's reading time, `2025-07-30T00:01:00`) or "map_unix" (keyed by its Unix
+        seconds, as JSON keys are: text)."""
+        self.history_ignores_accept = False
+        """When True, history is plain JSON even for `Accept: application/gzip` (the real server
+        sometimes ignores it); aiohttp's own `Content-Encoding: gzip` may still apply."""
+        self.swapped_counters = False
+        """When True, the battery's lifetime counters (`model.SWAPPED_COUNTERS`) are word-swapped
+        32-bit registers of whole kWh: they move by 65,536 per kWh, in `/data` and history alike
+        (see `counter_kwh`). False: as the guide's raw values, moving by 1 per kWh."""
 
         seed = load_seed_payload()
         self._model = SensorModel({s["id"]: s["data"] for s in seed["sensors"]})
@@ -300,28 +326,34 @@ class Simulator:
 
     # ------------------------------------------------------------------ payloads
 
+    def _values(self, device: _Device, reading: float) -> dict[str, Any]:
+        if not device.modelled:
+            return {}
+        return self._model.values(reading, device.index, swapped_counters=self.swapped_counters)
+
+    @staticmethod
+    def _data(device: _Device, sensor: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
+        sid = sensor["id"]
+        if sid in device.pinned:
+            return copy.deepcopy(device.pinned[sid])
+        if sid in device.modelled and sid in values:
+            return like_seed(values[sid], sensor["data"])
+        return copy.deepcopy(sensor["data"])
+
     def _payload(self, device_id: int, reading: int) -> dict[str, Any]:
         device = self._device(device_id)
-        values = self._model.values(reading, device.index) if device.modelled else {}
-        sensors: list[dict[str, Any]] = []
-        for sensor in device.sensors:
-            sid = sensor["id"]
-            if sid in device.pinned:
-                data = copy.deepcopy(device.pinned[sid])
-            elif sid in device.modelled and sid in values:
-                data = like_seed(values[sid], sensor["data"])
-            else:
-                data = copy.deepcopy(sensor["data"])
-            sensors.append(
-                {
-                    "data": data,
-                    "id": sid,
-                    "name": sensor["name"],
-                    "time": reading,
-                    "type": sensor["type"],
-                    "units": sensor["units"],
-                }
-            )
+        values = self._values(device, reading)
+        sensors: list[dict[str, Any]] = [
+            {
+                "data": self._data(device, sensor, values),
+                "id": sensor["id"],
+                "name": sensor["name"],
+                "time": reading,
+                "type": sensor["type"],
+                "units": sensor["units"],
+            }
+            for sensor in device.sensors
+        ]
         return {
             "device": device_id,
             "ct": [],
@@ -329,24 +361,78 @@ class Simulator:
             "time": payload_time(reading + 1),
         }
 
+    def counter_value(self, device_id: int, sensor_id: str, at: datetime | float) -> Any:
+        """The `data` of a sensor in a reading taken at `at` (an aware datetime or Unix seconds).
+
+        The very value `/data` shows for a reading at that time and the history record at that
+        time holds (any sensor: modelled, pinned or static). For a lifetime counter, the
+        expected increase between two records is `counter_kwh(t2) - counter_kwh(t1)`.
+        """
+        device = self._device(device_id)
+        sensor = device.sensors[self._sensor_index(device, sensor_id)]
+        t = at.timestamp() if isinstance(at, datetime) else float(at)
+        return self._data(device, sensor, self._values(device, t))
+
+    def counter_kwh(self, device_id: int, sensor_id: str, at: datetime | float) -> float:
+        """What a counter's reading at `at` counts, in its own unit (kWh for energy).
+
+        `counter_value`, except for the `model.SWAPPED_COUNTERS` while `swapped_counters` is on:
+        then the register the word-swapped value was read from (338,624,512 -> 5,167 kWh).
+        """
+        value = self.counter_value(device_id, sensor_id, at)
+        if self.swapped_counters and sensor_id in SWAPPED_COUNTERS:
+            return float(unswap_words(value))
+        return float(value)
+
     def snapshot(self, device_id: int, at: datetime | None = None) -> dict[str, Any]:
         """The `/data` payload the server sends for `device_id` at time `at` (default: now)."""
         return self._payload(device_id, self.reading_time(at))
 
-    def history(self, device_id: int, begin: datetime, end: datetime) -> list[dict[str, Any]]:
-        """The history records between `begin` (included) and `end` (excluded).
+    def history_times(self, begin: datetime, end: datetime) -> list[int]:
+        """Unix seconds of the history records between `begin` (included) and `end` (excluded).
 
-        One record per `history_interval` seconds on the UTC grid, none after the simulator's
-        current time. Each record is shaped like the `/data` payload.
+        One every `history_interval` seconds on the UTC grid, none after the simulator's
+        current time and none inside a `history_gaps` range.
         """
         first = math.ceil(begin.timestamp() / self.history_interval) * self.history_interval
         stop = end.timestamp()
         now = self.now().timestamp()
+        gaps = [(a.timestamp(), b.timestamp()) for a, b in self.history_gaps]
         return [
-            self._payload(device_id, t)
+            t
             for t in range(first, math.ceil(stop), self.history_interval)
-            if t < stop and t <= now
+            if t < stop and t <= now and not any(a <= t < b for a, b in gaps)
         ]
+
+    def history(self, device_id: int, begin: datetime, end: datetime) -> list[dict[str, Any]]:
+        """The history records between `begin` (included) and `end` (excluded), in time order.
+
+        One record per time of `history_times`, shaped like the `/data` payload of a reading
+        at that time.
+        """
+        return [self._payload(device_id, t) for t in self.history_times(begin, end)]
+
+    def history_body(self, device_id: int, begin: datetime, end: datetime) -> bytes:
+        """The history answer as JSON bytes, laid out as `history_shape` says.
+
+        Built record by record (no list of a day's records in memory, and no long call that
+        holds the GIL: the server runs it in a worker thread).
+        """
+        self._device(device_id)
+        return b"".join(self._history_chunks(device_id, self.history_times(begin, end)))
+
+    def _history_chunks(self, device_id: int, times: list[int]) -> Iterator[bytes]:
+        shape = self.history_shape
+        yield b"[" if shape == "list" else b"{"
+        for n, t in enumerate(times):
+            record = _dumps(self._payload(device_id, t))
+            if shape == "map":
+                key = datetime.fromtimestamp(t, UTC).strftime(HISTORY_TIME_FORMAT)
+                record = f'"{key}":{record}'
+            elif shape == "map_unix":
+                record = f'"{t}":{record}'
+            yield (record if n == 0 else "," + record).encode()
+        yield b"]" if shape == "list" else b"}"
 
     # ------------------------------------------------------------------ access
 
@@ -389,10 +475,21 @@ class Simulator:
             return json_error(400, "e must be later than b")
         if (end - begin).total_seconds() > self.max_history_span:
             return json_error(400, f"range longer than {self.max_history_span:g} seconds")
-        body = _dumps(self.history(device_id, begin, end)).encode()
-        if GZIP_CONTENT_TYPE in request.headers.get(hdrs.ACCEPT, ""):
-            return web.Response(body=gzip.compress(body, mtime=0), content_type=GZIP_CONTENT_TYPE)
-        return web.Response(body=body, content_type="application/json")
+        as_gzip = (
+            GZIP_CONTENT_TYPE in request.headers.get(hdrs.ACCEPT, "")
+            and not self.history_ignores_accept
+        )
+        encode = not as_gzip and "gzip" in request.headers.get(hdrs.ACCEPT_ENCODING, "")
+
+        def build() -> bytes:  # a day is about 11 MB of JSON: not on the event loop
+            body = self.history_body(device_id, begin, end)
+            return _gzip(body) if as_gzip or encode else body
+
+        body = await asyncio.to_thread(build)
+        if as_gzip:
+            return web.Response(body=body, content_type=GZIP_CONTENT_TYPE)
+        headers = {hdrs.CONTENT_ENCODING: "gzip"} if encode else None
+        return web.Response(body=body, content_type="application/json", headers=headers)
 
     # ------------------------------------------------------------------ middlewares
 
@@ -493,6 +590,12 @@ def _parse_history_time(value: str | None) -> datetime | None:
         return None
 
 
+def _gzip(body: bytes) -> bytes:
+    """gzip `body` (no file name, no time: the same bytes every time)."""
+    deflate = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+    return deflate.compress(body) + deflate.flush()
+
+
 def _compress_if_accepted(request: web.Request, response: web.Response) -> None:
     """gzip a JSON answer of more than 1 KiB when the client accepts it, as the cloud would."""
     body = response.body
@@ -504,5 +607,5 @@ def _compress_if_accepted(request: web.Request, response: web.Response) -> None:
         or hdrs.CONTENT_ENCODING in response.headers
     ):
         return
-    response.body = gzip.compress(body, compresslevel=6, mtime=0)
+    response.body = _gzip(body)
     response.headers[hdrs.CONTENT_ENCODING] = "gzip"

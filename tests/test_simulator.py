@@ -584,7 +584,7 @@ def test_state_of_charge_and_other_values_stay_plausible() -> None:
 async def test_history_is_gzip_json(
     sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
 ) -> None:
-    """History: a gzip-compressed JSON list of `/data`-shaped records, one per 15 minutes."""
+    """History: a gzip-compressed JSON list of `/data`-shaped records, one a minute."""
     clock.now = datetime(2025, 7, 31, 12, 0, 30, tzinfo=UTC)
     path = f"/api/devices/{SEED_DEVICE_ID}/data?b=2025-07-30T12:00:00&e=2025-07-31T12:00:00&g=1"
     status, headers, body = await signed_get(
@@ -593,15 +593,17 @@ async def test_history_is_gzip_json(
     assert status == 200
     assert headers["Content-Type"] == "application/gzip"
     assert body[:2] == b"\x1f\x8b"
-    records = json.loads(gzip.decompress(body))
+    plain = gzip.decompress(body)
+    assert 11_000_000 < len(plain) < 11_500_000  # the size the client's caps are made for
+    records = json.loads(plain)
     assert isinstance(records, list)
-    assert len(records) == 96
+    assert len(records) == 1440
     begin = int(datetime(2025, 7, 30, 12, tzinfo=UTC).timestamp())
     for i, record in enumerate(records):
         assert list(record) == ["device", "ct", "sensors", "time"]
         assert record["device"] == SEED_DEVICE_ID
         assert len(record["sensors"]) == 60
-        assert {s["time"] for s in record["sensors"]} == {begin + 900 * i}
+        assert {s["time"] for s in record["sensors"]} == {begin + 60 * i}
     assert records[0]["time"] == "2025-07-30 12:00:01Z"
     assert records == sim.history(
         SEED_DEVICE_ID,
@@ -622,7 +624,7 @@ async def test_history_stops_at_the_present(
     assert status == 200
     assert headers["Content-Type"].startswith("application/json")
     records = json.loads(body)
-    assert len(records) == 25  # 06:00 ... 12:00
+    assert len(records) == 361  # 06:00 ... 12:00, one a minute
     assert records[-1]["time"] == "2025-07-31 12:00:01Z"
 
 
@@ -647,6 +649,174 @@ async def test_history_bad_range_is_400(
     assert status == 400
     assert json.loads(body)["error"]["message"]
     assert sim.requests == [("GET", path, 400)]
+
+
+def _day(sim: Simulator, begin: datetime) -> list[dict[str, Any]]:
+    return sim.history(SEED_DEVICE_ID, begin, begin + timedelta(days=1))
+
+
+async def test_history_records_are_what_data_showed(
+    clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """On a one-second grid both endpoints share, the record at t is the `/data` answer of the
+    reading at t, swapped counters or not; `counter_value` gives every sensor's value."""
+    async with Simulator(
+        clients={CLIENT_ID: SECRET}, clock=clock, sample_interval=1, history_interval=1
+    ) as sim:
+        for swapped in (False, True):
+            sim.swapped_counters = swapped
+            for hours in (0, 5, 13):  # 17:37, 22:37 and 06:37 local solar time
+                clock.now = SEED_TIME + timedelta(hours=hours)
+                _, _, body = await signed_get(session, sim, f"/api/devices/{SEED_DEVICE_ID}/data")
+                live = json.loads(body)
+                reading = live["sensors"][0]["time"]
+                at = datetime.fromtimestamp(reading, UTC)
+                path = (
+                    f"/api/devices/{SEED_DEVICE_ID}/data?b={at:%Y-%m-%dT%H:%M:%S}"
+                    f"&e={at + timedelta(seconds=1):%Y-%m-%dT%H:%M:%S}&g=1"
+                )
+                _, _, body = await signed_get(session, sim, path)
+                assert json.loads(body) == [live]
+                for sensor in live["sensors"]:
+                    assert sim.counter_value(SEED_DEVICE_ID, sensor["id"], at) == sensor["data"]
+                    assert (
+                        sim.counter_value(SEED_DEVICE_ID, sensor["id"], reading) == sensor["data"]
+                    )
+
+
+def test_history_counters_follow_the_sun_and_the_battery() -> None:
+    """A day of per-minute records: PV energy grows by day only, the battery charges by day and
+    discharges at night, and each counter's increase is `counter_kwh(end) - counter_kwh(start)`,
+    the integral of its power."""
+    sim = Simulator(clients={})
+    begin = datetime(2025, 8, 2, 8, tzinfo=UTC)  # 00:00 local solar time
+    records = _day(sim, begin)
+    assert len(records) == 1440
+    series = {sid: [data_of(r)[sid] for r in records] for sid in LIFETIME_COUNTERS}
+    power = [data_of(r)["BESS_PCS_CHARGE_DISCHARGE_REAL_POWER"] for r in records]
+    last = begin + timedelta(minutes=1439)
+    for sid in LIFETIME_COUNTERS:
+        assert series[sid][0] == sim.counter_value(SEED_DEVICE_ID, sid, begin)
+        assert series[sid][-1] == sim.counter_value(SEED_DEVICE_ID, sid, last)
+        assert all(b >= a for a, b in itertools.pairwise(series[sid])), sid
+    charge = series["BESS_LIFETIME_CHARGE_COUNTER"]
+    discharge = series["BESS_LIFETIME_DISCHARGE_COUNTER"]
+    night, day = slice(0, 6 * 60), slice(8 * 60, 17 * 60)  # local 00-06 and 08-17
+    assert charge[night][-1] == charge[night][0]  # no charging at night
+    assert discharge[night][-1] > discharge[night][0] + 10
+    assert charge[day][-1] > charge[day][0] + 50
+    assert discharge[day][-1] == discharge[day][0]
+    pv = series["SOLAR_INVERTER_1_ENERGY"]
+    assert pv[4 * 60] == pv[0]  # before sunrise (05:00)
+    assert pv[-1] - pv[0] > 50
+    # The increase over the day is the model's, and the integral of the battery's power.
+    charged = sim.counter_kwh(SEED_DEVICE_ID, "BESS_LIFETIME_CHARGE_COUNTER", last) - (
+        sim.counter_kwh(SEED_DEVICE_ID, "BESS_LIFETIME_CHARGE_COUNTER", begin)
+    )
+    assert charge[-1] - charge[0] == pytest.approx(charged, abs=0.011)
+    assert charged == pytest.approx(0.6 * 256.5, abs=0.5)  # 20 % -> 80 % of 256.5 kWh
+    assert charged == pytest.approx(sum(p for p in power if p > 0) / 60, rel=0.01)
+
+
+def test_swapped_counters_move_by_65536_per_kwh() -> None:
+    """`swapped_counters`: the battery counters are word-swapped registers of whole kWh, the
+    guide's values at the seed time; other counters are untouched."""
+    plain = Simulator(clients={})
+    swapped = Simulator(clients={})
+    swapped.swapped_counters = True
+    at_seed = data_of(swapped.snapshot(SEED_DEVICE_ID, SEED_TIME))
+    assert at_seed["BESS_LIFETIME_CHARGE_COUNTER"] == 338_624_512.0  # 5,167 x 65,536
+    assert at_seed["BESS_LIFETIME_DISCHARGE_COUNTER"] == 679_870_464.0  # 10,374 x 65,536
+    begin = datetime(2025, 8, 2, 8, tzinfo=UTC)
+    end = begin + timedelta(days=1)
+    day = _day(swapped, begin)
+    for sid in ("BESS_LIFETIME_CHARGE_COUNTER", "BESS_LIFETIME_DISCHARGE_COUNTER"):
+        values = [data_of(r)[sid] for r in day]
+        assert all(v % 65536 == 0 for v in values), sid
+        steps = {b - a for a, b in itertools.pairwise(values)}
+        assert steps <= {0.0, 65536.0}, sid
+        kwh = swapped.counter_kwh(SEED_DEVICE_ID, sid, end) - swapped.counter_kwh(
+            SEED_DEVICE_ID, sid, begin
+        )
+        assert (values[-1] - values[0]) / 65536 == pytest.approx(kwh, abs=1)
+        real = plain.counter_kwh(SEED_DEVICE_ID, sid, end) - plain.counter_kwh(
+            SEED_DEVICE_ID, sid, begin
+        )
+        assert kwh == pytest.approx(real, abs=1)  # the same kWh, counted in whole units
+        assert real == pytest.approx(153.9, abs=0.5)
+    assert [data_of(r)["SOLAR_INVERTER_1_ENERGY"] for r in day] == [
+        data_of(r)["SOLAR_INVERTER_1_ENERGY"] for r in _day(plain, begin)
+    ]
+
+
+async def test_history_gap(
+    sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """No record inside a gap, all the others around it."""
+    clock.now = datetime(2025, 8, 3, tzinfo=UTC)
+    gap = (datetime(2025, 8, 1, 10, tzinfo=UTC), datetime(2025, 8, 1, 12, 30, tzinfo=UTC))
+    sim.history_gaps.append(gap)
+    path = f"/api/devices/{SEED_DEVICE_ID}/data?b=2025-08-01T00:00:00&e=2025-08-02T00:00:00&g=1"
+    _, _, body = await signed_get(session, sim, path)
+    times = [r["sensors"][0]["time"] for r in json.loads(body)]
+    assert len(times) == 1440 - 150
+    assert not [t for t in times if gap[0].timestamp() <= t < gap[1].timestamp()]
+    assert gap[0].timestamp() - 60 in times
+    assert gap[1].timestamp() in times
+    assert sim.history_times(*gap) == []
+
+
+@pytest.mark.parametrize(
+    ("shape", "key"),
+    [("map", lambda t: f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S}"), ("map_unix", str)],
+)
+async def test_history_keyed_by_time(
+    sim: Simulator,
+    clock: VirtualClock,
+    session: aiohttp.ClientSession,
+    shape: str,
+    key: Any,
+) -> None:
+    """`history_shape`: an object keyed by each record's reading time (ISO text or Unix
+    seconds), holding the same records as the list."""
+    clock.now = datetime(2025, 8, 3, tzinfo=UTC)
+    path = f"/api/devices/{SEED_DEVICE_ID}/data?b=2025-08-01T00:00:00&e=2025-08-01T01:00:00&g=1"
+    _, _, body = await signed_get(session, sim, path)
+    listed = json.loads(body)
+    sim.history_shape = shape  # type: ignore[assignment]
+    status, headers, body = await signed_get(
+        session, sim, path, headers={"Accept": "application/gzip"}
+    )
+    assert status == 200
+    assert headers["Content-Type"] == "application/gzip"
+    keyed = json.loads(gzip.decompress(body))
+    assert isinstance(keyed, dict)
+    assert list(keyed.values()) == listed
+    assert list(keyed) == [key(r["sensors"][0]["time"]) for r in listed]
+    assert next(iter(keyed)) == key(1754006400)  # 2025-08-01T00:00:00
+
+
+async def test_history_ignoring_accept(
+    sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """`history_ignores_accept`: plain JSON despite `Accept: application/gzip`; compressed by
+    Content-Encoding only for a client that accepts it (aiohttp does)."""
+    clock.now = datetime(2025, 8, 3, tzinfo=UTC)
+    sim.history_ignores_accept = True
+    path = f"/api/devices/{SEED_DEVICE_ID}/data?b=2025-08-01T00:00:00&e=2025-08-01T01:00:00&g=1"
+    accept = {"Accept": "application/gzip"}
+    _, headers, body = await signed_get(session, sim, path, headers=accept)
+    assert headers["Content-Type"].startswith("application/json")
+    assert headers["Content-Encoding"] == "gzip"  # decoded by aiohttp
+    assert len(json.loads(body)) == 60
+    _, headers, raw = await signed_get(
+        session, sim, path, headers={**accept, "Accept-Encoding": "identity"}
+    )
+    assert "Content-Encoding" not in headers
+    assert raw == body
+    assert raw.startswith(b"[{")
+    assert sim.response_bytes[-1] == len(raw)
+    assert sim.response_bytes[-2] < len(raw) // 5  # the compressed one
 
 
 # ---------------------------------------------------------------------------- test controls
