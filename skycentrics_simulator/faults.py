@@ -10,6 +10,7 @@
     sim.add_fault(faults.oversized(8 * 1024 * 1024))  # a body far larger than any answer
     sim.add_fault(faults.body("<html>…</html>", code=403, content_type="text/html"))
     sim.add_fault(faults.rewrite('"@@X@@"', "9" * 5000))  # a literal no encoder writes
+    sim.add_fault(faults.edit_json(lambda records: records[:3]))  # any change to the JSON
 
 The server's clock is `sim.clock`; readings change with `sim.set_value`, `add_sensor` and
 `remove_sensor` (null, NaN, strings, values going backwards...).
@@ -18,8 +19,10 @@ The server's clock is `sim.clock`; readings change with `sim.set_value`, `add_se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+import gzip
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -142,5 +145,24 @@ def rewrite(old: bytes | str, new: bytes | str) -> Fault:
             status=response.status,
             content_type="application/json",
         )
+
+    return fault
+
+
+def edit_json(edit: Callable[[Any], Any]) -> Fault:
+    """Answer normally, with the decoded JSON answer replaced by ``edit(answer)``.
+
+    A gzip answer (history for `Accept: application/gzip`) stays gzip, with its content type.
+    E.g. break one history record, or one sensor of one record, and leave the rest intact.
+    """
+
+    async def fault(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        raw = response.body if isinstance(response, web.Response) else b""
+        assert isinstance(raw, bytes)
+        zipped = raw.startswith(b"\x1f\x8b")
+        text = json.dumps(edit(json.loads(gzip.decompress(raw) if zipped else raw)))
+        body = gzip.compress(text.encode(), mtime=0) if zipped else text.encode()
+        return web.Response(body=body, status=response.status, content_type=response.content_type)
 
     return fault

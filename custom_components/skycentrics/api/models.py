@@ -32,7 +32,8 @@ and kind of problem (`ProblemLog`), never one per poll.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set as AbstractSet
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -126,7 +127,16 @@ def decode_json(body: bytes) -> Any:
     beyond int64, NaN and Infinity, over-deep nesting and lone surrogates are all replaced, so
     that the rest of the answer survives.
     """
-    text = body.decode("utf-8", "replace").removeprefix("\ufeff")  # BOM: tolerated, as before
+    return _decode_text(_text_of(body))
+
+
+def _text_of(body: bytes) -> str:
+    """An answer's text: invalid UTF-8 replaced, a BOM dropped (tolerated, as before)."""
+    return body.decode("utf-8", "replace").removeprefix("\ufeff")
+
+
+def _decode_text(text: str) -> Any:
+    """`decode_json` of an answer's text."""
     try:
         try:
             value = _DECODER.decode(text)
@@ -329,11 +339,15 @@ def _parse_snapshot(
     *,
     default_time: datetime | None = None,
     keep_raw: bool = True,
+    checks: _Checks | None = None,
+    wanted: AbstractSet[str] | None = None,
 ) -> Snapshot:
     """Parse one ``/data``-shaped object (a live answer or a history record).
 
     ``default_time`` is the record's time when it has no usable ``time`` of its own (a history
-    record keyed by its time); ``keep_raw`` keeps the decoded object for diagnostics.
+    record keyed by its time); ``keep_raw`` keeps the decoded object for diagnostics;
+    ``checks`` carries the checks of earlier records of the same answer; with ``wanted``, only
+    the sensors with those ids are read (the others are neither checked nor kept).
     """
     if not isinstance(raw, Mapping):
         raise SkyCentricsResponseError(f"data answer is not a JSON object: {_kind(raw)}")
@@ -347,7 +361,9 @@ def _parse_snapshot(
         device_id = answered_id
     elif answered_id is not None and answered_id != device_id:
         raise SkyCentricsResponseError(f"data answer is for device {answered_id}, not {device_id}")
-    snapshot_time = _parse_time(raw.get("time"), latest)
+    if checks is None:
+        checks = _Checks(latest)
+    snapshot_time = checks.time_of(raw.get("time"))
     if snapshot_time is None:
         snapshot_time = default_time
     if len(sensors) > MAX_READINGS:
@@ -360,8 +376,12 @@ def _parse_snapshot(
         )
     readings: dict[str, Reading] = {}
     for index, item in enumerate(itertools.islice(sensors, MAX_READINGS)):
+        if wanted is not None:
+            sensor_id = item.get("id") if type(item) is dict else None
+            if type(sensor_id) is not str or sensor_id not in wanted:
+                continue
         try:
-            reading, problem = _parse_reading(item, snapshot_time, latest)
+            reading, problem = _parse_reading(item, snapshot_time, checks)
         except ValueError as err:
             problems.warn(
                 (device_id, index, str(err)),
@@ -432,22 +452,115 @@ def decode_history(
     device_id: int,
     problems: ProblemLog | None = None,
     limit: int = MAX_HISTORY_BYTES,
+    sensor_ids: AbstractSet[str] | None = None,
 ) -> list[Snapshot]:
     """Decode a history answer (gzip or plain JSON) into records sorted by time.
+
+    With ``sensor_ids``, each record keeps only the readings of those sensors (see
+    `parse_history`).
 
     Gunzips only a body that starts with the gzip magic bytes: the server sometimes ignores
     ``Accept: application/gzip``, and aiohttp has already decoded a ``Content-Encoding: gzip``.
     CPU-bound (a day is about 11 MB of JSON): call it in a worker thread.
+
+    The records of a list, or of an object keyed by time, are decoded one at a time (the same
+    decoder as `decode_json`) and parsed at once, so a day's decoded JSON never exists whole:
+    half the time, and far fewer objects for the garbage collector, whose full collections
+    stop every thread. Whatever that cannot do exactly as `decode_json` + `parse_history`
+    would (a lone surrogate, nesting too deep, a duplicate key, a lone record, JSON that is not
+    valid) is done by them instead, with the same result.
     """
     if body.startswith(GZIP_MAGIC):
         body = gunzip(body, limit)
     elif len(body) > limit:
         raise SkyCentricsResponseError(f"the answer exceeds {limit} bytes")
-    return parse_history(decode_json(body), device_id, problems)
+    if problems is None:
+        problems = ProblemLog()
+    text = _text_of(body)
+    if not _may_hold_surrogates(body):
+        try:
+            members, keyed = _stream(text)
+            return _parse_records(members, keyed, device_id, problems, sensor_ids)
+        except _NotStreamableError, ValueError, RecursionError, IndexError:
+            pass  # the whole answer at once, below, decides (and repairs what it can)
+    return parse_history(_decode_text(text), device_id, problems, sensor_ids)
+
+
+def _may_hold_surrogates(body: bytes) -> bool:
+    """Whether ``body`` may escape a surrogate (``\\uD800``-``\\uDFFF``): two byte searches, far
+    quicker than the regular expression over the whole text."""
+    return b"\\ud" in body or b"\\uD" in body
+
+
+class _NotStreamableError(Exception):
+    """The answer needs `decode_json` and `parse_history` on the whole of it."""
+
+
+_WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(text: str, at: int) -> int:
+    """The index of the first character at or after ``at`` that is not JSON whitespace."""
+    found = _WHITESPACE.match(text, at)
+    return found.end() if found else at
+
+
+def _stream(text: str) -> tuple[Iterator[tuple[object, object]], bool]:
+    """The members of a top-level JSON list or object, each decoded when it is reached.
+
+    Returns (the (index or key, value) pairs, whether they are keyed). Raises ValueError (not
+    JSON), IndexError (cut short) or `_NotStreamableError` (see `decode_history`) on the way.
+    """
+    scan = _DECODER.raw_decode
+    start = _skip(text, 0)
+    opener = text[start]
+    if opener not in "[{":
+        raise _NotStreamableError
+    keyed = opener == "{"
+    closer = "}" if keyed else "]"
+
+    def members() -> Iterator[tuple[object, object]]:
+        seen: set[object] = set()
+        at = _skip(text, start + 1)
+        index = 0
+        if text[at] == closer:
+            at += 1
+        else:
+            while True:
+                key: object = index
+                if keyed:
+                    if text[at] != '"':
+                        raise _NotStreamableError
+                    key, at = scan(text, at)
+                    if key in seen or key == "sensors":  # a dict keeps one; a lone record
+                        raise _NotStreamableError
+                    seen.add(key)
+                    at = _skip(text, at)
+                    if text[at] != ":":
+                        raise _NotStreamableError
+                    at = _skip(text, at + 1)
+                value, at = scan(text, at)
+                yield key, value
+                index += 1
+                at = _skip(text, at)
+                if text[at] == ",":
+                    at = _skip(text, at + 1)
+                elif text[at] == closer:
+                    at += 1
+                    break
+                else:
+                    raise _NotStreamableError
+        if _skip(text, at) != len(text):
+            raise _NotStreamableError  # something after the answer
+
+    return members(), keyed
 
 
 def parse_history(
-    raw: object, device_id: int, problems: ProblemLog | None = None
+    raw: object,
+    device_id: int,
+    problems: ProblemLog | None = None,
+    sensor_ids: AbstractSet[str] | None = None,
 ) -> list[Snapshot]:
     """Parse a decoded history answer into Snapshots sorted by time (raw not kept).
 
@@ -456,27 +569,45 @@ def parse_history(
     record (an object with a sensor list) is read as a one-record list. A record is parsed by
     the parser of ``/data``; it takes the time of its key when it has none of its own, then the
     latest of its readings' times. A record that cannot be parsed, or has no time at all, is
-    skipped with a logged reason (once per kind of problem). Raises SkyCentricsResponseError
-    only when the answer is neither a list nor an object.
+    skipped with a logged reason (once per kind of problem). With ``sensor_ids``, a record
+    keeps only the readings of those sensors, and the others are not even checked: a day of 60
+    sensors is 86,400 readings, of 5 counters 7,200. Raises SkyCentricsResponseError only when
+    the answer is neither a list nor an object.
     """
     if problems is None:
         problems = ProblemLog()
-    items: Iterable[tuple[object, object]]
     if isinstance(raw, list):
-        items = enumerate(raw)
-        keyed = False
-    elif isinstance(raw, Mapping):
-        items = [(0, raw)] if isinstance(raw.get("sensors"), list) else raw.items()
-        keyed = not isinstance(raw.get("sensors"), list)
-    else:
-        raise SkyCentricsResponseError(f"history answer is not a JSON list: {_kind(raw)}")
+        return _parse_records(enumerate(raw), False, device_id, problems, sensor_ids)
+    if isinstance(raw, Mapping):
+        if isinstance(raw.get("sensors"), list):
+            return _parse_records([(0, raw)], False, device_id, problems, sensor_ids)
+        return _parse_records(raw.items(), True, device_id, problems, sensor_ids)
+    raise SkyCentricsResponseError(f"history answer is not a JSON list: {_kind(raw)}")
+
+
+def _parse_records(
+    items: Iterable[tuple[object, object]],
+    keyed: bool,
+    device_id: int,
+    problems: ProblemLog,
+    sensor_ids: AbstractSet[str] | None = None,
+) -> list[Snapshot]:
+    """Parse (key, record) pairs into Snapshots sorted by time; see `parse_history`."""
     latest = datetime.now(UTC) + MAX_FUTURE
+    checks = _Checks(latest)
     snapshots: list[Snapshot] = []
     for key, record in items:
         try:
-            key_time = _parse_key_time(key, latest) if keyed else None
+            key_time = _parse_key_time(key, checks) if keyed else None
             snapshot = _parse_snapshot(
-                record, device_id, problems, latest, default_time=key_time, keep_raw=False
+                record,
+                device_id,
+                problems,
+                latest,
+                default_time=key_time,
+                keep_raw=False,
+                checks=checks,
+                wanted=sensor_ids,
             )
             if snapshot.time is None:
                 times = [r.time for r in snapshot.readings.values() if r.time is not None]
@@ -502,40 +633,102 @@ def _snapshot_time(snapshot: Snapshot) -> datetime:
     return snapshot.time
 
 
-def _parse_key_time(key: object, latest: datetime) -> datetime | None:
+def _parse_key_time(key: object, checks: _Checks) -> datetime | None:
     """A history record's key: Unix seconds (as JSON keys are, in text) or an ISO time."""
     if isinstance(key, str) and key.isascii() and key.strip().isdigit():
-        return _parse_time(_as_int(key), latest)
-    return _parse_time(key, latest)
+        return checks.time_of(_as_int(key))
+    return checks.time_of(key)
 
 
-def _parse_reading(
-    raw: object, fallback_time: datetime | None, latest: datetime
-) -> tuple[Reading, str | None]:
-    """Return a reading and why its value was refused (None: it was not); ValueError: no id."""
-    if not isinstance(raw, Mapping):
-        raise ValueError(f"not a JSON object: {_kind(raw)}")
-    sensor_id = raw.get("id")
+class _Checks:
+    """The label and time checks of one answer, each done once per distinct input.
+
+    A history day repeats the same sensors (id, name, type, units) in every record and one time
+    per record: 1,440 records of 60 readings need 60 label checks and 1,440 time checks, not
+    86,400 of each. The checks are pure functions of their input, so a remembered result is the
+    result; an input that cannot be a dict key (a list as a name) is checked every time.
+    """
+
+    __slots__ = ("labels", "latest", "times")
+
+    def __init__(self, latest: datetime) -> None:
+        """Check against the latest acceptable time ``latest``."""
+        self.latest = latest
+        self.labels: dict[tuple[object, ...], tuple[str, str, str, str] | str] = {}
+        self.times: dict[object, datetime | None] = {}
+
+    def labels_of(
+        self, sensor_id: object, name: object, kind: object, units: object
+    ) -> tuple[str, str, str, str]:
+        """Return (id, name, type, units) checked; ValueError when the id is unusable.
+
+        Remembered under the four raw values, only for a text id: an id that is not text is
+        refused naming its type, and 1 and true, equal as keys, must not share a result.
+        """
+        found = _check_labels(sensor_id, name, kind, units)
+        if type(sensor_id) is str:
+            with contextlib.suppress(TypeError):  # unhashable: not remembered
+                self.labels[sensor_id, name, kind, units] = found
+        if isinstance(found, str):
+            raise ValueError(found)
+        return found
+
+    def time_of(self, raw: object) -> datetime | None:
+        """Return `_parse_time` of ``raw``, remembered."""
+        found = _parse_time(raw, self.latest)
+        with contextlib.suppress(TypeError):  # unhashable: not remembered
+            self.times[raw] = found
+        return found
+
+
+def _check_labels(
+    sensor_id: object, name: object, kind: object, units: object
+) -> tuple[str, str, str, str] | str:
+    """A sensor's (id, name, type, units) checked, or why its id is unusable."""
     if not isinstance(sensor_id, str):
-        raise ValueError(f"no usable id: {_kind(sensor_id)}")
+        return f"no usable id: {_kind(sensor_id)}"
     if not _is_reading_id(sensor_id):
-        raise ValueError(
+        return (
             f"unusable id {_shorten(sensor_id)}: not 1-{MAX_ID_LENGTH} printable ASCII "
             "characters without '|'"
         )
-    value, problem = _parse_value(raw.get("data"))
-    reading_time = _parse_time(raw.get("time"), latest)
-    name = raw.get("name")
     name = clean_text(" ".join(name.split()), MAX_TEXT) if isinstance(name, str) else ""
-    reading = Reading(
-        id=sensor_id,
-        name=name or sensor_id,
-        type=clean_text(raw.get("type"), MAX_TEXT),
-        units=clean_text(raw.get("units"), MAX_UNITS),
-        value=value,
-        time=reading_time if reading_time is not None else fallback_time,
-    )
-    return reading, problem
+    return sensor_id, name or sensor_id, clean_text(kind, MAX_TEXT), clean_text(units, MAX_UNITS)
+
+
+def _parse_reading(
+    raw: object, fallback_time: datetime | None, checks: _Checks
+) -> tuple[Reading, str | None]:
+    """Return a reading and why its value was refused (None: it was not); ValueError: no id."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # dict first: no ABC check
+        raise ValueError(f"not a JSON object: {_kind(raw)}")
+    get = raw.get
+    labels = (get("id"), get("name"), get("type"), get("units"))
+    try:  # checked before (see _Checks)?
+        found = checks.labels[labels]
+    except KeyError, TypeError:
+        sensor_id, name, kind, units = checks.labels_of(*labels)
+    else:
+        if isinstance(found, str):
+            raise ValueError(found)
+        sensor_id, name, kind, units = found
+    value = get("data")
+    problem = None
+    # The common case first: a float or an int within bounds (NaN fails the comparison; a bool
+    # is neither type and goes the long way, to become 1 or 0).
+    if type(value) is float or type(value) is int:
+        if not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
+            value, problem = _parse_value(value)
+    else:
+        value, problem = _parse_value(value)
+    raw_time = get("time")
+    try:
+        reading_time = checks.times[raw_time]
+    except KeyError, TypeError:
+        reading_time = checks.time_of(raw_time)
+    if reading_time is None:
+        reading_time = fallback_time
+    return Reading(sensor_id, name, kind, units, value, reading_time), problem
 
 
 def _is_reading_id(text: str) -> bool:
