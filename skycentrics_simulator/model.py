@@ -16,7 +16,9 @@ lifetime counters, voltages, frequency, light levels and meter readings equal th
   guide's values really are: a 32-bit register of whole kWh read with its two 16-bit words
   swapped (338,624,512 = 5,167 x 65,536 is 5,167 kWh). The register counts the same kWh as
   above, from 5,167 and 10,374 kWh at the seed epoch, so the value moves by 65,536 per kWh
-  (`swap_words`, `unswap_words`).
+  (`swap_words`, `unswap_words`). Past 65,535 kWh the register's high word counts too: the
+  value falls from 4,294,901,760 to 1 (65,536 kWh) and is a multiple of 65,536 no more. The
+  model's registers pass it about 2026-07-24 (discharge) and 2026-08-27 (charge).
 - Voltages, frequency and the shed-table load wobble slightly around the seed values.
 - Everything else (states, alarms, setpoints, dimmer levels, `active`/`inactive`) keeps its seed
   value.

@@ -141,7 +141,9 @@ class Simulator:
         self.swapped_counters = False
         """When True, the battery's lifetime counters (`model.SWAPPED_COUNTERS`) are word-swapped
         32-bit registers of whole kWh: they move by 65,536 per kWh, in `/data` and history alike
-        (see `counter_kwh`). False: as the guide's raw values, moving by 1 per kWh."""
+        (see `counter_kwh`); un-swapping the words (`model.unswap_words`) gives the kWh. Past
+        65,535 kWh (the model's registers: mid-2026 on) the value is no multiple of 65,536
+        any more (see `model`). False: as the guide's raw values, moving by 1 per kWh."""
 
         seed = load_seed_payload()
         self._model = SensorModel({s["id"]: s["data"] for s in seed["sensors"]})

@@ -32,7 +32,12 @@ from skycentrics_simulator import (
 )
 from skycentrics_simulator.__main__ import is_loopback, parse_args
 from skycentrics_simulator.auth import signature as simulator_signature
-from skycentrics_simulator.model import LIFETIME_COUNTERS, local_solar_hour
+from skycentrics_simulator.model import (
+    LIFETIME_COUNTERS,
+    local_solar_hour,
+    swap_words,
+    unswap_words,
+)
 
 # The server needs real (loopback) sockets; pytest-socket still refuses other destinations.
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -747,6 +752,26 @@ def test_swapped_counters_move_by_65536_per_kwh() -> None:
     assert [data_of(r)["SOLAR_INVERTER_1_ENERGY"] for r in day] == [
         data_of(r)["SOLAR_INVERTER_1_ENERGY"] for r in _day(plain, begin)
     ]
+
+
+def test_swapped_register_past_65535_kwh() -> None:
+    """Past 65,535 kWh the swapped register's high word counts: the value falls from
+    65,535 x 65,536 to 1 and goes on by 65,536 per kWh; un-swapped, the kWh run on."""
+    sim = Simulator(clients={})
+    sim.swapped_counters = True
+    sid = "BESS_LIFETIME_CHARGE_COUNTER"
+    begin = datetime(2026, 8, 27, 12, tzinfo=UTC)
+    values = [
+        sim.counter_value(SEED_DEVICE_ID, sid, begin + timedelta(minutes=m)) for m in range(720)
+    ]
+    kwh = [unswap_words(v) for v in values]
+    wrap = values.index(1.0)
+    assert values[wrap - 1] == 65535 * 65536
+    assert kwh[wrap - 1 : wrap + 1] == [65535, 65536]
+    assert all(b - a in (0, 1) for a, b in itertools.pairwise(kwh))
+    assert {b - a for a, b in itertools.pairwise(values[wrap:])} == {0.0, 65536.0}
+    assert kwh[-1] == sim.counter_kwh(SEED_DEVICE_ID, sid, begin + timedelta(minutes=719))
+    assert [swap_words(k) for k in kwh] == values
 
 
 async def test_history_gap(
