@@ -374,41 +374,66 @@ def _parse_snapshot(
             len(sensors),
             MAX_READINGS,
         )
+    # One reading per sensor: the rules of `Reading`. Written out in this loop (no call per
+    # reading: a day of history is 86,400 of them); labels and times through `checks`.
+    known_labels, known_times = checks.labels, checks.times
     readings: dict[str, Reading] = {}
     for index, item in enumerate(itertools.islice(sensors, MAX_READINGS)):
-        if wanted is not None:
-            sensor_id = item.get("id") if type(item) is dict else None
-            if type(sensor_id) is not str or sensor_id not in wanted:
-                continue
-        try:
-            reading, problem = _parse_reading(item, snapshot_time, checks)
-        except ValueError as err:
-            problems.warn(
-                (device_id, index, str(err)),
-                "Device %s: skipping sensor %d: %s",
-                device_id,
-                index,
-                err,
-            )
+        if type(item) is not dict and not isinstance(item, Mapping):  # dict first: no ABC
+            if wanted is None:
+                _skip_sensor(problems, device_id, index, f"not a JSON object: {_kind(item)}")
             continue
-        if reading.id in readings:
+        get = item.get
+        labels = (get("id"), get("name"), get("type"), get("units"))
+        if wanted is not None and (type(labels[0]) is not str or labels[0] not in wanted):
+            continue
+        try:  # checked before?
+            found = known_labels[labels]
+        except KeyError, TypeError:
+            found = checks.labels_of(*labels)
+        if isinstance(found, str):  # why the id is unusable
+            _skip_sensor(problems, device_id, index, found)
+            continue
+        sensor_id, name, kind, units = found
+        if sensor_id in readings:
             problems.warn(
                 (device_id, index, "duplicate"),
                 "Device %s: skipping sensor %d: duplicate id %r",
                 device_id,
                 index,
-                reading.id,
+                sensor_id,
             )
             continue
-        if problem is not None:
-            problems.warn(
-                (device_id, reading.id, problem),
-                "Device %s: sensor %r: %s; read as no value",
-                device_id,
-                reading.id,
-                problem,
-            )
-        readings[reading.id] = reading
+        value = get("data")
+        # The common case first: a float or an int within bounds (NaN fails the comparison;
+        # a bool is neither type and goes the long way, to become 1 or 0).
+        if (type(value) is float or type(value) is int) and (
+            -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
+        ):
+            pass
+        else:
+            value, problem = _parse_value(value)
+            if problem is not None:
+                problems.warn(
+                    (device_id, sensor_id, problem),
+                    "Device %s: sensor %r: %s; read as no value",
+                    device_id,
+                    sensor_id,
+                    problem,
+                )
+        raw_time = get("time")
+        try:
+            reading_time = known_times[raw_time]
+        except KeyError, TypeError:
+            reading_time = checks.time_of(raw_time)
+        readings[sensor_id] = Reading(
+            sensor_id,
+            name,
+            kind,
+            units,
+            value,
+            snapshot_time if reading_time is None else reading_time,
+        )
     return Snapshot(
         device_id=device_id,
         time=snapshot_time,
@@ -659,8 +684,8 @@ class _Checks:
 
     def labels_of(
         self, sensor_id: object, name: object, kind: object, units: object
-    ) -> tuple[str, str, str, str]:
-        """Return (id, name, type, units) checked; ValueError when the id is unusable.
+    ) -> tuple[str, str, str, str] | str:
+        """Return (id, name, type, units) checked, or why the id is unusable.
 
         Remembered under the four raw values, only for a text id: an id that is not text is
         refused naming its type, and 1 and true, equal as keys, must not share a result.
@@ -669,8 +694,6 @@ class _Checks:
         if type(sensor_id) is str:
             with contextlib.suppress(TypeError):  # unhashable: not remembered
                 self.labels[sensor_id, name, kind, units] = found
-        if isinstance(found, str):
-            raise ValueError(found)
         return found
 
     def time_of(self, raw: object) -> datetime | None:
@@ -696,39 +719,10 @@ def _check_labels(
     return sensor_id, name or sensor_id, clean_text(kind, MAX_TEXT), clean_text(units, MAX_UNITS)
 
 
-def _parse_reading(
-    raw: object, fallback_time: datetime | None, checks: _Checks
-) -> tuple[Reading, str | None]:
-    """Return a reading and why its value was refused (None: it was not); ValueError: no id."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):  # dict first: no ABC check
-        raise ValueError(f"not a JSON object: {_kind(raw)}")
-    get = raw.get
-    labels = (get("id"), get("name"), get("type"), get("units"))
-    try:  # checked before (see _Checks)?
-        found = checks.labels[labels]
-    except KeyError, TypeError:
-        sensor_id, name, kind, units = checks.labels_of(*labels)
-    else:
-        if isinstance(found, str):
-            raise ValueError(found)
-        sensor_id, name, kind, units = found
-    value = get("data")
-    problem = None
-    # The common case first: a float or an int within bounds (NaN fails the comparison; a bool
-    # is neither type and goes the long way, to become 1 or 0).
-    if type(value) is float or type(value) is int:
-        if not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
-            value, problem = _parse_value(value)
-    else:
-        value, problem = _parse_value(value)
-    raw_time = get("time")
-    try:
-        reading_time = checks.times[raw_time]
-    except KeyError, TypeError:
-        reading_time = checks.time_of(raw_time)
-    if reading_time is None:
-        reading_time = fallback_time
-    return Reading(sensor_id, name, kind, units, value, reading_time), problem
+def _skip_sensor(problems: ProblemLog, device_id: int, index: int, reason: str) -> None:
+    problems.warn(
+        (device_id, index, reason), "Device %s: skipping sensor %d: %s", device_id, index, reason
+    )
 
 
 def _is_reading_id(text: str) -> bool:

@@ -1,0 +1,215 @@
+"""One measurement of the history benchmark, in a process of its own (run by bench_history.py).
+
+    python -m tests.bench.history_probe MODE URL CLIENT_ID SECRET DAYS [SENSOR_ID ...]
+
+MODE `client`: fetch and parse DAYS whole days of the seed device's history through the real
+client (`async_get_history`, one day at a time, each day dropped before the next), while a
+probe task sleeps 5 ms at a time and records how late it wakes (the event-loop stall).
+SENSOR_IDs, if given, are passed as ``sensor_ids``.
+
+MODE `floor`: fetch the same days' bodies with a plain signed GET and gunzip them (not timed),
+then time only a bare ``json.loads`` of each day's bytes, one day at a time: the floor. Its
+stall is what ``json.loads`` alone would do to an event loop it ran on.
+
+Prints one JSON object: cpu_s (process CPU time, every thread), wall_s, peak_mib (largest
+growth of the resident memory over the measure, sampled at every wake-up of the probe from
+/proc/self/statm: ru_maxrss would keep the peak of the imports), stall_ms (longest lateness of
+the probe), stall_not_gc_ms (longest lateness less the garbage collector's pauses within it:
+what the code itself held the loop for), gc_ms (longest pause of the garbage collector),
+gc_full (full collections), days, records, readings, json_bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+import gc
+import json
+import os
+import sys
+import time
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from custom_components.skycentrics.api import SkyCentricsClient
+from custom_components.skycentrics.api.models import gunzip
+from custom_components.skycentrics.api.signing import TOKEN_HEADER, api_token, http_date
+from skycentrics_simulator import SEED_DEVICE_ID
+
+PROBE_INTERVAL = 0.005
+"""Seconds the probe task sleeps between two wake-ups."""
+
+
+class Probe:
+    """Longest event-loop stall (lateness of a 5 ms sleep) and garbage-collector pause."""
+
+    def __init__(self) -> None:
+        self.stall = 0.0
+        self.stall_not_gc = 0.0
+        self.gc_pause = 0.0
+        self.gc_total = 0.0
+        self.gc_full = 0
+        self.wakeups = 0
+        self.rss_start = self.rss_peak = _rss_mib()
+        self._gc_start: float | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+            return
+        assert self._gc_start is not None
+        pause = time.perf_counter() - self._gc_start
+        self._gc_start = None
+        self.gc_pause = max(self.gc_pause, pause)
+        self.gc_total += pause
+        self.gc_full += info["generation"] == 2
+
+    def _collecting_since(self, moment: float, now: float) -> float:
+        """Seconds since ``moment`` of a collection not yet reported as ended (its end is
+        reported by Python code, before which the loop may well get the GIL back)."""
+        started = self._gc_start
+        return 0.0 if started is None else now - max(started, moment)
+
+    async def _run(self) -> None:
+        while True:
+            before, collected = time.perf_counter(), self.gc_total
+            await asyncio.sleep(PROBE_INTERVAL)
+            now = time.perf_counter()
+            late = now - before - PROBE_INTERVAL
+            in_gc = self.gc_total - collected + self._collecting_since(before, now)
+            self.stall = max(self.stall, late)
+            self.stall_not_gc = max(self.stall_not_gc, late - in_gc)
+            self.rss_peak = max(self.rss_peak, _rss_mib())
+            self.wakeups += 1
+
+    def start(self) -> None:
+        """Start watching the loop and the garbage collector (in a running loop)."""
+        gc.callbacks.append(self._on_gc)
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Let the probe wake once more (a stall just before is measured), then stop."""
+        wakeups = self.wakeups
+        while self.wakeups == wakeups:
+            await asyncio.sleep(PROBE_INTERVAL)
+        gc.callbacks.remove(self._on_gc)
+        assert self._task is not None
+        self._task.cancel()
+
+
+def _days(count: int) -> list[datetime]:
+    """The last `count` whole UTC days before today."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return [today - timedelta(days=count - n) for n in range(count)]
+
+
+def _rss_mib() -> float:
+    """The process's resident memory now, in MiB (Linux)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def _client(
+    url: str, client_id: str, secret: str, days: int, ids: list[str]
+) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session:
+        client = SkyCentricsClient(client_id, secret, session, url=url)
+        first = _days(days)[0]
+        sensor_ids = frozenset(ids) if ids else None
+        # Warm-up: the connection, the worker thread, lazily imported modules.
+        await client.async_get_history(
+            SEED_DEVICE_ID, first, first + timedelta(hours=1), sensor_ids=sensor_ids
+        )
+        gc.collect()
+        records = readings = 0
+        probe = Probe()
+        probe.start()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for day in _days(days):
+            snapshots = await client.async_get_history(
+                SEED_DEVICE_ID, day, day + timedelta(days=1), sensor_ids=sensor_ids
+            )
+            probe.rss_peak = max(probe.rss_peak, _rss_mib())  # the day, parsed
+            records += len(snapshots)
+            readings += sum(len(s.readings) for s in snapshots)
+            del snapshots  # the importer holds one day at a time
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        await probe.stop()
+        return {
+            "cpu_s": cpu,
+            "wall_s": wall,
+            "peak_mib": probe.rss_peak - probe.rss_start,
+            "stall_ms": probe.stall * 1000,
+            "stall_not_gc_ms": probe.stall_not_gc * 1000,
+            "gc_ms": probe.gc_pause * 1000,
+            "gc_full": probe.gc_full,
+            "days": days,
+            "records": records,
+            "readings": readings,
+        }
+
+
+async def _get(
+    session: aiohttp.ClientSession, url: str, client_id: str, secret: str, path: str
+) -> bytes:
+    date = http_date()
+    headers = {
+        "Accept": "application/gzip",
+        "Date": date,
+        TOKEN_HEADER: api_token(client_id, secret, f"GET {path} HTTP/1.1", date),
+    }
+    async with session.get(URL(url + path, encoded=True), headers=headers) as response:
+        assert response.status == 200, response.status
+        return await response.read()
+
+
+async def _floor(url: str, client_id: str, secret: str, days: int) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session:
+        cpu = 0.0
+        size = records = 0
+        gc.collect()
+        probe = Probe()
+        probe.start()
+        for day in _days(days):
+            b, e = f"{day:%Y-%m-%dT%H:%M:%S}", f"{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S}"
+            path = f"/api/devices/{SEED_DEVICE_ID}/data?b={b}&e={e}&g=1"
+            body = gunzip(await _get(session, url, client_id, secret, path))
+            size += len(body)
+            start = time.process_time()
+            decoded = json.loads(body)  # on the event loop, on purpose: what it does to it
+            cpu += time.process_time() - start
+            probe.rss_peak = max(probe.rss_peak, _rss_mib())  # the day, decoded
+            records += len(decoded)
+            del decoded, body
+            await asyncio.sleep(0.02)  # let the probe see the stall
+        await probe.stop()
+        return {
+            "cpu_s": cpu,
+            "peak_mib": probe.rss_peak - probe.rss_start,
+            "stall_ms": probe.stall * 1000,
+            "stall_not_gc_ms": probe.stall_not_gc * 1000,
+            "gc_ms": probe.gc_pause * 1000,
+            "gc_full": probe.gc_full,
+            "days": days,
+            "records": records,
+            "json_bytes": size,
+        }
+
+
+def main(argv: list[str]) -> None:
+    """Run one measurement and print its figures as JSON."""
+    mode, url, client_id, secret, days, *ids = argv
+    if mode == "client":
+        result = asyncio.run(_client(url, client_id, secret, int(days), ids))
+    elif mode == "floor":
+        result = asyncio.run(_floor(url, client_id, secret, int(days)))
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
