@@ -48,6 +48,7 @@ from skycentrics_simulator import Simulator
 from skycentrics_simulator.server import payload_time
 
 from ..common import CLIENT_ID, CLIENT_SECRET
+from .bench_history import history_report
 
 SLOW_FACTOR = float(os.environ.get("SKYCENTRICS_BENCH_REPS", "1"))
 """Multiplies every repetition count (e.g. 0.2 for a quick try)."""
@@ -515,8 +516,10 @@ def report() -> str:
 
 
 def test_zz_report(hass: HomeAssistant) -> None:
-    """Print the table (and write it to $SKYCENTRICS_BENCH_OUT if set)."""
+    """Print the tables (and write them to $SKYCENTRICS_BENCH_OUT if set)."""
     text = report()
+    if history := history_report():
+        text += "\n\n" + history
     print("\n\n" + text + "\n")
     if out := os.environ.get("SKYCENTRICS_BENCH_OUT"):
         with open(out, "w", encoding="utf-8") as file:
