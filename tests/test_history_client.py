@@ -624,26 +624,36 @@ AWKWARD = {  # @A and @B stand for two records
     "nothing": "",
     "deep record": "[@A, " + "[" * 5000 + "]" * 5000 + "]",
     "lone surrogate": "[@A, " + json.dumps(_record(1)).replace("BESS_STATE", "\\udc00") + "]",
-    "int beyond int64": "[" + json.dumps(_record(0)).replace("30.0", "9" * 5000) + "]",
+    "4,300 digits and more": "[" + json.dumps(_record(0)).replace("30.0", "9" * 5000) + "]",
+    "int beyond int64": "[@A, " + json.dumps(_record(1)).replace("30.0", "9" * 25) + "]",
+    "time beyond int64": "[" + json.dumps(_record(0)).replace("17538", "9" * 30) + "]",
     "NaN": "[" + json.dumps(_record(0)).replace("30.0", "NaN") + "]",
+    "Infinity": "[" + json.dumps(_record(0)).replace("30.0", "-Infinity") + "]",
 }
 
 
 @pytest.mark.parametrize("name", list(AWKWARD))
 def test_streamed_as_the_whole_answer(name: str, caplog: pytest.LogCaptureFixture) -> None:
     """Decoding record by record gives exactly what decoding the whole answer and parsing it
-    gives (records, or the error), whatever the answer."""
+    gives (records, or the error, and the same warnings), whatever the answer."""
     text = AWKWARD[name].replace("@A", json.dumps(_record(0)))
     body = text.replace("@B", json.dumps(_record(1))).encode()
+    caplog.set_level(logging.WARNING)
     try:
         expected: Any = parse_history(decode_json(body), SEED_DEVICE_ID)
     except SkyCentricsResponseError as err:
         expected = type(err)
+    warned = [r.getMessage() for r in caplog.records]
+    caplog.clear()
     try:
         got: Any = decode_history(body, SEED_DEVICE_ID)
     except SkyCentricsResponseError as err:
         got = type(err)
     assert got == expected
+    if name != "int beyond int64":  # worded "number beyond" here, "not a finite number" there
+        assert [r.getMessage() for r in caplog.records] == warned
+    else:
+        assert len(caplog.records) == len(warned) == 1
 
 
 def test_a_plain_day_is_streamed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -189,6 +189,13 @@ def _parse_constant(literal: str) -> float:
 
 _DECODER: Final = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
 
+_RECORD_DECODER: Final = json.JSONDecoder()
+"""History's records, decoded one at a time (see `decode_history`): integers in C, not through
+`_parse_int` (a day holds 110,000 of them). What the hooks guard against comes out the same:
+a literal of more than 4,300 digits makes it fail (the whole answer then goes through
+`decode_json`); an integer beyond int64 or a NaN is refused as a value, a time or an id
+anyway, and the raw record is not kept."""
+
 
 def _prune_deep(text: str) -> str:
     """Replace each array or object nested deeper than `MAX_DEPTH` by ``null``.
@@ -488,12 +495,13 @@ def decode_history(
     ``Accept: application/gzip``, and aiohttp has already decoded a ``Content-Encoding: gzip``.
     CPU-bound (a day is about 11 MB of JSON): call it in a worker thread.
 
-    The records of a list, or of an object keyed by time, are decoded one at a time (the same
-    decoder as `decode_json`) and parsed at once, so a day's decoded JSON never exists whole:
-    half the time, and far fewer objects for the garbage collector, whose full collections
-    stop every thread. Whatever that cannot do exactly as `decode_json` + `parse_history`
+    The records of a list, or of an object keyed by time, are decoded one at a time
+    (`_RECORD_DECODER`) and parsed at once, so a day's decoded JSON never exists whole: half
+    the time and memory. Whatever that cannot do exactly as `decode_json` + `parse_history`
     would (a lone surrogate, nesting too deep, a duplicate key, a lone record, JSON that is not
-    valid) is done by them instead, with the same result.
+    valid, an integer of more than 4,300 digits) is done by them instead: the same records,
+    and the warnings of the attempt are dropped. (An integer beyond int64 is refused in both,
+    worded "number beyond" here where `decode_json` makes it a NaN, "not a finite number".)
     """
     if body.startswith(GZIP_MAGIC):
         body = gunzip(body, limit)
@@ -503,11 +511,15 @@ def decode_history(
         problems = ProblemLog()
     text = _text_of(body)
     if not _may_hold_surrogates(body):
+        held = _HeldProblems()
         try:
             members, keyed = _stream(text)
-            return _parse_records(members, keyed, device_id, problems, sensor_ids)
+            snapshots = _parse_records(members, keyed, device_id, held, sensor_ids)
         except _NotStreamableError, ValueError, RecursionError, IndexError:
             pass  # the whole answer at once, below, decides (and repairs what it can)
+        else:
+            held.replay(problems)
+            return snapshots
     return parse_history(_decode_text(text), device_id, problems, sensor_ids)
 
 
@@ -536,7 +548,7 @@ def _stream(text: str) -> tuple[Iterator[tuple[object, object]], bool]:
     Returns (the (index or key, value) pairs, whether they are keyed). Raises ValueError (not
     JSON), IndexError (cut short) or `_NotStreamableError` (see `decode_history`) on the way.
     """
-    scan = _DECODER.raw_decode
+    scan = _RECORD_DECODER.raw_decode
     start = _skip(text, 0)
     opener = text[start]
     if opener not in "[{":
@@ -903,3 +915,24 @@ class ProblemLog:
             return
         self._reported.add(key)
         _LOGGER.warning(message, *args)
+
+
+class _HeldProblems(ProblemLog):
+    """Problems of an attempt, logged (`replay`) only if the attempt is kept."""
+
+    def __init__(self) -> None:
+        """Hold nothing yet."""
+        super().__init__()
+        self.held: list[tuple[tuple[object, ...], str, tuple[object, ...]]] = []
+
+    def warn(self, key: tuple[object, ...], message: str, *args: object) -> None:
+        """Hold ``message % args`` under ``key``, unless it is held already."""
+        if key in self._reported or len(self._reported) >= MAX_PROBLEMS:
+            return
+        self._reported.add(key)
+        self.held.append((key, message, args))
+
+    def replay(self, problems: ProblemLog) -> None:
+        """Report what is held to ``problems`` (which logs each problem once, as ever)."""
+        for key, message, args in self.held:
+            problems.warn(key, message, *args)
