@@ -614,6 +614,7 @@ AWKWARD = {  # @A and @B stand for two records
     "a lone record": "@A",
     "sensors after a time key": '{"2025-07-30T00:00:00": @A, "sensors": [@A]}',
     "trailing comma": "[@A, ]",
+    "missing comma": "[@A @B]",
     "two lists": "[@A][@B]",
     "trailing data": "[@A] x",
     "cut short": "[@A, @B",
