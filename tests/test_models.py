@@ -120,8 +120,6 @@ def test_snapshot_tolerates_bad_sensors(caplog: pytest.LogCaptureFixture) -> Non
     ("raw", "message"),
     [
         ([], "not a JSON object"),
-        ({"device": 5}, "no sensor list"),
-        ({"device": 5, "sensors": {}}, "no sensor list"),
         ({"device": 6, "sensors": []}, "for device 6, not 5"),
     ],
 )
@@ -129,6 +127,17 @@ def test_unusable_snapshot(raw: Any, message: str) -> None:
     """A snapshot that is unusable as a whole is a bad response with a clear reason."""
     with pytest.raises(SkyCentricsResponseError, match=message):
         Snapshot.from_dict(raw, 5)
+
+
+def test_no_sensor_list_is_an_empty_snapshot(caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 11: an answer without a sensor list (a device of another kind, or a sensor list
+    that is not one) is an empty snapshot, not an error; a sensor list that is not a list is
+    logged (see test_families.py for the other payload families)."""
+    caplog.set_level(logging.WARNING)
+    assert Snapshot.from_dict({"device": 5}, 5) == Snapshot(5, None, {})
+    assert caplog.records == []
+    assert Snapshot.from_dict({"device": 5, "sensors": {}}, 5) == Snapshot(5, None, {})
+    assert "the sensor list is a dict, not a list" in caplog.text
 
 
 def test_snapshot_device_id() -> None:

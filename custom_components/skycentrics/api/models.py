@@ -12,15 +12,22 @@ The rules, each with its constant below:
   characters in names and units too); names and types are cut to `MAX_TEXT`, units to
   `MAX_UNITS`; a text value longer than `MAX_TEXT` is None.
 - Reading ids: printable ASCII without ``|``, 1 to `MAX_ID_LENGTH` characters (see `Reading`);
-  a sensor with another id is dropped.
+  a sensor with another id is dropped. Readings of the other payload families get ids that start
+  with their family and ``|`` (``cta2045|relay``, ``ct|1|current``): a namespace no sensor id can
+  take (see `Snapshot`).
+- Payload families (`Snapshot`): what a ``/data`` answer holds decides how it is read, never the
+  device's ``type``: a ``sensors`` list (the Super SkyBox), ``ct`` channels, CTA-2045 fields
+  (water heaters, EV chargers, pool pumps, plugs), thermostat fields. An answer may hold several;
+  each becomes the same `Reading` objects. A family's field that is malformed loses only its own
+  readings; an answer with no known family is an empty Snapshot. Unknown keys are ignored.
 - Times: inside [`EARLIEST_TIME`, now + `MAX_FUTURE`], else no time (None).
 - Size: at most `MAX_READINGS` readings per answer (and the client's byte cap).
 - History (`decode_history`): a day's answer, gzip or plain (gunzipped only when it starts with
   the gzip magic bytes, at most `MAX_HISTORY_BYTES` once decompressed: a gzip bomb stops there),
   a JSON list of `/data`-shaped records or an object keyed by record time (ISO text or Unix
   seconds). Each record goes through the very parser of `/data` (`Snapshot.from_dict`): a bad
-  sensor loses that reading, a bad record (not an object, no sensor list, another device, no
-  time at all) loses that record only.
+  sensor loses that reading, a bad record (not an object, neither a sensor list nor a reading of
+  another family, another device, no time at all) loses that record only.
 - Device objects: ids within int64 (`_as_int`), the id asked for, names and MACs cleaned.
 - HTTP: a 401/403 means bad keys only with the API's own JSON error (`api_error_message`);
   Retry-After is believed only within [0, `RETRY_AFTER_HORIZON`] (`parse_retry_after`); a
@@ -96,6 +103,32 @@ MAX_HISTORY_BYTES: Final = 64 * 1024 * 1024
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 """First two bytes of a gzip stream (no JSON text starts with them)."""
+
+MAX_CT_CHANNELS: Final = 256
+"""CT channels read from one answer (a Super SkyBox has a handful; the rest are dropped)."""
+
+MAX_COMMODITIES: Final = 64
+"""Entries read from each of ``commodity`` and ``commodities`` (CTA-2045 has 8 codes)."""
+
+FAMILY_SEPARATOR: Final = "|"
+"""What separates the parts of a family reading's id; sensor ids never hold it."""
+
+CTA2045_PREFIX: Final = "cta2045|"
+THERMOSTAT_PREFIX: Final = "thermostat|"
+CT_PREFIX: Final = "ct|"
+
+MAX_CT_ID_LENGTH: Final = MAX_ID_LENGTH - len("ct||power_apparent")
+"""Longest CT channel id: its readings' ids stay within `MAX_ID_LENGTH`."""
+
+COMMODITY_READINGS: Final[dict[int, tuple[str, str, str]]] = {
+    0: ("Power consumed", "Energy consumed", "Energy"),
+    1: ("Power produced", "Energy produced", "Energy"),
+    6: ("Total storage capacity rate", "Total storage capacity", "Energy Storage Capacity"),
+    7: ("Present storage capacity rate", "Present storage capacity", "Energy Storage Capacity"),
+}
+"""CTA-2045 commodity code -> (name of its instantaneous reading, W; name of its cumulative
+reading, Wh; type of its cumulative reading). 0 electricity consumed and 1 produced are lifetime
+counters ("Energy"); 6 total and 7 present energy storage (take) capacity go up and down."""
 
 RETRY_AFTER_HORIZON: Final = 86_400.0
 """Longest Retry-After believed, in seconds: a day (1e12 once stopped polling for good)."""
@@ -291,16 +324,27 @@ class Reading:
 
     What the parser guarantees (see the module's docstring for the constants):
 
-    - ``id``: 1 to `MAX_ID_LENGTH` printable ASCII characters (0x20-0x7E), not all blank, never
-      ``|`` (Home Assistant's side uses ``|`` to keep its own entity keys apart from reading
-      ids). A sensor whose id breaks this rule is dropped, with a logged reason.
+    - ``id``: 1 to `MAX_ID_LENGTH` printable ASCII characters (0x20-0x7E), not all blank.
+      A reading of the ``sensors`` list has the sensor's own id, which never holds ``|`` (a
+      sensor whose id breaks this rule is dropped, with a logged reason). A reading of another
+      payload family has an id of the reserved namespace, which always starts with its family
+      and ``|``: ``cta2045|...``, ``thermostat|...``, ``ct|<ct id>|...`` (see `Snapshot`), so
+      it can never be a sensor's. (Home Assistant's side appends ``|<key>`` to a reading id for
+      what it derives from it, e.g. ``{device}_{reading id}|problem``.)
     - ``value``: None, an int or a finite float within ±`MAX_MAGNITUDE` (JSON true/false are
       read as 1/0), or a text of at most `MAX_TEXT` characters (lone surrogates replaced by
       U+FFFD) whose number, if it reads as one, is within the same bounds. Anything else is
       None, logged once.
     - ``name``, ``type``, ``units``: valid Unicode (a lone surrogate or a control character is
-      replaced by U+FFFD), at most `MAX_TEXT` / `MAX_TEXT` / `MAX_UNITS` characters.
-    - ``time``: None or inside [`EARLIEST_TIME`, now + `MAX_FUTURE`].
+      replaced by U+FFFD), at most `MAX_TEXT` / `MAX_TEXT` / `MAX_UNITS` characters. A family
+      reading's name, type and units are the parser's own (see `Snapshot`), except the units of
+      temperatures, setpoints and humidity, which are the cloud's as given (cleaned): "F" stays
+      "F", it is not turned into "°F".
+    - ``time``: None or inside [`EARLIEST_TIME`, now + `MAX_FUTURE`]. A family reading has the
+      answer's ``time`` (the families carry no time of their own).
+    - A family reading's value is a number or None, never text: a JSON number within the bounds,
+      true/false as 1/0, or a text that is a plain decimal number (``"12.5"``); anything else is
+      None, logged once.
     """
 
     id: str
@@ -313,7 +357,48 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The latest readings of one device (``GET /api/devices/{id}/data``)."""
+    """The latest readings of one device (``GET /api/devices/{id}/data``).
+
+    ``readings`` maps a reading id to its `Reading`, in this order: the ``sensors`` list, the
+    ``ct`` channels, the CTA-2045 fields, the thermostat fields. What a payload holds decides
+    which families are read (never the device's ``type``); several may be present at once:
+
+    - ``sensors`` (a list): one reading per sensor, with the sensor's own id, name, type, units.
+    - ``ct`` (a list of ``{id, current, power {real, apparent}, power_factor, voltage, rating}``):
+      ``ct|<ct id>|current`` (Current, A), ``ct|<ct id>|power_real`` (Power, W),
+      ``ct|<ct id>|power_apparent`` (Apparent Power, VA), ``ct|<ct id>|power_factor`` (Power
+      Factor, no unit), ``ct|<ct id>|voltage`` (Voltage, V), ``ct|<ct id>|rating`` (Current
+      Rating, A). ``<ct id>`` is the channel's ``id``: a JSON integer (written in decimal) or a
+      text that follows the sensor id rule (printable ASCII, no ``|``) of at most
+      `MAX_CT_ID_LENGTH` characters; a channel with another id, or the same id as an earlier
+      channel, is dropped (logged). The units of CT channels are not documented anywhere
+      public: W, VA, V and A are assumed.
+    - CTA-2045 fields, read when any of ``relay``, ``override``, ``state``, ``power``,
+      ``hold_mode``, ``offset``, ``commodity``, ``commodities`` is there: ``cta2045|relay``
+      (Relay), ``cta2045|override`` (Override), ``cta2045|state`` (Operational State: see
+      `device_types.CTA2045_OPERATIONAL_STATES`), ``cta2045|power`` (Power, W),
+      ``cta2045|hold_mode`` (Hold Mode), ``cta2045|setpoint_1`` and ``cta2045|setpoint_2``
+      (Setpoint, the cloud's units), ``cta2045|offset`` (Setpoint Offset, the cloud's units),
+      ``cta2045|temperature`` (Temperature, the cloud's units), and per commodity code (see
+      `COMMODITY_READINGS`: 0, 1, 6, 7; others are ignored) ``cta2045|commodity_<code>_
+      instantaneous`` (Power, W) and ``cta2045|commodity_<code>_cumulative`` (Energy, Wh for
+      codes 0 and 1, lifetime counters; Energy Storage Capacity, Wh, for 6 and 7). ``commodity``
+      (one object, or a list) and ``commodities`` (a list) may both be there: the first entry
+      of a code wins, the list's entries before the single object's.
+    - Thermostat fields, read when any of ``thermostat``, ``fan``, ``humidity`` is there:
+      ``thermostat|temperature`` (Temperature), ``thermostat|humidity`` (Humidity, "%" unless
+      the cloud says otherwise), ``thermostat|mode`` and ``thermostat|fan_mode`` (Mode),
+      ``thermostat|state`` and ``thermostat|fan_state`` (State), ``thermostat|heat_setpoint``
+      and ``thermostat|cool_setpoint`` (Setpoint). ``temperature`` and ``setpoint`` belong to
+      the thermostat family when one of its fields is there or no CTA-2045 field is, otherwise
+      to the CTA-2045 family.
+
+    A field holding null is as if it were not there (a scalar field such as ``relay`` is a
+    reading without a value). A field of the wrong shape (``setpoint`` that is not an object,
+    ``ct`` that is not a list, a commodity in units other than W and Wh...) loses only its own
+    readings, logged once per device, field and problem. An answer that holds none of the
+    families is an empty Snapshot.
+    """
 
     device_id: int
     time: datetime | None
@@ -348,19 +433,20 @@ def _parse_snapshot(
     keep_raw: bool = True,
     checks: _Checks | None = None,
     wanted: AbstractSet[str] | None = None,
+    record: bool = False,
 ) -> Snapshot:
     """Parse one ``/data``-shaped object (a live answer or a history record).
 
     ``default_time`` is the record's time when it has no usable ``time`` of its own (a history
     record keyed by its time); ``keep_raw`` keeps the decoded object for diagnostics;
     ``checks`` carries the checks of earlier records of the same answer; with ``wanted``, only
-    the sensors with those ids are read (the others are neither checked nor kept).
+    the readings with those ids are kept (sensors not wanted are not even checked). A
+    ``record`` (of history) with neither a sensor list nor a reading of another family is a
+    SkyCentricsResponseError (the record is skipped); a live answer is then an empty Snapshot.
     """
     if not isinstance(raw, Mapping):
         raise SkyCentricsResponseError(f"data answer is not a JSON object: {_kind(raw)}")
     sensors = raw.get("sensors")
-    if not isinstance(sensors, list):
-        raise SkyCentricsResponseError(f"data answer has no sensor list: {_kind(sensors)}")
     answered_id = _as_int(raw.get("device"))
     if device_id is None:
         if answered_id is None:
@@ -373,6 +459,20 @@ def _parse_snapshot(
     snapshot_time = checks.time_of(raw.get("time"))
     if snapshot_time is None:
         snapshot_time = default_time
+    families = _parse_families(raw, device_id, problems, snapshot_time)
+    if not isinstance(sensors, list):
+        if record and not families:
+            raise SkyCentricsResponseError(
+                f"the record has no sensor list ({_kind(sensors)}) and no readings of another kind"
+            )
+        if sensors is not None:
+            problems.warn(
+                (device_id, "sensors", "not a list"),
+                "Device %s: the sensor list is a %s, not a list; its readings are lost",
+                device_id,
+                _kind(sensors),
+            )
+        sensors = []
     if len(sensors) > MAX_READINGS:
         problems.warn(
             (device_id, "too many sensors"),
@@ -441,12 +541,354 @@ def _parse_snapshot(
             value,
             snapshot_time if reading_time is None else reading_time,
         )
+    if families:
+        _add_families(readings, families, device_id, problems, wanted)
     return Snapshot(
         device_id=device_id,
         time=snapshot_time,
         readings=readings,
         raw=raw if keep_raw else None,
     )
+
+
+# --- payload families other than the sensor list ------------------------------------------------
+
+_CTA2045_FIELDS: Final = (
+    "relay",
+    "override",
+    "state",
+    "power",
+    "hold_mode",
+    "offset",
+    "commodity",
+    "commodities",
+)
+"""Top-level keys that only a CTA-2045 payload holds: any of them makes it one."""
+
+_THERMOSTAT_FIELDS: Final = ("thermostat", "fan", "humidity")
+"""Top-level keys that only a thermostat payload holds: any of them makes it one."""
+
+_SHARED_FIELDS: Final = ("temperature", "setpoint")
+"""Keys both a CTA-2045 and a thermostat payload may hold (see `Snapshot` for their owner)."""
+
+_CTA2045_SCALARS: Final = (
+    ("relay", "relay", "Relay", "Relay", ""),
+    ("override", "override", "Override", "Override", ""),
+    ("state", "state", "Operational state", "Operational State", ""),
+    ("power", "power", "Power", "Power", "W"),
+)
+"""(key, id suffix, name, type, units) of the CTA-2045 fields that are plain numbers."""
+
+_CT_SCALARS: Final = (
+    ("current", "current", "current", "Current", "A"),
+    ("power_factor", "power_factor", "power factor", "Power Factor", ""),
+    ("voltage", "voltage", "voltage", "Voltage", "V"),
+    ("rating", "rating", "rating", "Current Rating", "A"),
+)
+"""(key, id suffix, name, type, units) of a CT channel's plain numbers."""
+
+_CT_POWERS: Final = (
+    ("real", "power_real", "power", "Power", "W"),
+    ("apparent", "power_apparent", "apparent power", "Apparent Power", "VA"),
+)
+"""(key in ``power``, id suffix, name, type, units) of a CT channel's powers."""
+
+_NUMBER_TEXT: Final = re.compile(r"-?\d{1,20}(?:\.\d{1,20})?(?:[eE][-+]?\d{1,4})?")
+"""A text a family value may be given as: a plain decimal number (no "1_000", "nan", "0x1")."""
+
+_WATT_UNITS: Final = frozenset({"", "w&wh", "w&w-hr", "w&whr"})
+"""Units of a commodity in W and Wh ("W & W-hr" as the cloud writes it), spaces and case aside."""
+
+
+class _Family:
+    """Collects the readings of the families of one answer, and logs what is wrong in them."""
+
+    __slots__ = ("device_id", "problems", "readings", "time")
+
+    def __init__(self, device_id: int, problems: ProblemLog, time: datetime | None) -> None:
+        """Readings of ``device_id``, all at ``time``; problems logged through ``problems``."""
+        self.device_id = device_id
+        self.problems = problems
+        self.time = time
+        self.readings: dict[str, Reading] = {}
+
+    def add(self, reading_id: str, name: str, kind: str, units: str, raw: object) -> None:
+        """Add a reading whose value is ``raw`` read as a number (`_family_number`)."""
+        value, problem = _family_number(raw)
+        if problem is not None:
+            self.problems.warn(
+                (self.device_id, reading_id, problem),
+                "Device %s: reading %r: %s; read as no value",
+                self.device_id,
+                reading_id,
+                problem,
+            )
+        self.readings[reading_id] = Reading(reading_id, name, kind, units, value, self.time)
+
+    def malformed(self, field_name: str, problem: str) -> None:
+        """Log (once) that a field is malformed, so its readings are lost."""
+        self.problems.warn(
+            (self.device_id, field_name, problem),
+            "Device %s: field %s: %s; its readings are lost",
+            self.device_id,
+            field_name,
+            problem,
+        )
+
+    def wrapper(self, field_name: str, raw: object) -> Mapping[str, Any] | None:
+        """Return an object field (``{data, units}``...); None when null or malformed."""
+        if raw is None:
+            return None
+        if not isinstance(raw, Mapping):
+            self.malformed(field_name, f"a {_kind(raw)}, not a JSON object")
+            return None
+        return raw
+
+    def single(  # noqa: PLR0917 (the parts of one reading)
+        self,
+        field_name: str,
+        raw: object,
+        reading_id: str,
+        name: str,
+        kind: str,
+        default_units: str = "",
+    ) -> None:
+        """Read ``{data: [value] | value, units}`` into one reading (the cloud's units)."""
+        wrapper = self.wrapper(field_name, raw)
+        if wrapper is None or "data" not in wrapper:
+            return
+        data = wrapper["data"]
+        if isinstance(data, list):
+            if not data:
+                self.malformed(field_name, "data is an empty list")
+                return
+            data = data[0]
+        units = clean_text(wrapper.get("units"), MAX_UNITS) or default_units
+        self.add(reading_id, name, kind, units, data)
+
+    def pair(self, field_name: str, raw: object, readings: tuple[tuple[str, str], ...]) -> None:
+        """Read ``{data: [a, b], units}`` into up to two setpoints (``readings``: id, name)."""
+        wrapper = self.wrapper(field_name, raw)
+        if wrapper is None or "data" not in wrapper:
+            return
+        data = wrapper["data"]
+        if not isinstance(data, list) or not data:
+            self.malformed(field_name, f"data is a {_kind(data)}, not a list of values")
+            return
+        units = clean_text(wrapper.get("units"), MAX_UNITS)
+        for (reading_id, name), value in zip(readings, data, strict=False):
+            self.add(reading_id, name, "Setpoint", units, value)
+
+
+def _family_number(raw: object) -> tuple[int | float | None, str | None]:
+    """A family value: a number within bounds (true/false as 1/0, a plain decimal text read as
+    its number), or None and why (null is no problem)."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool):
+        return int(raw), None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not _NUMBER_TEXT.fullmatch(text):
+            return None, "a text that is not a number"
+        raw = float(text) if any(c in text for c in ".eE") else int(text)
+    if isinstance(raw, int | float):
+        problem = _number_problem(raw)
+        return (None, problem) if problem else (raw, None)
+    return None, f"a {_kind(raw)} is not a number"
+
+
+def _parse_families(
+    raw: Mapping[str, Any], device_id: int, problems: ProblemLog, time: datetime | None
+) -> dict[str, Reading]:
+    """Read the families other than the sensor list (see `Snapshot`) into readings."""
+    get = raw.get
+    channels = get("ct")
+    cta2045 = any(get(key) is not None for key in _CTA2045_FIELDS)
+    thermostat = any(get(key) is not None for key in _THERMOSTAT_FIELDS)
+    if (
+        channels is None
+        and not cta2045
+        and not thermostat
+        and all(get(key) is None for key in _SHARED_FIELDS)
+    ):
+        return {}  # the common case of a Super SkyBox without "ct": nothing more to do
+    family = _Family(device_id, problems, time)
+    if channels is not None:
+        _read_ct(channels, family)
+    if cta2045:
+        _read_cta2045(raw, family, shared=not thermostat)
+    if thermostat or not cta2045:
+        _read_thermostat(raw, family)
+    return family.readings
+
+
+def _read_ct(channels: object, family: _Family) -> None:
+    """Read the ``ct`` channels: ``ct|<ct id>|<quantity>``."""
+    if not isinstance(channels, list):
+        family.malformed("ct", f"a {_kind(channels)}, not a list")
+        return
+    if len(channels) > MAX_CT_CHANNELS:
+        family.malformed("ct", f"{len(channels)} channels, only the first {MAX_CT_CHANNELS} read")
+    seen: set[str] = set()
+    for index, channel in enumerate(itertools.islice(channels, MAX_CT_CHANNELS)):
+        field_name = f"ct[{index}]"
+        if not isinstance(channel, Mapping):
+            family.malformed(field_name, f"a {_kind(channel)}, not a JSON object")
+            continue
+        raw_id = channel.get("id")
+        ct_id = _ct_id(raw_id)
+        if ct_id is None:
+            reason = _shorten(raw_id) if isinstance(raw_id, str) else _kind(raw_id)
+            family.malformed(field_name, f"no usable id: {reason}")
+            continue
+        if ct_id in seen:
+            family.malformed(field_name, f"duplicate id {ct_id!r}")
+            continue
+        seen.add(ct_id)
+        prefix = f"{CT_PREFIX}{ct_id}{FAMILY_SEPARATOR}"
+        for key, suffix, name, kind, units in _CT_SCALARS[:1]:  # current
+            if key in channel:
+                family.add(prefix + suffix, f"CT {ct_id} {name}", kind, units, channel[key])
+        power = family.wrapper(f"{field_name}.power", channel.get("power"))
+        if power is not None:
+            for key, suffix, name, kind, units in _CT_POWERS:
+                if key in power:
+                    family.add(prefix + suffix, f"CT {ct_id} {name}", kind, units, power[key])
+        for key, suffix, name, kind, units in _CT_SCALARS[1:]:
+            if key in channel:
+                family.add(prefix + suffix, f"CT {ct_id} {name}", kind, units, channel[key])
+
+
+def _ct_id(raw: object) -> str | None:
+    """A CT channel's id in reading ids: an int64 in decimal, or a text that follows the sensor
+    id rule within `MAX_CT_ID_LENGTH`; None for anything else."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw) if INT64_MIN <= raw <= INT64_MAX else None
+    if isinstance(raw, str) and len(raw) <= MAX_CT_ID_LENGTH and _is_reading_id(raw):
+        return raw
+    return None
+
+
+def _read_cta2045(raw: Mapping[str, Any], family: _Family, *, shared: bool) -> None:
+    """Read the CTA-2045 fields: ``cta2045|<field>``; ``temperature`` and ``setpoint`` too when
+    ``shared`` (no thermostat field claims them)."""
+    prefix = CTA2045_PREFIX
+    for key, suffix, name, kind, units in _CTA2045_SCALARS:
+        if key in raw:
+            family.add(prefix + suffix, name, kind, units, raw[key])
+    hold_mode = family.wrapper("hold_mode", raw.get("hold_mode"))
+    if hold_mode is not None and "data" in hold_mode:
+        family.add(prefix + "hold_mode", "Hold mode", "Hold Mode", "", hold_mode["data"])
+    offset = family.wrapper("offset", raw.get("offset"))
+    if offset is not None and "data" in offset:
+        units = clean_text(offset.get("units"), MAX_UNITS)
+        family.add(prefix + "offset", "Setpoint offset", "Setpoint Offset", units, offset["data"])
+    if shared:
+        family.single(
+            "temperature",
+            raw.get("temperature"),
+            prefix + "temperature",
+            "Temperature",
+            "Temperature",
+        )
+        family.pair(
+            "setpoint",
+            raw.get("setpoint"),
+            ((prefix + "setpoint_1", "Setpoint 1"), (prefix + "setpoint_2", "Setpoint 2")),
+        )
+    _read_commodities(raw, family)
+
+
+def _read_commodities(raw: Mapping[str, Any], family: _Family) -> None:
+    """Read ``commodities`` then ``commodity`` (one object or a list): the first usable entry
+    of each code in `COMMODITY_READINGS` wins; other codes are ignored."""
+    entries: list[tuple[str, object]] = []
+    for key in ("commodities", "commodity"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            if len(value) > MAX_COMMODITIES:
+                family.malformed(key, f"{len(value)} entries, only the first {MAX_COMMODITIES}")
+            entries.extend(
+                (f"{key}[{index}]", entry)
+                for index, entry in enumerate(itertools.islice(value, MAX_COMMODITIES))
+            )
+        elif key == "commodity":
+            entries.append((key, value))
+        else:
+            family.malformed(key, f"a {_kind(value)}, not a list")
+    done: set[int] = set()
+    for field_name, entry in entries:
+        if not isinstance(entry, Mapping):
+            family.malformed(field_name, f"a {_kind(entry)}, not a JSON object")
+            continue
+        code = _as_int(entry.get("code"))
+        if code is None:
+            family.malformed(field_name, f"no usable code: {_kind(entry.get('code'))}")
+            continue
+        if code in done or code not in COMMODITY_READINGS:
+            continue
+        units = entry.get("units")
+        if units is not None and (
+            not isinstance(units, str) or "".join(units.lower().split()) not in _WATT_UNITS
+        ):
+            family.malformed(field_name, f"units {_shorten(str(units))}, not W and Wh")
+            continue
+        done.add(code)
+        rate_name, amount_name, amount_type = COMMODITY_READINGS[code]
+        prefix = f"{CTA2045_PREFIX}commodity_{code}_"
+        if "instantaneous" in entry:
+            family.add(prefix + "instantaneous", rate_name, "Power", "W", entry["instantaneous"])
+        if "cumulative" in entry:
+            family.add(prefix + "cumulative", amount_name, amount_type, "Wh", entry["cumulative"])
+
+
+def _read_thermostat(raw: Mapping[str, Any], family: _Family) -> None:
+    """Read the thermostat fields: ``thermostat|<field>``."""
+    prefix = THERMOSTAT_PREFIX
+    family.single(
+        "temperature", raw.get("temperature"), prefix + "temperature", "Temperature", "Temperature"
+    )
+    family.single("humidity", raw.get("humidity"), prefix + "humidity", "Humidity", "Humidity", "%")
+    for key, label in (("thermostat", "Thermostat"), ("fan", "Fan")):
+        part = family.wrapper(key, raw.get(key))
+        if part is None:
+            continue
+        id_part = "" if key == "thermostat" else f"{key}_"
+        if "mode" in part:
+            family.add(f"{prefix}{id_part}mode", f"{label} mode", "Mode", "", part["mode"])
+        if "state" in part:
+            family.add(f"{prefix}{id_part}state", f"{label} state", "State", "", part["state"])
+    family.pair(
+        "setpoint",
+        raw.get("setpoint"),
+        ((prefix + "heat_setpoint", "Heat setpoint"), (prefix + "cool_setpoint", "Cool setpoint")),
+    )
+
+
+def _add_families(
+    readings: dict[str, Reading],
+    families: dict[str, Reading],
+    device_id: int,
+    problems: ProblemLog,
+    wanted: AbstractSet[str] | None,
+) -> None:
+    """Add the family readings after the sensors', within `MAX_READINGS` in all."""
+    if wanted is not None:
+        families = {key: reading for key, reading in families.items() if key in wanted}
+    room = MAX_READINGS - len(readings)
+    if len(families) > room:
+        problems.warn(
+            (device_id, "too many readings"),
+            "Device %s: the answer holds more than %d readings, only the first %d are read",
+            device_id,
+            MAX_READINGS,
+            MAX_READINGS,
+        )
+        families = dict(itertools.islice(families.items(), max(room, 0)))
+    readings.update(families)
 
 
 # --- history ----------------------------------------------------------------------------------
@@ -534,6 +976,8 @@ class _NotStreamableError(Exception):
 
 
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
+_RECORD_KEYS: Final = frozenset({"sensors", "device"})
+"""Keys of a lone record (`parse_history`), never of an object keyed by record time."""
 
 
 def _skip(text: str, at: int) -> int:
@@ -569,7 +1013,7 @@ def _stream(text: str) -> tuple[Iterator[tuple[object, object]], bool]:
                     if text[at] != '"':
                         raise _NotStreamableError
                     key, at = scan(text, at)
-                    if key in seen or key == "sensors":  # a dict keeps one; a lone record
+                    if key in seen or key in _RECORD_KEYS:  # a dict keeps one; a lone record
                         raise _NotStreamableError
                     seen.add(key)
                     at = _skip(text, at)
@@ -603,20 +1047,21 @@ def parse_history(
 
     The answer is a list of ``/data``-shaped records, or an object whose keys are the records'
     times (``2025-07-30T00:01:00`` or Unix seconds) and whose values are the records; a lone
-    record (an object with a sensor list) is read as a one-record list. A record is parsed by
-    the parser of ``/data``; it takes the time of its key when it has none of its own, then the
-    latest of its readings' times. A record that cannot be parsed, or has no time at all, is
-    skipped with a logged reason (once per kind of problem). With ``sensor_ids``, a record
-    keeps only the readings of those sensors, and the others are not even checked: a day of 60
-    sensors is 86,400 readings, of 5 counters 7,200. Raises SkyCentricsResponseError only when
-    the answer is neither a list nor an object.
+    record (an object with a sensor list or a ``device`` key) is read as a one-record list. A
+    record is parsed by the parser of ``/data``; it takes the time of its key when it has none
+    of its own, then the latest of its readings' times. A record that cannot be parsed, holds
+    no readings of any family, or has no time at all, is skipped with a logged reason (once per
+    kind of problem). With ``sensor_ids``, a record keeps only the readings with those ids (of
+    any family), and the sensors not wanted are not even checked: a day of 60 sensors is 86,400
+    readings, of 5 counters 7,200. Raises SkyCentricsResponseError only when the answer is
+    neither a list nor an object.
     """
     if problems is None:
         problems = ProblemLog()
     if isinstance(raw, list):
         return _parse_records(enumerate(raw), False, device_id, problems, sensor_ids)
     if isinstance(raw, Mapping):
-        if isinstance(raw.get("sensors"), list):
+        if isinstance(raw.get("sensors"), list) or "device" in raw:  # a lone record
             return _parse_records([(0, raw)], False, device_id, problems, sensor_ids)
         return _parse_records(raw.items(), True, device_id, problems, sensor_ids)
     raise SkyCentricsResponseError(f"history answer is not a JSON list: {_kind(raw)}")
@@ -645,6 +1090,7 @@ def _parse_records(
                 keep_raw=False,
                 checks=checks,
                 wanted=sensor_ids,
+                record=True,
             )
             if snapshot.time is None:
                 times = [r.time for r in snapshot.readings.values() if r.time is not None]

@@ -1,0 +1,73 @@
+"""What the cloud's device ``type`` numbers and CTA-2045 codes mean: data, no logic.
+
+Sources, all public: SkyCentrics' own PHP SDK (composer package ``skycentrics/cloud``; mirror
+``nazihanasse/cloud-php-sdk``, ``src/DTO/Device/DeviceTypeInterface.php`` and the ``supportType``
+lists of ``src/DTO/Device/Data/*``), agreeing with the other public clients listed in
+``docs/skycentrics-api.md`` ("Beyond the Super SkyBox"). The operational states are those of the
+CTA-2045 standard (the SDK only shows that ``state`` is an integer, 0-9 in its fixtures).
+
+The parser never chooses by ``type`` (it may be missing, or a type not listed here): it reads
+what a payload holds (see `models`). These tables are for naming devices and for callers that
+want to know whether a device should take demand-response commands.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEVICE_MODELS: Final[dict[int, str]] = {
+    # Water heaters (CTA-2045)
+    106: "AO Smith electric water heater",
+    107: "AO Smith heat pump water heater",
+    108: "Vaughn water heater",
+    109: "GE water heater",
+    112: "Water heater",
+    5: "Emerson water heater switch",
+    # EV chargers (CTA-2045)
+    110: "ClipperCreek EV charger",
+    8: "Siemens EV charger",
+    113: "EV charger",
+    # Pool pumps (CTA-2045)
+    111: "Pentair pool pump",
+    114: "Pool pump",
+    # Plugs (CTA-2045)
+    3: "SkyPlug",
+    2: "Metering plug",
+    # Thermostats: Radio Thermostat (CT30/32/50/80), then the others
+    240: "Radio Thermostat CT32",
+    241: "Radio Thermostat CT30",
+    242: "Radio Thermostat CT80",
+    243: "Radio Thermostat CT50",
+    239: "Thermostat",
+    105: "Island Aire PTAC",
+    7: "Emerson thermostat",
+    9: "Mitsubishi thermostat",
+    # Gateways and meters
+    250: "Super SkyBox",
+    350: "Meter",
+}
+"""Device ``type`` -> model name (PHP SDK ``DeviceTypeInterface``; 250 is its "PiSnap 3")."""
+
+CTA2045_TYPES: Final[frozenset[int]] = frozenset(
+    {106, 107, 5, 109, 108, 112, 110, 8, 113, 111, 114, 3, 2, 250}
+)
+"""Device types with a CTA-2045 port: those that take demand-response commands (``event``,
+``load_shed``). From the PHP SDK's CTA-2045 type list, as the other public clients agree."""
+
+CTA2045_OPERATIONAL_STATES: Final[dict[int, str]] = {
+    0: "Idle normal",
+    1: "Running normal",
+    2: "Running curtailed",
+    3: "Running heightened",
+    4: "Idle curtailed",
+    5: "SGD error condition",
+    6: "Idle heightened",
+    7: "Cycling on",
+    8: "Cycling off",
+    9: "Variable following",
+    10: "Variable not following",
+    11: "Idle, opted out",
+    12: "Running, opted out",
+}
+"""The ``state`` of a CTA-2045 payload (reading ``cta2045|state``): the standard's operational
+state codes (CTA-2045-A, "Operational State Codes"). A code not listed is shown as a number."""
