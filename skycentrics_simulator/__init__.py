@@ -5,15 +5,32 @@
     async with Simulator(clients={"client-id": "secret"}) as sim:
         ...  # sign requests to sim.url with the client id and secret
 
+    Simulator(..., fleet=True)  # a water heater, a thermostat, an EV charger, a second SkyBox
+
 Run it on its own with `python -m skycentrics_simulator --help`.
 """
 
 from __future__ import annotations
 
 from .seed import SEED_DEVICE_ID, SEED_EPOCH, load_seed_device, load_seed_payload
-from .server import SIMULATOR_KEY, Fault, Handler, Simulator
+from .server import (
+    FLEET_DEVICE_IDS,
+    FLEET_EV_CHARGER_ID,
+    FLEET_SKYBOX_ID,
+    FLEET_THERMOSTAT_ID,
+    FLEET_WATER_HEATER_ID,
+    SIMULATOR_KEY,
+    Fault,
+    Handler,
+    Simulator,
+)
 
 __all__ = [
+    "FLEET_DEVICE_IDS",
+    "FLEET_EV_CHARGER_ID",
+    "FLEET_SKYBOX_ID",
+    "FLEET_THERMOSTAT_ID",
+    "FLEET_WATER_HEATER_ID",
     "SEED_DEVICE_ID",
     "SEED_EPOCH",
     "SIMULATOR_KEY",

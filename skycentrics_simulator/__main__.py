@@ -1,6 +1,7 @@
 """Run the SkyCentrics simulator until interrupted.
 
     python -m skycentrics_simulator --port 8099 --client-id ID --client-secret SECRET [--devices N]
+        [--fleet]
 
 On start it prints three lines, `url=...`, `client_id=...` and `client_secret=...`.
 """
@@ -50,6 +51,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="largest accepted Date skew in seconds (default 300)",
     )
     parser.add_argument(
+        "--fleet",
+        action="store_true",
+        help="add a water heater, a thermostat, an EV charger and a second Super SkyBox "
+        "(with CT channels) to the same account",
+    )
+    parser.add_argument(
         "--static",
         action="store_true",
         help="serve the guide's values unchanged (only the reading times move)",
@@ -68,8 +75,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def pin_to_seed(sim: Simulator) -> None:
-    """Pin every sensor of every device to the guide's value (`--static`)."""
+    """Pin every sensor of every device with sensors to the guide's value (`--static`)."""
     for device_id in sim.devices:
+        if not sim.sensors(device_id):
+            continue  # a fleet device of another kind
         for sensor in load_seed_payload()["sensors"]:
             sim.set_value(device_id, sensor["id"], sensor["data"])
 
@@ -81,6 +90,7 @@ async def serve(args: argparse.Namespace) -> None:
         clients={args.client_id: secret},
         device_count=args.devices,
         date_tolerance=args.date_tolerance,
+        fleet=args.fleet,
     )
     if args.static:
         pin_to_seed(sim)

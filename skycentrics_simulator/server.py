@@ -15,7 +15,8 @@ import zlib
 
 from aiohttp import hdrs, web
 
-from . import auth
+from . import auth, fleet
+from .fleet import Command, CommandKind, command_at, report_time
 from .model import SWAPPED_COUNTERS, SensorModel, like_seed, unswap_words
 from .seed import SEED_DEVICE_ID, SEED_EPOCH, load_seed_device, load_seed_payload
 
@@ -43,6 +44,34 @@ GZIP_LEVEL = 6
 CLIENT_ID_KEY = web.RequestKey("skycentrics_client_id", str)
 """Key of the authenticated client id in a `web.Request`."""
 
+FLEET_WATER_HEATER_ID = 1592700107
+"""The fleet's AO Smith heat pump water heater (type 107, CTA-2045 fields)."""
+FLEET_EV_CHARGER_ID = 1592700110
+"""The fleet's ClipperCreek EV charger (type 110, CTA-2045 fields)."""
+FLEET_THERMOSTAT_ID = 1592700242
+"""The fleet's Radio Thermostat CT80 (type 242, thermostat fields)."""
+FLEET_SKYBOX_ID = 1592700250
+"""The fleet's second Super SkyBox (type 250): the guide's sensors and filled `ct` channels."""
+
+type DeviceKind = Literal["skybox", "water_heater", "ev_charger", "thermostat"]
+
+FLEET: tuple[tuple[int, int, DeviceKind, str], ...] = (
+    (FLEET_WATER_HEATER_ID, 107, "water_heater", "water-heater-simulated"),
+    (FLEET_THERMOSTAT_ID, 242, "thermostat", "ct80-simulated"),
+    (FLEET_EV_CHARGER_ID, 110, "ev_charger", "ev-charger-simulated"),
+    (FLEET_SKYBOX_ID, 250, "skybox", "ssb-fleet-simulated"),
+)
+"""(device id, type, kind, name) of the fleet's devices, in the order the device list shows."""
+
+FLEET_DEVICE_IDS: tuple[int, ...] = tuple(entry[0] for entry in FLEET)
+
+CONTROL_MAX_DURATION = 86_400
+"""Longest event or shed the simulator takes, in seconds."""
+
+EVENTS: frozenset[str] = frozenset({"LU", "CPE", "GE"})
+
+FORBIDDEN_MESSAGE = "You do not have permission to perform this action."
+
 _dumps = functools.partial(json.dumps, separators=(",", ":"))
 
 
@@ -57,13 +86,22 @@ def json_error(status: int, message: str, **kwargs: Any) -> web.Response:
 
 
 class _Device:
-    """Sensors and pinned values of one simulated device."""
+    """Sensors and pinned values of one simulated device (``kind``: what its `/data` holds)."""
 
-    def __init__(self, index: int, sensors: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        index: int,
+        sensors: list[dict[str, Any]],
+        kind: DeviceKind = "skybox",
+        *,
+        ct: bool = False,
+    ) -> None:
         self.index = index
         self.sensors = sensors
         self.modelled = {s["id"] for s in sensors}
         self.pinned: dict[str, Any] = {}
+        self.kind = kind
+        self.ct = ct  # a Super SkyBox with filled `ct` channels
 
 
 class Simulator:
@@ -82,6 +120,22 @@ class Simulator:
     reading at `t` shows. Test controls: `history_gaps`, `history_shape`,
     `history_ignores_accept`, `swapped_counters`.
 
+    With `fleet=True`, the same account (user, group, client of the guide's device) also holds
+    the devices of `FLEET` (see `fleet`): a water heater (`FLEET_WATER_HEATER_ID`, type 107), a
+    Radio Thermostat CT80 (`FLEET_THERMOSTAT_ID`, 242), an EV charger (`FLEET_EV_CHARGER_ID`,
+    110) and a second Super SkyBox with filled `ct` channels (`FLEET_SKYBOX_ID`, 250), listed
+    after the others. Without it, the devices are exactly as before.
+
+    Demand response: `PUT /api/devices/{id}/event` (`{"event": "LU" | "CPE" | "GE",
+    "duration": seconds}`) and `PUT /api/devices/{id}/load_shed` (`{"s": 1, "duration":
+    seconds}`, the duration optional: until ended; `{"s": 0}` ends the command in force at once),
+    signed like every request (content type and body MD5 included), with a JSON body
+    (`application/json`, else 415; a malformed command is a 400). Any readable device takes
+    them (answer `control_status`); the fleet's water heater and EV charger show their effect in
+    `/data` and history (see `fleet`), from the second the command starts until it ends, in
+    virtual time. Test controls: `control_forbidden`, `control_status`, `control_requests`,
+    `commands`, `command_in_force`.
+
     Args:
         clients: client id -> secret of the API keys the server accepts.
         device_count: number of devices (at least 1).
@@ -93,6 +147,7 @@ class Simulator:
             minute, on the UTC minute).
         max_history_span: longest history range (`e - b`), in seconds, that one request may ask.
         require_signature: when False, unsigned requests are served (see above).
+        fleet: when True, the devices of `FLEET` are added (see above).
     """
 
     def __init__(
@@ -106,10 +161,13 @@ class Simulator:
         history_interval: int = 60,
         max_history_span: float = 86400.0,
         require_signature: bool = True,
+        fleet: bool = False,
     ) -> None:
         """Set up the devices and the aiohttp application (the server is not started yet)."""
         if device_count < 1:
             raise ValueError("device_count must be at least 1")
+        if fleet and SEED_DEVICE_ID + device_count > min(FLEET_DEVICE_IDS):
+            raise ValueError("too many devices for the fleet's ids")
         if sample_interval < 1 or history_interval < 1:
             raise ValueError("intervals must be at least 1 second")
         self.clients: dict[str, str] = dict(clients)
@@ -144,6 +202,15 @@ class Simulator:
         (see `counter_kwh`); un-swapping the words (`model.unswap_words`) gives the kWh. Past
         65,535 kWh (the model's registers: mid-2026 on) the value is no multiple of 65,536
         any more (see `model`). False: as the guide's raw values, moving by 1 per kWh."""
+        self.control_forbidden: set[int] = set()
+        """Device ids whose control requests are refused: 403 with the API's JSON error (the
+        keys may still read them)."""
+        self.control_status = 200
+        """Status of an accepted control request (the API answers 200 or 202)."""
+        self.control_requests: list[tuple[str, str, Any]] = []
+        """(method, raw path, body parsed as JSON, or None if it is not JSON) of every signed
+        control request that reached its handler (refused ones too), in order."""
+        self._commands: dict[int, list[Command]] = {}
 
         seed = load_seed_payload()
         self._model = SensorModel({s["id"]: s["data"] for s in seed["sensors"]})
@@ -162,6 +229,18 @@ class Simulator:
                 device["mac"] = f"{int(seed_device['mac'], 16) + n:012x}"
             self.devices[device["id"]] = device
             self._devices[device["id"]] = _Device(n, copy.deepcopy(self._seed_sensors))
+        if fleet:
+            for device_id, device_type, kind, name in FLEET:
+                device = dict(seed_device)
+                device.update(
+                    id=device_id,
+                    type=device_type,
+                    name=name,
+                    mac=f"{int(seed_device['mac'], 16) + 0x10000 + device_type:012x}",
+                )
+                self.devices[device_id] = device
+                sensors = copy.deepcopy(self._seed_sensors) if kind == "skybox" else []
+                self._devices[device_id] = _Device(device_count, sensors, kind, ct=kind == "skybox")
 
         self.app = web.Application(
             middlewares=[
@@ -180,6 +259,8 @@ class Simulator:
         self.app.router.add_get(
             r"/api/devices/{device_id:\d+}/data", self._handle_data, allow_head=False
         )
+        self.app.router.add_put(r"/api/devices/{device_id:\d+}/event", self._handle_event)
+        self.app.router.add_put(r"/api/devices/{device_id:\d+}/load_shed", self._handle_load_shed)
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port: int | None = None
@@ -344,6 +425,16 @@ class Simulator:
 
     def _payload(self, device_id: int, reading: int) -> dict[str, Any]:
         device = self._device(device_id)
+        if device.kind != "skybox":
+            commands = self._commands.get(device_id, [])
+            if device.kind == "water_heater":
+                payload = fleet.water_heater_payload(device_id, reading, commands)
+            elif device.kind == "ev_charger":
+                payload = fleet.charger_payload(device_id, reading, commands)
+            else:
+                payload = fleet.thermostat_payload(device_id, reading)
+            payload["time"] = payload_time(reading + 1)
+            return payload
         values = self._values(device, reading)
         sensors: list[dict[str, Any]] = [
             {
@@ -358,7 +449,7 @@ class Simulator:
         ]
         return {
             "device": device_id,
-            "ct": [],
+            "ct": fleet.ct_channels(reading) if device.ct else [],
             "sensors": sensors,
             "time": payload_time(reading + 1),
         }
@@ -387,8 +478,36 @@ class Simulator:
         return float(value)
 
     def snapshot(self, device_id: int, at: datetime | None = None) -> dict[str, Any]:
-        """The `/data` payload the server sends for `device_id` at time `at` (default: now)."""
-        return self._payload(device_id, self.reading_time(at))
+        """The `/data` payload the server sends for `device_id` at time `at` (default: now).
+
+        The reading on the `sample_interval` grid (`reading_time`), or, for a device that shows
+        demand response, a report made since when a command started or ended.
+        """
+        moment = at or self.now()
+        reading = self.reading_time(moment)
+        commands = self._commands.get(device_id)
+        if commands and self._device(device_id).kind in ("water_heater", "ev_charger"):
+            reading = report_time(commands, reading, moment.timestamp())
+        return self._payload(device_id, reading)
+
+    def commands(self, device_id: int) -> list[Command]:
+        """The demand-response commands a device was given, in order (copies)."""
+        return [copy.copy(command) for command in self._commands.get(device_id, [])]
+
+    def command_in_force(self, device_id: int, at: datetime | None = None) -> str | None:
+        """The kind of command in force at `at` (default: now): "shed", "LU", "CPE", "GE"."""
+        command = command_at(self._commands.get(device_id, []), (at or self.now()).timestamp())
+        return None if command is None else command.kind
+
+    def _command(self, device_id: int, kind: CommandKind | None, duration: int | None) -> None:
+        """End the command in force now, then start ``kind`` (None: none) for ``duration``."""
+        now = math.floor(self.now().timestamp())
+        commands = self._commands.setdefault(device_id, [])
+        for command in commands:
+            if command.active(now):
+                command.end = now
+        if kind is not None:
+            commands.append(Command(kind, now, None if duration is None else now + duration))
 
     def history_times(self, begin: datetime, end: datetime) -> list[int]:
         """Unix seconds of the history records between `begin` (included) and `end` (excluded).
@@ -493,6 +612,63 @@ class Simulator:
         headers = {hdrs.CONTENT_ENCODING: "gzip"} if encode else None
         return web.Response(body=body, content_type="application/json", headers=headers)
 
+    async def _control_command(self, request: web.Request) -> tuple[int, Any] | web.Response:
+        """The device id and the parsed JSON body of a control request, recorded; or the error
+        answer (404 unknown device, 403 `control_forbidden`, 415 not JSON)."""
+        body = await request.read()
+        try:
+            command = json.loads(body)
+        except ValueError:  # UnicodeDecodeError too
+            command = None
+        self.control_requests.append((request.method, request.raw_path, command))
+        device_id = self._readable_device_id(request)
+        if device_id in self.control_forbidden:
+            return json_error(403, FORBIDDEN_MESSAGE)
+        if request.content_type != "application/json" or command is None:
+            return json_error(415, "the body must be a JSON object (application/json)")
+        return device_id, command
+
+    def _accepted(self, device_id: int, command: Any) -> web.Response:
+        return web.json_response(
+            {"device": device_id, "accepted": command}, status=self.control_status, dumps=_dumps
+        )
+
+    async def _handle_event(self, request: web.Request) -> web.StreamResponse:
+        found = await self._control_command(request)
+        if isinstance(found, web.Response):
+            return found
+        device_id, command = found
+        event = command.get("event") if isinstance(command, dict) else None
+        duration = _duration(command.get("duration")) if isinstance(command, dict) else None
+        if event not in EVENTS or duration is None:
+            return json_error(
+                400,
+                'expected {"event": "LU" | "CPE" | "GE", "duration": 1 to '
+                f"{CONTROL_MAX_DURATION} seconds}}",
+            )
+        self._command(device_id, event, duration)
+        return self._accepted(device_id, command)
+
+    async def _handle_load_shed(self, request: web.Request) -> web.StreamResponse:
+        found = await self._control_command(request)
+        if isinstance(found, web.Response):
+            return found
+        device_id, command = found
+        shed = command.get("s") if isinstance(command, dict) else None
+        raw_duration = command.get("duration") if isinstance(command, dict) else None
+        duration = _duration(raw_duration)
+        if shed == 0 and type(shed) is int:
+            self._command(device_id, None, None)
+        elif shed == 1 and type(shed) is int and (raw_duration is None or duration is not None):
+            self._command(device_id, "shed", duration)
+        else:
+            return json_error(
+                400,
+                'expected {"s": 1, "duration": 1 to '
+                f'{CONTROL_MAX_DURATION} seconds}} or {{"s": 0}}',
+            )
+        return self._accepted(device_id, command)
+
     # ------------------------------------------------------------------ middlewares
 
     async def _on_response_prepare(
@@ -581,6 +757,13 @@ SIMULATOR_KEY = web.AppKey("skycentrics_simulator", Simulator)
 def _kept_headers(exc: web.HTTPException) -> dict[str, str]:
     """Headers of an aiohttp HTTP error worth keeping on its JSON version (e.g. Allow)."""
     return {k: v for k, v in exc.headers.items() if k in (hdrs.ALLOW, hdrs.RETRY_AFTER)}
+
+
+def _duration(raw: object) -> int | None:
+    """A command's duration: an int of 1 to `CONTROL_MAX_DURATION` seconds, else None."""
+    if type(raw) is int and 1 <= raw <= CONTROL_MAX_DURATION:
+        return raw
+    return None
 
 
 def _parse_history_time(value: str | None) -> datetime | None:

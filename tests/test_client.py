@@ -24,7 +24,14 @@ from custom_components.skycentrics.api import (
     SkyCentricsUrlError,
     normalize_url,
 )
-from skycentrics_simulator import SEED_DEVICE_ID, Simulator
+from skycentrics_simulator import (
+    FLEET_EV_CHARGER_ID,
+    FLEET_SKYBOX_ID,
+    FLEET_THERMOSTAT_ID,
+    FLEET_WATER_HEATER_ID,
+    SEED_DEVICE_ID,
+    Simulator,
+)
 
 from .common import CLIENT_ID, CLIENT_SECRET
 
@@ -87,6 +94,33 @@ async def test_list_get_and_data(simulator: Simulator, session: aiohttp.ClientSe
         f"/api/devices/{SEED_DEVICE_ID}/",
         f"/api/devices/{SEED_DEVICE_ID}/data",
     ]
+
+
+async def test_the_fleet_through_the_client(session: aiohttp.ClientSession) -> None:
+    """Issue 11: every device of the simulator's fleet, listed and read through the client:
+    each gives the readings of the families its payload holds (none fails)."""
+    async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}, fleet=True) as sim:
+        client = _client(session, sim.url)
+        devices = {d.id: d.type for d in await client.async_get_devices()}
+        assert devices == {
+            SEED_DEVICE_ID: 250,
+            FLEET_WATER_HEATER_ID: 107,
+            FLEET_THERMOSTAT_ID: 242,
+            FLEET_EV_CHARGER_ID: 110,
+            FLEET_SKYBOX_ID: 250,
+        }
+        families = {}
+        for device_id in devices:
+            readings = (await client.async_get_data(device_id)).readings
+            families[device_id] = {key.split("|")[0] if "|" in key else "" for key in readings}
+            assert readings
+    assert families == {
+        SEED_DEVICE_ID: {""},
+        FLEET_WATER_HEATER_ID: {"cta2045"},
+        FLEET_THERMOSTAT_ID: {"thermostat"},
+        FLEET_EV_CHARGER_ID: {"cta2045"},
+        FLEET_SKYBOX_ID: {"", "ct"},
+    }
 
 
 async def test_wrong_secret_is_an_auth_error(

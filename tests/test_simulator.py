@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 from pathlib import Path
 import re
 import signal
@@ -24,6 +25,11 @@ import pytest
 from yarl import URL
 
 from skycentrics_simulator import (
+    FLEET_DEVICE_IDS,
+    FLEET_EV_CHARGER_ID,
+    FLEET_SKYBOX_ID,
+    FLEET_THERMOSTAT_ID,
+    FLEET_WATER_HEATER_ID,
     SEED_DEVICE_ID,
     SEED_EPOCH,
     Simulator,
@@ -38,6 +44,7 @@ from skycentrics_simulator.model import (
     swap_words,
     unswap_words,
 )
+from skycentrics_simulator.server import payload_time
 
 # The server needs real (loopback) sockets; pytest-socket still refuses other destinations.
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -1036,3 +1043,393 @@ async def test_unsigned_requests_when_allowed(socket_enabled: None) -> None:
         session.get(f"{strict.url}/api/devices/") as response,
     ):
         assert response.status == 401
+
+
+# ---------------------------------------------------------------------------- fleet
+
+FLEET_TYPES = {
+    FLEET_WATER_HEATER_ID: 107,
+    FLEET_THERMOSTAT_ID: 242,
+    FLEET_EV_CHARGER_ID: 110,
+    FLEET_SKYBOX_ID: 250,
+}
+
+
+@pytest.fixture
+async def fleet_sim(clock: VirtualClock) -> AsyncIterator[Simulator]:
+    """A running simulator with its fleet, on virtual time."""
+    async with Simulator(clients={CLIENT_ID: SECRET}, clock=clock, fleet=True) as simulator:
+        yield simulator
+
+
+async def signed_put(
+    session: aiohttp.ClientSession,
+    sim: Simulator,
+    path: str,
+    body: bytes,
+    *,
+    content_type: str = "application/json",
+    signed_body: bytes | None = None,
+    signed_type: str | None = None,
+) -> tuple[int, Any]:
+    """PUT `body` to `path`, signed for `signed_body` / `signed_type` (default: as sent)."""
+    date = http_date(sim.now())
+    to_sign = (
+        f"PUT {path} HTTP/1.1\n{date}\n"
+        f"{content_type if signed_type is None else signed_type}\n"
+        + hashlib.md5(
+            body if signed_body is None else signed_body, usedforsecurity=False
+        ).hexdigest()
+    )
+    digest = hmac.new(SECRET.encode(), to_sign.encode(), hashlib.sha1).digest()
+    headers = {
+        "Date": date,
+        "x-sc-api-token": f"{CLIENT_ID}:{base64.b64encode(digest).decode()}",
+        "Content-Type": content_type,
+    }
+    async with session.put(URL(sim.url + path, encoded=True), data=body, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+def _cta(sim: Simulator, device_id: int, at: datetime | None = None) -> dict[str, Any]:
+    """The CTA-2045 payload's scalar fields and commodity 0/7 values of a device."""
+    payload = sim.snapshot(device_id, at)
+    commodities = {c["code"]: c for c in payload["commodities"]}
+    return {
+        "state": payload["state"],
+        "relay": payload["relay"],
+        "power": payload.get("power"),
+        "watts": commodities[0]["instantaneous"],
+        "energy": commodities[0]["cumulative"],
+        "take": commodities[7]["cumulative"] if 7 in commodities else None,
+        "time": payload["time"],
+    }
+
+
+async def test_default_has_no_fleet(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Without `fleet`, exactly the SkyBoxes asked for; the fleet's ids are unknown (404)."""
+    assert list(sim.devices) == [SEED_DEVICE_ID, SEED_DEVICE_ID + 1]
+    status, _, _ = await signed_get(session, sim, f"/api/devices/{FLEET_WATER_HEATER_ID}/data")
+    assert status == 404
+    assert parse_args([]).fleet is False
+    assert parse_args(["--fleet"]).fleet is True
+
+
+async def test_fleet_devices_on_the_same_account(
+    fleet_sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """The fleet is listed after the seed device, on its account, each with its type, a name
+    and a MAC of its own."""
+    status, _, body = await signed_get(session, fleet_sim, "/api/devices/")
+    assert status == 200
+    devices = json.loads(body)
+    assert [d["id"] for d in devices] == [SEED_DEVICE_ID, *FLEET_DEVICE_IDS]
+    seed = load_seed_device()
+    for device in devices[1:]:
+        assert device["type"] == FLEET_TYPES[device["id"]]
+        assert (device["user"], device["group"], device["client"]) == (
+            seed["user"],
+            seed["group"],
+            seed["client"],
+        )
+    assert len({d["mac"] for d in devices}) == len({d["name"] for d in devices}) == 5
+    with pytest.raises(ValueError, match="fleet"):
+        Simulator(clients={}, device_count=50_000, fleet=True)
+
+
+async def test_fleet_payload_shapes(fleet_sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Each fleet device's `/data` is shaped as the SDK's DTOs: no `sensors` list but for the
+    second SkyBox, which has its 60 sensors and four filled `ct` channels."""
+    shapes = {}
+    for device_id in FLEET_DEVICE_IDS:
+        status, _, body = await signed_get(session, fleet_sim, f"/api/devices/{device_id}/data")
+        assert status == 200
+        payload = json.loads(body)
+        assert payload == fleet_sim.snapshot(device_id)
+        assert payload["device"] == device_id
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", payload["time"])
+        shapes[device_id] = set(payload)
+    assert shapes[FLEET_WATER_HEATER_ID] == {
+        *("device", "time", "relay", "override", "power", "state", "hold_mode", "setpoint"),
+        *("offset", "temperature", "commodity", "commodities"),
+    }
+    assert shapes[FLEET_EV_CHARGER_ID] == {
+        *("device", "time", "relay", "override", "state", "commodity", "commodities"),
+    }
+    assert shapes[FLEET_THERMOSTAT_ID] == {
+        *("device", "time", "temperature", "thermostat", "fan", "humidity", "setpoint"),
+    }
+    skybox = fleet_sim.snapshot(FLEET_SKYBOX_ID)
+    assert len(skybox["sensors"]) == 60
+    assert [c["id"] for c in skybox["ct"]] == [1, 2, 3, 4]
+    for channel in skybox["ct"]:
+        assert set(channel) == {"id", "current", "power", "power_factor", "rating", "voltage"}
+        assert set(channel["power"]) == {"apparent", "real"}
+        assert channel["power"]["apparent"] >= channel["power"]["real"] > 0
+        assert 0.9 < channel["power_factor"] <= 1
+        assert 115 < channel["voltage"] < 125
+        assert 0 < channel["current"] < channel["rating"]
+    heater = fleet_sim.snapshot(FLEET_WATER_HEATER_ID)
+    assert [c["code"] for c in heater["commodities"]] == [0, 6, 7]
+    assert heater["commodity"] == heater["commodities"][0]
+    assert heater["commodities"][0]["units"] == "W & W-hr"
+    with pytest.raises(KeyError):
+        fleet_sim.set_value(FLEET_WATER_HEATER_ID, "BESS_STATE_OF_CHARGE", 1)
+
+
+def test_water_heater_cycles_plausibly() -> None:
+    """Over two days, minute by minute: the heat pump cycles (relay and power together), the
+    present storage capacity falls while it heats and rises while it does not, the water is
+    between 85 and 125 F, and the lifetime counter grows by exactly what the power uses."""
+    sim = Simulator(clients={}, fleet=True)
+    begin = datetime(2026, 1, 10, tzinfo=UTC)
+    records = sim.history(FLEET_WATER_HEATER_ID, begin, begin + timedelta(days=1))
+    records += sim.history(
+        FLEET_WATER_HEATER_ID, begin + timedelta(days=1), begin + timedelta(days=2)
+    )
+    assert len(records) == 2880
+    relay = [r["relay"] for r in records]
+    assert 0 < sum(relay) < len(relay) / 2
+    assert sum(1 for a, b in itertools.pairwise(relay) if (a, b) == (0, 1)) >= 6  # cycles
+    for a, b in itertools.pairwise(records):
+        take_a, take_b = a["commodities"][2]["cumulative"], b["commodities"][2]["cumulative"]
+        if a["relay"] and b["relay"]:
+            assert take_b < take_a  # heating: the tank can take less and less
+        if not a["relay"] and not b["relay"]:
+            assert take_b >= take_a
+        assert b["commodity"]["cumulative"] >= a["commodity"]["cumulative"]
+        assert 85 <= b["temperature"]["data"][0] <= 125
+        assert (b["power"] > 0) == bool(b["relay"]) == (b["state"] == 1)
+    used = records[-1]["commodity"]["cumulative"] - records[0]["commodity"]["cumulative"]
+    heating_minutes = sum(relay[1:])
+    assert abs(used - heating_minutes / 60 * 1000) < 1000 / 60 * 2  # 1 kW while heating
+
+
+def test_charger_sessions() -> None:
+    """Each evening from 18:00 local (02:00 UTC) the car charges 16 kWh at 7.2 kW, then the
+    charger waits; the lifetime counter grows by 16 kWh a day."""
+    sim = Simulator(clients={}, fleet=True)
+    begin = datetime(2026, 1, 10, tzinfo=UTC)
+    records = sim.history(FLEET_EV_CHARGER_ID, begin, begin + timedelta(days=1))
+    charging = [n for n, r in enumerate(records) if r["relay"]]
+    assert charging[0] == 120  # 02:00 UTC
+    assert len(charging) == math.ceil(16_000 / 7_200 * 60)
+    assert {records[n]["commodity"]["instantaneous"] for n in charging} == {7200}
+    energy = [r["commodity"]["cumulative"] for r in records]
+    assert energy == sorted(energy)
+    day = _cta(sim, FLEET_EV_CHARGER_ID, begin + timedelta(days=1))
+    assert day["energy"] - _cta(sim, FLEET_EV_CHARGER_ID, begin)["energy"] == 16_000
+
+
+def test_thermostat_moves_with_the_day() -> None:
+    """The room warms in the afternoon and cools at night; cooling (and the fan) while above
+    the cool setpoint."""
+    sim = Simulator(clients={}, fleet=True)
+    begin = datetime(2026, 7, 10, 8, tzinfo=UTC)  # midnight local
+    records = sim.history(FLEET_THERMOSTAT_ID, begin, begin + timedelta(days=1))
+    temperatures = [r["temperature"]["data"][0] for r in records]
+    assert 71 < min(temperatures) < max(temperatures) < 79
+    for record in records:
+        cooling = record["temperature"]["data"][0] > 76
+        assert record["thermostat"]["state"] == (2 if cooling else 0)
+        assert record["fan"]["state"] == (1 if cooling else 0)
+        assert record["setpoint"] == {"data": [68, 76], "units": "F"}
+        assert 40 <= record["humidity"]["data"][0] <= 56
+
+
+# ---------------------------------------------------------------------------- demand response
+
+
+async def test_control_requests_are_signed_with_body_and_type(
+    fleet_sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """A PUT is checked like any request, its content type and body MD5 included: signed for
+    another body or type, it is a 401 with the API's JSON error (not recorded, no effect)."""
+    path = f"/api/devices/{FLEET_WATER_HEATER_ID}/load_shed"
+    body = b'{"s":1,"duration":600}'
+    invalid = {"error": {"message": "invalid signature"}}
+    assert await signed_put(
+        session, fleet_sim, path, b'{"s":1,"duration":6000}', signed_body=body
+    ) == (401, invalid)
+    assert await signed_put(session, fleet_sim, path, body, signed_type="") == (401, invalid)
+    assert await signed_put(
+        session, fleet_sim, path, body, content_type="text/plain", signed_type="application/json"
+    ) == (401, invalid)
+    assert fleet_sim.control_requests == []
+    assert fleet_sim.command_in_force(FLEET_WATER_HEATER_ID) is None
+    status, answer = await signed_put(session, fleet_sim, path, body)
+    assert (status, answer) == (
+        200,
+        {"device": FLEET_WATER_HEATER_ID, "accepted": {"s": 1, "duration": 600}},
+    )
+    assert fleet_sim.control_requests == [("PUT", path, {"s": 1, "duration": 600})]
+    assert fleet_sim.requests[-1] == ("PUT", path, 200)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "content_type", "status"),
+    [
+        ("event", b'{"event":"LU","duration":60}', "text/plain", 415),
+        ("event", b"not json", "application/json", 415),
+        ("event", b'{"event":"XX","duration":60}', "application/json", 400),
+        ("event", b'{"event":"LU","duration":0}', "application/json", 400),
+        ("event", b'{"event":"LU","duration":86401}', "application/json", 400),
+        ("event", b'{"event":"LU","duration":true}', "application/json", 400),
+        ("event", b'{"event":"LU"}', "application/json", 400),
+        ("event", b"[1]", "application/json", 400),
+        ("load_shed", b'{"s":2}', "application/json", 400),
+        ("load_shed", b'{"s":true,"duration":60}', "application/json", 400),
+        ("load_shed", b'{"s":1,"duration":0}', "application/json", 400),
+        ("load_shed", b'{"s":1,"duration":"60"}', "application/json", 400),
+    ],
+)
+async def test_malformed_commands(
+    fleet_sim: Simulator,
+    session: aiohttp.ClientSession,
+    endpoint: str,
+    body: bytes,
+    content_type: str,
+    status: int,
+) -> None:
+    """Signed correctly but not a command: 415 (not JSON) or 400, the API's JSON error; the
+    request is recorded, nothing is in force."""
+    path = f"/api/devices/{FLEET_WATER_HEATER_ID}/{endpoint}"
+    got, answer = await signed_put(session, fleet_sim, path, body, content_type=content_type)
+    assert got == status
+    assert answer["error"]["message"]
+    assert len(fleet_sim.control_requests) == 1
+    assert fleet_sim.command_in_force(FLEET_WATER_HEATER_ID) is None
+
+
+async def test_control_refusals_and_unknown_devices(
+    fleet_sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """`control_forbidden`: 403 with the API's JSON error, the device still readable; an
+    unknown device: 404; a GET on a control path: 405."""
+    fleet_sim.control_forbidden.add(FLEET_EV_CHARGER_ID)
+    path = f"/api/devices/{FLEET_EV_CHARGER_ID}/event"
+    status, answer = await signed_put(session, fleet_sim, path, b'{"event":"GE","duration":60}')
+    assert (status, answer) == (
+        403,
+        {"error": {"message": "You do not have permission to perform this action."}},
+    )
+    assert fleet_sim.control_requests == [("PUT", path, {"event": "GE", "duration": 60})]
+    assert fleet_sim.command_in_force(FLEET_EV_CHARGER_ID) is None
+    status, _, _ = await signed_get(session, fleet_sim, f"/api/devices/{FLEET_EV_CHARGER_ID}/data")
+    assert status == 200
+    status, answer = await signed_put(session, fleet_sim, "/api/devices/7/load_shed", b'{"s":0}')
+    assert status == 404
+    status, _, body = await signed_get(session, fleet_sim, path)
+    assert status == 405
+    assert json.loads(body)["error"]["message"]
+
+
+async def test_effects_in_data_on_virtual_time(
+    fleet_sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """A shed shows at once (the device reports when a command starts), lasts its duration,
+    and ends by itself; LU is state 3; a new command replaces the one in force; `{"s": 0}`
+    ends it at once."""
+    heater = FLEET_WATER_HEATER_ID
+    path = f"/api/devices/{heater}"
+    clock.advance(seconds=30)  # between two readings of the minute grid
+    await signed_put(session, fleet_sim, f"{path}/load_shed", b'{"s":1,"duration":300}')
+    _, _, body = await signed_get(session, fleet_sim, f"{path}/data")
+    live = json.loads(body)
+    assert (live["state"], live["relay"], live["power"]) == (2, 0, 0)
+    assert live["time"] == payload_time(int(clock.now.timestamp()) + 1)
+    clock.advance(seconds=299)
+    assert _cta(fleet_sim, heater)["state"] == 2
+    clock.advance(seconds=1)
+    ended = _cta(fleet_sim, heater)
+    assert ended["state"] in (0, 1)
+    assert ended["time"] == payload_time(int(clock.now.timestamp()) + 1)  # reported at once
+    await signed_put(session, fleet_sim, f"{path}/event", b'{"event":"LU","duration":3600}')
+    up = _cta(fleet_sim, heater)
+    assert (up["state"], up["relay"]) == (3, 1)
+    assert up["power"] > 0
+    clock.advance(minutes=10)
+    await signed_put(session, fleet_sim, f"{path}/event", b'{"event":"CPE","duration":3600}')
+    assert _cta(fleet_sim, heater)["state"] == 2
+    assert [c.kind for c in fleet_sim.commands(heater)] == ["shed", "LU", "CPE"]
+    assert fleet_sim.commands(heater)[1].end == fleet_sim.commands(heater)[2].start
+    clock.advance(minutes=1)
+    await signed_put(session, fleet_sim, f"{path}/load_shed", b'{"s":0,"duration":0}')
+    assert _cta(fleet_sim, heater)["state"] in (0, 1)
+    assert fleet_sim.command_in_force(heater) is None
+    await signed_put(session, fleet_sim, f"{path}/load_shed", b'{"s":1}')  # until ended
+    clock.advance(days=2)
+    assert fleet_sim.command_in_force(heater) == "shed"
+    assert _cta(fleet_sim, heater)["take"] == 4800  # two days without heat: the tank is cold
+
+
+async def test_a_shed_in_history(
+    fleet_sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """History shows the command's effect at the times it was in force, as `/data` did; the
+    water heater's counter stands still meanwhile."""
+    heater = FLEET_WATER_HEATER_ID
+    start = clock.now
+    await signed_put(
+        session, fleet_sim, f"/api/devices/{heater}/event", b'{"event":"GE","duration":1800}'
+    )
+    clock.advance(hours=2)
+    records = fleet_sim.history(heater, start, start + timedelta(hours=2))
+    states = [r["state"] for r in records]
+    assert states[:30] == [2] * 30
+    assert 2 not in states[31:]
+    energy = [r["commodity"]["cumulative"] for r in records[:30]]
+    assert len(set(energy)) == 1
+    path = (
+        f"/api/devices/{heater}/data?b={start:%Y-%m-%dT%H:%M:%S}"
+        f"&e={start + timedelta(hours=2):%Y-%m-%dT%H:%M:%S}&g=1"
+    )
+    status, _, body = await signed_get(session, fleet_sim, path)
+    assert status == 200
+    assert json.loads(body) == records
+
+
+def test_static_skips_the_fleets_other_kinds() -> None:
+    """`--static` pins the sensors of every SkyBox, the fleet's too, and leaves the others."""
+    from skycentrics_simulator.__main__ import pin_to_seed
+
+    sim = Simulator(clients={"c": "s"}, fleet=True)
+    pin_to_seed(sim)
+    night = datetime(2025, 8, 1, 11, 0, tzinfo=UTC)
+    seed = {s["id"]: s["data"] for s in load_seed_payload()["sensors"]}
+    assert data_of(sim.snapshot(FLEET_SKYBOX_ID, at=night)) == seed
+    assert "sensors" not in sim.snapshot(FLEET_WATER_HEATER_ID, at=night)
+
+
+def test_after_commands_the_devices_carry_on() -> None:
+    """After a command the models go on from where it left them: the water heater heats what
+    the shed let cool and cycles on for days (its counter never falls, it used no more than it
+    would have); a shed as long as a whole charging session costs that session's energy, one
+    that ends in time costs nothing."""
+    from skycentrics_simulator.fleet import Command, charger_energy, tank_state
+
+    start = int(datetime(2026, 1, 10, 12, tzinfo=UTC).timestamp())
+    shed = [Command("shed", start, start + 4 * 3600)]
+    free = tank_state([], start)
+    after = tank_state(shed, start + 4 * 3600)
+    assert after.deficit > free.deficit  # it cooled meanwhile
+    minutes = range(0, 3 * 24 * 60, 7)
+    energy = [tank_state(shed, start + 4 * 3600 + 60 * m).energy for m in minutes]
+    assert energy == sorted(energy)
+    later = start + 10 * 86_400
+    assert 0 <= tank_state([], later).energy - tank_state(shed, later).energy < 1000
+    assert tank_state(shed, later).deficit <= 4800
+    lifted = [Command("LU", start, start + 3600)]
+    assert tank_state(lifted, start + 3600).deficit == 0
+    assert tank_state(lifted, start + 7200).heating is False
+
+    evening = int(datetime(2026, 1, 11, 2, tzinfo=UTC).timestamp())  # 18:00 local
+    next_day = evening + 86_400 - 3600
+    baseline = charger_energy([], next_day)[0]
+    short = [Command("shed", evening, evening + 3600)]
+    assert charger_energy(short, next_day)[0] == baseline  # charged after the shed
+    whole = [Command("shed", evening - 60, evening + 13 * 3600)]
+    assert charger_energy(whole, next_day)[0] == baseline - 16_000
+    open_ended = [Command("shed", evening - 60, None)]
+    two_days = next_day + 86_400
+    assert charger_energy(open_ended, two_days)[0] == charger_energy([], two_days)[0] - 32_000
