@@ -1,10 +1,21 @@
 """SkyCentrics cloud API client: signing, HTTP, typed models, errors. No Home Assistant here."""
 
-from .client import DEFAULT_URL, HISTORY_SPAN, SkyCentricsClient, is_loopback, normalize_url
+from .client import (
+    DEFAULT_URL,
+    DEMAND_RESPONSE_EVENTS,
+    HISTORY_SPAN,
+    MAX_CONTROL_DURATION,
+    MIN_CONTROL_DURATION,
+    DemandResponseEvent,
+    SkyCentricsClient,
+    is_loopback,
+    normalize_url,
+)
 from .device_types import CTA2045_OPERATIONAL_STATES, CTA2045_TYPES, DEVICE_MODELS
 from .exceptions import (
     SkyCentricsAuthenticationError,
     SkyCentricsConnectionError,
+    SkyCentricsControlRefusedError,
     SkyCentricsError,
     SkyCentricsNotFoundError,
     SkyCentricsRateLimitError,
@@ -32,15 +43,20 @@ __all__ = [
     "CTA2045_TYPES",
     "CT_PREFIX",
     "DEFAULT_URL",
+    "DEMAND_RESPONSE_EVENTS",
     "DEVICE_MODELS",
     "HISTORY_SPAN",
+    "MAX_CONTROL_DURATION",
+    "MIN_CONTROL_DURATION",
     "THERMOSTAT_PREFIX",
+    "DemandResponseEvent",
     "Device",
     "Reading",
     "ReadingValue",
     "SkyCentricsAuthenticationError",
     "SkyCentricsClient",
     "SkyCentricsConnectionError",
+    "SkyCentricsControlRefusedError",
     "SkyCentricsError",
     "SkyCentricsNotFoundError",
     "SkyCentricsRateLimitError",

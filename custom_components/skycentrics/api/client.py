@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
+import json
 import logging
 import socket
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -17,6 +18,7 @@ from yarl import URL
 from .exceptions import (
     SkyCentricsAuthenticationError,
     SkyCentricsConnectionError,
+    SkyCentricsControlRefusedError,
     SkyCentricsError,
     SkyCentricsNotFoundError,
     SkyCentricsRateLimitError,
@@ -25,6 +27,7 @@ from .exceptions import (
     SkyCentricsUrlError,
 )
 from .models import (
+    INT64_MAX,
     MAX_HISTORY_BYTES,
     MAX_TEXT,
     Device,
@@ -57,6 +60,40 @@ HISTORY_QUERY_FORMAT: Final = "%Y-%m-%dT%H:%M:%S"
 """Format of the history request's ``b`` and ``e`` (UTC)."""
 
 GZIP_MEDIA_TYPE: Final = "application/gzip"
+JSON_MEDIA_TYPE: Final = "application/json"
+
+type DemandResponseEvent = Literal["LU", "CPE", "GE"]
+"""A demand-response event: LU load up (store energy now), CPE critical peak event, GE grid
+emergency (both curtail, as a shed does)."""
+
+DEMAND_RESPONSE_EVENTS: Final[frozenset[str]] = frozenset({"LU", "CPE", "GE"})
+
+MIN_CONTROL_DURATION: Final = 1
+MAX_CONTROL_DURATION: Final = 86_400
+"""Durations of an event or a shed, in whole seconds: 1 second to a day."""
+
+
+def _control_duration(duration: object) -> int:
+    """Return ``duration`` when it is an int of seconds within the bounds; else ValueError."""
+    if not isinstance(duration, int) or isinstance(duration, bool):
+        raise ValueError(f"the duration must be whole seconds (an int), not {duration!r}")
+    if not MIN_CONTROL_DURATION <= duration <= MAX_CONTROL_DURATION:
+        raise ValueError(
+            f"the duration must be {MIN_CONTROL_DURATION} to {MAX_CONTROL_DURATION} seconds, "
+            f"not {duration}"
+        )
+    return duration
+
+
+def _control_device_id(device_id: object) -> int:
+    """Return ``device_id`` when it is an int within 0..int64; else ValueError."""
+    if (
+        not isinstance(device_id, int)
+        or isinstance(device_id, bool)
+        or not 0 <= device_id <= INT64_MAX
+    ):
+        raise ValueError(f"not a device id: {device_id!r}")
+    return device_id
 
 
 def normalize_url(url: str) -> str:
@@ -182,6 +219,71 @@ class SkyCentricsClient:
         except SkyCentricsResponseError as err:
             raise SkyCentricsResponseError(f"{path}: {err}") from err
 
+    # --- demand response ---------------------------------------------------------------------
+
+    async def async_start_event(
+        self, device_id: int, event: DemandResponseEvent, duration: int
+    ) -> None:
+        """Start a demand-response event on one device for ``duration`` seconds.
+
+        ``PUT /api/devices/{id}/event`` with ``{"event": event, "duration": duration}``. See
+        `_async_control` for what is sent, the answers and the errors. Raises ValueError, before
+        any request, for an event other than LU, CPE, GE or a duration that is not an int of 1
+        to 86,400 seconds.
+        """
+        if not isinstance(event, str) or event not in DEMAND_RESPONSE_EVENTS:
+            raise ValueError(f"the event must be one of LU, CPE, GE, not {event!r}")
+        command = {"event": event, "duration": _control_duration(duration)}
+        await self._async_control(device_id, "event", command)
+
+    async def async_shed_load(self, device_id: int, duration: int) -> None:
+        """Shed one device's load for ``duration`` seconds.
+
+        ``PUT /api/devices/{id}/load_shed`` with ``{"s": 1, "duration": duration}``. See
+        `_async_control`. Raises ValueError, before any request, for a duration that is not an
+        int of 1 to 86,400 seconds.
+        """
+        command = {"s": 1, "duration": _control_duration(duration)}
+        await self._async_control(device_id, "load_shed", command)
+
+    async def async_end_shed(self, device_id: int) -> None:
+        """End a shed (or an event) on one device at once.
+
+        ``PUT /api/devices/{id}/load_shed`` with ``{"s": 0, "duration": 0}``. See
+        `_async_control`.
+        """
+        await self._async_control(device_id, "load_shed", {"s": 0, "duration": 0})
+
+    async def _async_control(
+        self, device_id: int, endpoint: str, command: Mapping[str, object]
+    ) -> None:
+        """Send one control request; return when the API took it (any 2xx: it answers 200/202).
+
+        The body is serialised once (compact JSON); the request is signed with the content type
+        it is sent with (``application/json``) and the MD5 of those very bytes, which are then
+        sent. Nothing is sent on its own: one request per call, never retried, except once when
+        the API refused the signature (401/403) and its Date shows that our clock is off (a
+        refused request did nothing), as for the other requests.
+
+        Errors: SkyCentricsControlRefusedError for 401/403 (these keys may not control this
+        device; never SkyCentricsAuthenticationError, so no reauth), SkyCentricsNotFoundError
+        for 404, SkyCentricsRateLimitError for 429, SkyCentricsResponseError for any other
+        status, SkyCentricsTimeoutError (the command may or may not have been taken) and
+        SkyCentricsConnectionError. ValueError for a device id that is not an int within int64.
+        """
+        path = f"/api/devices/{_control_device_id(device_id)}/{endpoint}"
+        body = json.dumps(command, separators=(",", ":")).encode()
+        await self._fetch(
+            path,
+            JSON_MEDIA_TYPE,
+            limit=self.max_response_bytes,
+            time_limit=self.request_timeout,
+            method="PUT",
+            body=body,
+        )
+
+    # --- requests ------------------------------------------------------------------------------
+
     async def _request_json(self, path: str) -> Any:
         body = await self._request(path)
         try:
@@ -195,16 +297,29 @@ class SkyCentricsClient:
             path, accept, limit=self.max_response_bytes, time_limit=self.request_timeout
         )
 
-    async def _fetch(self, path: str, accept: str, *, limit: int, time_limit: float) -> bytes:
-        """Send one signed GET and return the body, mapping every failure to our errors.
+    async def _fetch(
+        self,
+        path: str,
+        accept: str,
+        *,
+        limit: int,
+        time_limit: float,
+        method: str = "GET",
+        body: bytes | None = None,
+    ) -> bytes:
+        """Send one signed request and return the body, mapping every failure to our errors.
 
-        A 401/403 whose Date header shows that our clock is off is answered by adopting the
-        server's time and signing once more (the offset is kept for later requests).
+        A GET, or a ``method`` request with a JSON ``body`` (a control request: a 401/403 is a
+        SkyCentricsControlRefusedError). A 401/403 with the API's own JSON error whose Date
+        header shows that our clock is off is answered by adopting the server's time and
+        signing once more (the offset is kept for later requests).
         """
         try:
-            return await self._send(path, accept, limit, time_limit)
-        except SkyCentricsAuthenticationError:
-            if not self.clock_is_off:
+            return await self._send(path, accept, limit, time_limit, method, body)
+        except (SkyCentricsAuthenticationError, SkyCentricsControlRefusedError) as err:
+            if not self.clock_is_off or (
+                isinstance(err, SkyCentricsControlRefusedError) and err.api_message is None
+            ):
                 raise
             _LOGGER.debug(
                 "Request refused and the clocks differ by %.0f s: signing again with the "
@@ -212,35 +327,48 @@ class SkyCentricsClient:
                 self.observed_offset.total_seconds(),
             )
             self.clock_offset = self.observed_offset
-            return await self._send(path, accept, limit, time_limit)
+            return await self._send(path, accept, limit, time_limit, method, body)
 
     @property
     def clock_is_off(self) -> bool:
         """Tell whether the server's clock differs from the one we sign with."""
         return abs(self.observed_offset - self.clock_offset) > CLOCK_TOLERANCE
 
-    async def _send(self, path: str, accept: str, limit: int, time_limit: float) -> bytes:
+    async def _send(  # noqa: PLR0917 (the parts of one request)
+        self,
+        path: str,
+        accept: str,
+        limit: int,
+        time_limit: float,
+        method: str = "GET",
+        body: bytes | None = None,
+    ) -> bytes:
         full_path = quote(self._path_prefix + path, safe="/:@!$&'()*+,;=-._~?")
         date = http_date(datetime.now(UTC) + self.clock_offset)
-        headers = {
-            "Accept": accept,
-            "Date": date,
-            TOKEN_HEADER: api_token(
-                self._client_id, self._client_secret, request_line("GET", full_path), date
-            ),
-        }
+        line = request_line(method, full_path)
+        headers = {"Accept": accept, "Date": date}
+        if body is None:
+            token = api_token(self._client_id, self._client_secret, line, date)
+        else:  # signed with the very content type and bytes that are sent
+            headers["Content-Type"] = JSON_MEDIA_TYPE
+            token = api_token(
+                self._client_id, self._client_secret, line, date, JSON_MEDIA_TYPE, body
+            )
+        headers[TOKEN_HEADER] = token
         try:
             async with asyncio.timeout(time_limit):
-                async with self._session.get(
+                async with self._session.request(
+                    method,
                     URL(self._origin + full_path, encoded=True),  # sent as signed
                     headers=headers,
+                    data=body,
                     allow_redirects=False,
                     raise_for_status=False,
                 ) as response:
                     self._observe_server_date(response.headers.get("Date"))
-                    body = await self._read_body(response, path, limit)
-                    self._raise_for_status(response, body, path)
-                    return body
+                    answer = await self._read_body(response, path, limit)
+                    self._raise_for_status(response, answer, path, control=body is not None)
+                    return answer
         except TimeoutError as err:
             raise SkyCentricsTimeoutError(f"{path}: no answer within {time_limit:g} s") from err
         except SkyCentricsError:
@@ -278,12 +406,21 @@ class SkyCentricsClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _raise_for_status(self, response: aiohttp.ClientResponse, body: bytes, path: str) -> None:
+    def _raise_for_status(
+        self, response: aiohttp.ClientResponse, body: bytes, path: str, *, control: bool = False
+    ) -> None:
         status = response.status
         if 200 <= status < 300:
             return
         api_message = api_error_message(body)
         message = f"{path}: HTTP {status}" + (f": {api_message}" if api_message else "")
+        if control and status in (401, 403):  # never the authentication error: no reauth
+            raise SkyCentricsControlRefusedError(
+                f"{message}: these keys may not control this device"
+                + ("" if api_message is not None else " (not the API's JSON error)"),
+                status=status,
+                api_message=api_message,
+            )
         if status in (401, 403):
             if api_message is None:  # not the API's refusal: a proxy's page, a portal...
                 raise SkyCentricsResponseError(

@@ -30,6 +30,24 @@ class SkyCentricsAuthenticationError(SkyCentricsError):
         self.server_date = server_date
 
 
+class SkyCentricsControlRefusedError(SkyCentricsError):
+    """The API refused a control request (HTTP 401 or 403): these keys may not control this
+    device (or its cloud account forbids demand response).
+
+    Deliberately not a SkyCentricsAuthenticationError: keys that may read a device may still be
+    refused its control, so a refused command must never start a reauth (a poll that the API
+    refuses does that). ``status`` is the HTTP status; ``api_message`` the message of the API's
+    own JSON error ("" if it had none), or None when the answer was not the API's JSON error
+    (a proxy's page).
+    """
+
+    def __init__(self, message: str, *, status: int, api_message: str | None = None) -> None:
+        """Keep the HTTP status and the API's message."""
+        super().__init__(message)
+        self.status = status
+        self.api_message = api_message
+
+
 class SkyCentricsNotFoundError(SkyCentricsError):
     """The API does not know the requested resource (HTTP 404)."""
 
