@@ -59,7 +59,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--static",
         action="store_true",
-        help="serve the guide's values unchanged (only the reading times move)",
+        help="serve the guide's values unchanged from start-up on (only the reading times "
+        "move); the history before start-up moves as a real site's, its counters meeting the "
+        "guide's values at start-up",
     )
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow listening on a non-loopback address"
@@ -74,13 +76,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def pin_to_seed(sim: Simulator) -> None:
-    """Pin every sensor of every device with sensors to the guide's value (`--static`)."""
+def pin_to_seed(sim: Simulator, since: float | None = None) -> None:
+    """Pin every sensor of every device with sensors to the guide's value (`--static`).
+
+    With `since` (Unix seconds), from then on only: the history before it follows the model
+    (`Simulator.pin_from`).
+    """
     for device_id in sim.devices:
         if not sim.sensors(device_id):
             continue  # a fleet device of another kind
         for sensor in load_seed_payload()["sensors"]:
-            sim.set_value(device_id, sensor["id"], sensor["data"])
+            if since is None:
+                sim.set_value(device_id, sensor["id"], sensor["data"])
+            else:
+                sim.pin_from(device_id, sensor["id"], sensor["data"], since)
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -93,7 +102,7 @@ async def serve(args: argparse.Namespace) -> None:
         fleet=args.fleet,
     )
     if args.static:
-        pin_to_seed(sim)
+        pin_to_seed(sim, since=sim.reading_time())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -17,7 +17,7 @@ from aiohttp import hdrs, web
 
 from . import auth, fleet
 from .fleet import Command, CommandKind, command_at, report_time
-from .model import SWAPPED_COUNTERS, SensorModel, like_seed, unswap_words
+from .model import LIFETIME_COUNTERS, SWAPPED_COUNTERS, SensorModel, like_seed, unswap_words
 from .seed import SEED_DEVICE_ID, SEED_EPOCH, load_seed_device, load_seed_payload
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -100,6 +100,8 @@ class _Device:
         self.sensors = sensors
         self.modelled = {s["id"] for s in sensors}
         self.pinned: dict[str, Any] = {}
+        # Pinned from this time on (Unix seconds); before it the model's past (see pin_from).
+        self.pinned_since: dict[str, float] = {}
         self.kind = kind
         self.ct = ct  # a Super SkyBox with filled `ct` channels
 
@@ -366,6 +368,17 @@ class Simulator:
         device = self._device(device_id)
         self._sensor_index(device, sensor_id)
         device.pinned[sensor_id] = copy.deepcopy(value)
+        device.pinned_since.pop(sensor_id, None)
+
+    def pin_from(self, device_id: int, sensor_id: str, value: Any, since: float) -> None:
+        """Pin a sensor's `data` to `value` for readings from `since` (Unix seconds) on.
+
+        Before `since`, readings (and history records) follow the model, so the past moves as a
+        real site's does; a lifetime counter is shifted to meet `value` at `since` exactly.
+        With it, a set-up shows the guide's values now and days of real energy in its history.
+        """
+        self.set_value(device_id, sensor_id, value)
+        self._device(device_id).pinned_since[sensor_id] = since
 
     def clear_value(self, device_id: int, sensor_id: str) -> None:
         """Unpin a sensor: its `data` follows the model (or its static value) again."""
@@ -414,14 +427,30 @@ class Simulator:
             return {}
         return self._model.values(reading, device.index, swapped_counters=self.swapped_counters)
 
-    @staticmethod
-    def _data(device: _Device, sensor: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
+    def _data(
+        self, device: _Device, sensor: Mapping[str, Any], values: Mapping[str, Any], t: float
+    ) -> Any:
         sid = sensor["id"]
+        if sid in device.pinned and t < device.pinned_since.get(sid, t):
+            return self._before_pin(device, sensor, values, device.pinned_since[sid])
         if sid in device.pinned:
             return copy.deepcopy(device.pinned[sid])
         if sid in device.modelled and sid in values:
             return like_seed(values[sid], sensor["data"])
         return copy.deepcopy(sensor["data"])
+
+    def _before_pin(
+        self, device: _Device, sensor: Mapping[str, Any], values: Mapping[str, Any], since: float
+    ) -> Any:
+        """A pinned sensor's value before its pin: the model's, a counter shifted onto the pin."""
+        sid = sensor["id"]
+        pinned = device.pinned[sid]
+        if sid not in device.modelled or sid not in values:
+            return copy.deepcopy(pinned)
+        if sid in LIFETIME_COUNTERS and isinstance(pinned, int | float):
+            at_pin = self._values(device, since)[sid]
+            return like_seed(pinned - (at_pin - values[sid]), sensor["data"])
+        return like_seed(values[sid], sensor["data"])
 
     def _payload(self, device_id: int, reading: int) -> dict[str, Any]:
         device = self._device(device_id)
@@ -438,7 +467,7 @@ class Simulator:
         values = self._values(device, reading)
         sensors: list[dict[str, Any]] = [
             {
-                "data": self._data(device, sensor, values),
+                "data": self._data(device, sensor, values, reading),
                 "id": sensor["id"],
                 "name": sensor["name"],
                 "time": reading,
@@ -464,7 +493,7 @@ class Simulator:
         device = self._device(device_id)
         sensor = device.sensors[self._sensor_index(device, sensor_id)]
         t = at.timestamp() if isinstance(at, datetime) else float(at)
-        return self._data(device, sensor, self._values(device, t))
+        return self._data(device, sensor, self._values(device, t), t)
 
     def counter_kwh(self, device_id: int, sensor_id: str, at: datetime | float) -> float:
         """What a counter's reading at `at` counts, in its own unit (kWh for energy).

@@ -24,6 +24,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from custom_components.skycentrics.api import SkyCentricsClient
 from skycentrics_simulator import (
     FLEET_DEVICE_IDS,
     FLEET_EV_CHARGER_ID,
@@ -1017,6 +1018,38 @@ def test_static_serves_the_guide_values() -> None:
     for device_id in sim.devices:
         served = sim.snapshot(device_id, at=night)["sensors"]
         assert {s["id"]: s["data"] for s in served} == seed
+
+
+async def test_static_since_start_has_a_moving_past(socket_enabled: None) -> None:
+    """`--static` from start-up on (`pin_to_seed(since=...)`): /data shows the guide's values;
+    the history before start-up moves (PV counters gain energy by day), and each counter meets
+    the guide's value at start-up exactly; a power reading keeps the model's day curve."""
+    from skycentrics_simulator.__main__ import pin_to_seed
+
+    start = datetime(2025, 8, 1, 20, 0, tzinfo=UTC)  # 13:00 at the building
+    async with (
+        Simulator(clients={CLIENT_ID: "s"}, clock=lambda: start) as sim,
+        aiohttp.ClientSession() as session,
+    ):
+        pin_to_seed(sim, since=sim.reading_time())  # as `--static` does
+        pinned_at = sim.reading_time()
+        seed = {s["id"]: s["data"] for s in load_seed_payload()["sensors"]}
+        client = SkyCentricsClient(CLIENT_ID, "s", session, url=sim.url)
+        live = await client.async_get_data(SEED_DEVICE_ID)
+        assert {r.id: r.value for r in live.readings.values()} == seed
+        day = await client.async_get_history(SEED_DEVICE_ID, start - timedelta(days=1), start)
+        first, last = day[0].readings, day[-1].readings
+        pv = "SOLAR_INVERTER_1_ENERGY"
+        assert first[pv].value is not None
+        assert last[pv].value is not None
+        gained = float(last[pv].value) - float(first[pv].value)
+        assert 10 < gained < 500  # a day of sun on a ~15 kW inverter, in kWh
+        assert sim.counter_value(SEED_DEVICE_ID, pv, pinned_at) == seed[pv]
+        assert sim.counter_value(SEED_DEVICE_ID, pv, pinned_at - 60) <= seed[pv]
+        assert seed[pv] - sim.counter_value(SEED_DEVICE_ID, pv, pinned_at - 60) < 1
+        night = start - timedelta(hours=12)  # 01:00 at the building
+        power = "SOLAR_INVERTER_1_ACTIVE_POWER"
+        assert sim.counter_value(SEED_DEVICE_ID, power, night) == 0
 
 
 async def test_unsigned_requests_when_allowed(socket_enabled: None) -> None:
