@@ -8,11 +8,15 @@ import custom_components.skycentrics  # noqa: F401  # isort: skip
 
 from collections.abc import AsyncGenerator, Generator
 import logging
+from pathlib import Path
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_DEVICES, CONF_URL
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 from custom_components.skycentrics.const import DOMAIN
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
@@ -40,6 +44,22 @@ def _secret_never_logged(request: pytest.FixtureRequest) -> Generator[None]:
     for record in caplog.records:
         text = record.getMessage() + (caplog.text if record.exc_info else "")
         assert CLIENT_SECRET not in text, f"the secret reached the log: {record.name}"
+
+
+class _SnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant's snapshot format, kept in __snapshots__ beside the other snapshots."""
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return syrupy's usual folder (Home Assistant's extension uses `snapshots`)."""
+        return str(Path(test_location.filepath).parent / "__snapshots__")
+
+
+@pytest.fixture
+def ha_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format (registry ids, times and contexts left out), as core's
+    tests use it; `snapshot` stays syrupy's plain one (the classification snapshot)."""
+    return snapshot.use_extension(_SnapshotExtension)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 import json
-from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -15,10 +14,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import json_bytes
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
-from syrupy.location import PyTestLocation
 
 from custom_components.skycentrics.const import DOMAIN
 from custom_components.skycentrics.coordinator import GRACE_POLLS
@@ -32,21 +29,6 @@ MAC = "2ccf676dadbb"
 USER, GROUP, CLIENT = 18355, 5077, 424242  # the device object's account ids
 SERIAL = "SN-7Q4-88213"
 SERIAL_SENSOR = "GATEWAY_SERIAL_NUMBER"
-
-
-class _SnapshotExtension(HomeAssistantSnapshotExtension):
-    """Home Assistant's snapshot format, kept in __snapshots__ beside the other snapshots."""
-
-    @classmethod
-    def dirname(cls, *, test_location: PyTestLocation) -> str:
-        """Return syrupy's usual folder (Home Assistant's extension uses `snapshots`)."""
-        return str(Path(test_location.filepath).parent / "__snapshots__")
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format (as tests/test_platforms.py has it)."""
-    return snapshot.use_extension(_SnapshotExtension)
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
@@ -83,7 +65,7 @@ async def test_diagnostics(
     simulator: Simulator,
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
-    snapshot: SnapshotAssertion,
+    ha_snapshot: SnapshotAssertion,
 ) -> None:
     """The entry, the device, each reading once as the cloud sent it, every entity (enabled or
     not, with its state) and the poll's health; nothing that identifies the account."""
@@ -131,7 +113,7 @@ async def test_diagnostics(
     disabled = [e for e in entities.values() if not e["enabled"]]
     assert disabled
     assert all(e["disabled_by"] == "integration" and e["state"] is None for e in disabled)
-    assert diagnostics == snapshot(exclude=props(CONF_URL))
+    assert diagnostics == ha_snapshot(exclude=props(CONF_URL))
 
 
 async def test_diagnostics_after_auth_failure(

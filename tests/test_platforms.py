@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import UTC, datetime
-from pathlib import Path
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -25,31 +24,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
-from syrupy.location import PyTestLocation
 
 from custom_components.skycentrics.const import DOMAIN
 from skycentrics_simulator import SEED_DEVICE_ID, SEED_EPOCH, Simulator
 from skycentrics_simulator.__main__ import pin_to_seed
 
 from .common import CLIENT_ID, CLIENT_SECRET
-
-
-class _SnapshotExtension(HomeAssistantSnapshotExtension):
-    """Home Assistant's snapshot format, kept in __snapshots__ beside the other snapshots."""
-
-    @classmethod
-    def dirname(cls, *, test_location: PyTestLocation) -> str:
-        """Return syrupy's usual folder (Home Assistant's extension uses `snapshots`)."""
-        return str(Path(test_location.filepath).parent / "__snapshots__")
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format (registry ids, times and contexts left out), as core's
-    conftest has it: the plugin's own fixture of that name is shadowed by syrupy's."""
-    return snapshot.use_extension(_SnapshotExtension)
 
 
 @pytest.fixture
@@ -101,7 +82,7 @@ async def test_platform(
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
     entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
+    ha_snapshot: SnapshotAssertion,
     platform: Platform,
     count: int,
 ) -> None:
@@ -109,7 +90,7 @@ async def test_platform(
     entity category, enabled) and state."""
     entry = await _setup(hass, simulator, freezer, [platform])
     assert len(er.async_entries_for_config_entry(entity_registry, entry.entry_id)) == count
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_platform(hass, entity_registry, ha_snapshot, entry.entry_id)
 
 
 async def test_device_registry(
@@ -117,14 +98,14 @@ async def test_device_registry(
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
-    snapshot: SnapshotAssertion,
+    ha_snapshot: SnapshotAssertion,
 ) -> None:
     """The gateway and its five components, as the device registry holds them."""
     entry = await _setup(hass, simulator, freezer, [Platform.BINARY_SENSOR, Platform.SENSOR])
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert len(devices) == 6
     for device in sorted(devices, key=lambda d: d.name or ""):
-        assert device == snapshot(name=f"{device.name}-device")
+        assert device == ha_snapshot(name=f"{device.name}-device")
 
 
 async def test_disabled_by_default(
@@ -132,7 +113,7 @@ async def test_disabled_by_default(
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
     entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
+    ha_snapshot: SnapshotAssertion,
 ) -> None:
     """Which entities start disabled (the platform snapshots enable every entity)."""
     entry = await _setup(hass, simulator, freezer, [Platform.BINARY_SENSOR, Platform.SENSOR])
@@ -143,4 +124,4 @@ async def test_disabled_by_default(
         for e in entries
         if e.disabled_by is not None
     )
-    assert disabled == snapshot
+    assert disabled == ha_snapshot
