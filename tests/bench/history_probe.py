@@ -55,6 +55,7 @@ class Probe:
         self.rss_start = self.rss_peak = _rss_mib()
         self._gc_start: float | None = None
         self._task: asyncio.Task[None] | None = None
+        self._woke = asyncio.Event()  # set on every wake-up of the probe
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -84,6 +85,7 @@ class Probe:
             self.stall_not_gc = max(self.stall_not_gc, late - in_gc)
             self.rss_peak = max(self.rss_peak, _rss_mib())
             self.wakeups += 1
+            self._woke.set()
 
     def start(self) -> None:
         """Start watching the loop and the garbage collector (in a running loop)."""
@@ -92,9 +94,8 @@ class Probe:
 
     async def stop(self) -> None:
         """Let the probe wake once more (a stall just before is measured), then stop."""
-        wakeups = self.wakeups
-        while self.wakeups == wakeups:
-            await asyncio.sleep(PROBE_INTERVAL)
+        self._woke.clear()
+        await self._woke.wait()
         gc.callbacks.remove(self._on_gc)
         assert self._task is not None
         self._task.cancel()
