@@ -5,7 +5,8 @@ A SkyCentrics sensor says what it is with three strings: its ``type`` ("Energy",
 know about it comes from here:
 
 - ``RULES``: the first rule that matches a reading decides the platform(s), device class, state
-  class, unit, precision, entity category and whether the entity is enabled by default.
+  class, unit, precision, entity category, whether the entity is enabled by default and whether
+  it is a lifetime counter (guarded against implausible readings).
 - ``NAMES``: friendly (translated) names for the sensors a Super SkyBox is known to report.
 - ``COMPONENTS``: which part of the gateway (battery, inverter, meter, lighting) a sensor is in.
 
@@ -114,6 +115,7 @@ class SkyCentricsSensorEntityDescription(SensorEntityDescription):
 
     sensor_id: str
     value_fn: Callable[[ReadingValue], StateType]
+    counter: bool = False  # a lifetime counter: only plausible readings are shown (counter.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,7 +142,7 @@ KEEP_UNIT: Final = "<keep>"  # use the reading's own unit text
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SensorKind:
-    """The Home Assistant side of a sensor rule."""
+    """The Home Assistant side of a sensor rule (``counter``: a lifetime counter)."""
 
     device_class: SensorDeviceClass | None = None
     state_class: SensorStateClass | None = SensorStateClass.MEASUREMENT
@@ -148,6 +150,7 @@ class SensorKind:
     precision: int | None = None
     category: EntityCategory | None = None
     enabled: bool = True
+    counter: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,6 +270,7 @@ RULES: Final[tuple[Rule, ...]] = (
                 state_class=SensorStateClass.TOTAL_INCREASING,
                 unit=unit,
                 precision=precision,
+                counter=True,
             ),
         )
         for units, unit, precision in _ENERGY_UNITS
@@ -558,6 +562,7 @@ def describe(reading: Reading) -> Descriptions:
                 entity_category=kind.category,
                 entity_registry_enabled_default=kind.enabled,
                 value_fn=to_number if numeric else to_text,
+                counter=kind.counter and numeric,
             )
         )
     if (binary := rule.binary) is not None:

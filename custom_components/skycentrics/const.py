@@ -25,7 +25,8 @@ MODEL_BY_TYPE: Final[dict[int, str]] = {250: "Super SkyBox"}
 MAX_RETRY_AFTER: Final = timedelta(hours=1)
 MAX_USABLE_RETRY_AFTER: Final = timedelta(days=1)
 
-# Lifetime energy counters (total_increasing): how far one may rise between two accepted readings.
+# Lifetime energy counters (the classification's counter flag): how far one may rise between two
+# accepted readings (counter.py applies the rule).
 #   allowed rise (kWh) = max(COUNTER_MIN_RISE_KWH, rate (kW) x hours)
 #   rate  = max(COUNTER_MIN_RATE_KW, COUNTER_POWER_FACTOR x the largest |power| (kW) any power
 #           reading (unit W or kW) of the device reported since set-up);

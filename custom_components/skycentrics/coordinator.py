@@ -28,16 +28,8 @@ from .api import (
     Snapshot,
 )
 from .classification import to_number
-from .const import (
-    COUNTER_MIN_RATE_KW,
-    COUNTER_MIN_RISE_KWH,
-    COUNTER_NO_POWER_RATE_KW,
-    COUNTER_POWER_FACTOR,
-    DOMAIN,
-    LOGGER,
-    MAX_RETRY_AFTER,
-    MAX_USABLE_RETRY_AFTER,
-)
+from .const import DOMAIN, LOGGER, MAX_RETRY_AFTER, MAX_USABLE_RETRY_AFTER
+from .counter import allowed_rise_kwh
 
 GRACE_POLLS: Final = 3  # failed polls during which entities keep their last good value
 STALE_POLLS: Final = 3  # poll intervals without a newer reading before the data is stale
@@ -196,17 +188,9 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
     def allowed_rise_kwh(self, since: datetime | None, until: datetime) -> float:
         """The most energy (kWh) a counter of this device may plausibly add between two readings.
 
-        See const.py: max(COUNTER_MIN_RISE_KWH, rate x hours), the rate from the largest power
-        the device reported, hours between the two reading times (at least one poll interval).
+        counter.py's rule with this device's largest power and its poll interval.
         """
-        seconds = self._interval_seconds
-        if since is not None:
-            seconds = max(seconds, (until - since).total_seconds())
-        if self.max_power_kw is None:
-            rate = COUNTER_NO_POWER_RATE_KW
-        else:
-            rate = max(COUNTER_MIN_RATE_KW, COUNTER_POWER_FACTOR * self.max_power_kw)
-        return max(COUNTER_MIN_RISE_KWH, rate * seconds / 3600)
+        return allowed_rise_kwh(self.max_power_kw, self._interval_seconds, since, until)
 
     @property
     def _interval_seconds(self) -> float:

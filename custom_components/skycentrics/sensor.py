@@ -13,21 +13,20 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
     SensorExtraStoredData,
-    SensorStateClass,
 )
 from homeassistant.components.sensor.const import UNIT_CONVERTERS
-from homeassistant.const import EntityCategory, UnitOfEnergy
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import EnergyConverter
 
 from .api import Reading
 from .classification import SkyCentricsSensorEntityDescription, describe
 from .const import DOMAIN, LOGGER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+from .counter import CounterGuard
 from .entity import SkyCentricsDeviceEntity, SkyCentricsEntity, async_add_reading_entities
 
 PARALLEL_UPDATES = 0  # read-only: the coordinator does all requests
@@ -70,17 +69,16 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
     issue (``unit_changed_<device>_<sensor>``), cleared when the unit returns. (After a restart
     the entity is built from the reading of that time, unit included.)
 
-    A lifetime counter (total_increasing) shows only plausible readings: a drop, or a rise
-    larger than the device could have delivered since the last accepted reading (the rule is
-    in const.py), keeps the last accepted value (the Energy dashboard would count a glitch as
-    real energy). One warning per such episode; the next plausible reading is shown. The last
-    accepted value is stored with its unit and restored after a restart (converted to the
-    entity's unit, or dropped when it cannot be), so the guard holds across one.
+    A lifetime counter (the classification's ``counter`` flag) shows only plausible readings: a
+    drop, or a rise larger than the device could have delivered since the last accepted reading
+    (counter.py), keeps the last accepted value (the Energy dashboard would count a glitch as
+    real energy). One
+    warning per such episode; the next plausible reading is shown. The last accepted value is
+    stored with its unit and restored after a restart (converted to the entity's unit, or
+    dropped when it cannot be), so the guard holds across one.
     """
 
     entity_description: SkyCentricsSensorEntityDescription
-    _last_good: float | None = None  # the last accepted counter value, in the entity's unit
-    _last_good_time: datetime | None = None  # its reading time
 
     def __init__(
         self,
@@ -90,11 +88,11 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
     ) -> None:
         """Compute the first value right away."""
         super().__init__(coordinator, description, sensor_id)
-        self._is_counter = description.state_class is SensorStateClass.TOTAL_INCREASING
+        self._is_counter = description.counter
+        self._counter = CounterGuard(description.native_unit_of_measurement)
         self._created_units = self._reading.units  # the reading's unit text the entity fits
         self._other_units: tuple[str, str | None] | None = None  # another unit text: its unit
         self._unit_issue: bool | None = None  # None: unknown (one may remain from a past run)
-        self._rejecting = False  # the counter's last reading was not plausible
         self._refresh()
 
     async def async_added_to_hass(self) -> None:
@@ -121,22 +119,22 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
             )
             return
         state = await self.async_get_last_state()
-        self._last_good = restored
-        self._last_good_time = state.last_updated if state is not None else None
+        self._counter.last = restored
+        self._counter.last_time = state.last_updated if state is not None else None
         self._refresh()
 
     @property
     def extra_restore_state_data(self) -> SensorExtraStoredData:
         """Store a counter's last accepted value with its unit (also while it shows unknown)."""
-        if self._is_counter and self._last_good is not None:
-            return SensorExtraStoredData(self._last_good, self.native_unit_of_measurement)
+        if self._is_counter and self._counter.last is not None:
+            return SensorExtraStoredData(self._counter.last, self.native_unit_of_measurement)
         return super().extra_restore_state_data
 
     @property
     def _recheck(self) -> bool:
         # A rejected counter reading is judged again on the next poll, also when it did not
         # change: with time the device could have delivered more.
-        return self._rejecting
+        return self._is_counter and self._counter.rejecting
 
     def _update_from_reading(self) -> StateType:
         """Compute the value once per change (the state write reads it)."""
@@ -215,18 +213,15 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
 
     def _guard(self, value: float | None) -> float | None:
         """Return a counter's value if it is plausible, else the last accepted one."""
-        when = self._reading.time or dt_util.utcnow()
-        last = self._last_good
-        if last is None:
-            if value is not None:
-                self._last_good, self._last_good_time = float(value), when
+        counter = self._counter
+        was_rejecting = counter.rejecting
+        last = counter.last
+        problem = counter.judge(
+            value, self._reading.time or dt_util.utcnow(), self.coordinator.allowed_rise_kwh
+        )
+        if problem is None:
             return value
-        problem = "no value" if value is None else self._implausible(last, value, when)
-        if value is not None and problem is None:
-            self._rejecting = False
-            self._last_good, self._last_good_time = float(value), when
-            return value
-        if not self._rejecting:
+        if not was_rejecting:
             LOGGER.warning(
                 "%s: counter %s went from %s to %s (%s); keeping %s until a plausible reading",
                 self.coordinator.name,
@@ -236,27 +231,7 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
                 problem,
                 last,
             )
-        self._rejecting = True
-        return last
-
-    def _implausible(self, last: float, value: float, when: datetime) -> str | None:
-        """Say why a counter cannot have gone from ``last`` to ``value``; None if it can."""
-        if value < last:
-            return "a drop"
-        unit = self.native_unit_of_measurement
-        if (
-            self.device_class is not SensorDeviceClass.ENERGY
-            or unit not in EnergyConverter.VALID_UNITS
-        ):
-            return None
-        allowed = EnergyConverter.convert(
-            self.coordinator.allowed_rise_kwh(self._last_good_time, when),
-            UnitOfEnergy.KILO_WATT_HOUR,
-            unit,
-        )
-        if value - last <= allowed:
-            return None
-        return f"a rise of more than the {allowed:.6g} {unit} the device could have delivered"
+        return counter.last
 
 
 class SkyCentricsLastReadingSensor(SkyCentricsDeviceEntity, SensorEntity):
