@@ -13,6 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.skycentrics.api import Reading, Snapshot
 from custom_components.skycentrics.classification import (
+    CloudStatistic,
     component_of,
     describe,
     is_problem,
@@ -84,28 +85,28 @@ def test_every_seed_sensor(snapshot: SnapshotAssertion) -> None:
         (
             "BESS_LIFETIME_CHARGE_COUNTER",
             SensorDeviceClass.ENERGY,
-            SensorStateClass.TOTAL_INCREASING,
+            None,  # a lifetime counter: its hourly statistic is the Energy dashboard's series
             "kWh",
             True,
         ),
         (
             "BESS_LIFETIME_DISCHARGE_COUNTER",
             SensorDeviceClass.ENERGY,
-            SensorStateClass.TOTAL_INCREASING,
+            None,  # a lifetime counter: its hourly statistic is the Energy dashboard's series
             "kWh",
             True,
         ),
         (
             "SOLAR_INVERTER_1_ENERGY",
             SensorDeviceClass.ENERGY,
-            SensorStateClass.TOTAL_INCREASING,
+            None,  # a lifetime counter: its hourly statistic is the Energy dashboard's series
             "kWh",
             True,
         ),
         (
             "E30A_3_kWh_Energy:_3ph_Total",
             SensorDeviceClass.ENERGY,
-            SensorStateClass.TOTAL_INCREASING,
+            None,  # a lifetime counter: its hourly statistic is the Energy dashboard's series
             "kWh",
             True,
         ),
@@ -275,7 +276,7 @@ def test_components_from_ids() -> None:
             _reading("X_LIFETIME_ENERGY", "Energy", "Wh"),
             "energy_counter_Wh",
             "energy",
-            "total_increasing",
+            None,
             "Wh",
         ),
         (
@@ -306,7 +307,7 @@ def test_components_from_ids() -> None:
     ],
 )
 def test_rules(
-    reading: Reading, rule: str, device_class: str | None, state_class: str, unit: str
+    reading: Reading, rule: str, device_class: str | None, state_class: str | None, unit: str
 ) -> None:
     """Rules beyond the seed payload: Wh, var, percentages, unknown units."""
     described = describe(reading)
@@ -315,6 +316,39 @@ def test_rules(
     assert sensor.device_class == device_class
     assert sensor.state_class == state_class
     assert sensor.native_unit_of_measurement == unit
+
+
+def test_seed_statistics_and_counters() -> None:
+    """Which seed readings are guarded lifetime counters with an hourly energy statistic, and
+    which get an hourly mean/min/max statistic: powers (not setpoints) and the state of charge."""
+    counters: list[str] = []
+    statistics: dict[str, CloudStatistic] = {}
+    for reading in _seed().readings.values():
+        for description in describe(reading).sensors:
+            if description.counter:
+                counters.append(description.key)
+            if description.statistic is not None:
+                statistics[description.key] = description.statistic
+    assert sorted(counters) == [
+        "BESS_LIFETIME_CHARGE_COUNTER",
+        "BESS_LIFETIME_DISCHARGE_COUNTER",
+        "E30A_3_kWh_Energy:_3ph_Total",
+        "SOLAR_INVERTER_1_ENERGY",
+        "SOLAR_INVERTER_2_ENERGY",
+    ]
+    assert statistics == {
+        **dict.fromkeys(counters, CloudStatistic.SUM),
+        "BESS_STATE_OF_CHARGE": CloudStatistic.MEAN,
+        "BESS_PCS_CHARGE_DISCHARGE_REAL_POWER": CloudStatistic.MEAN,
+        "SOLAR_INVERTER_1_ACTIVE_POWER": CloudStatistic.MEAN,
+        "SOLAR_INVERTER_2_ACTIVE_POWER": CloudStatistic.MEAN,
+        "SOLAR_INVERTER_BREAKER_ACTIVE_POWER": CloudStatistic.MEAN,
+        "E30A_3_kW:_3ph_Total": CloudStatistic.MEAN,
+        "SSU_[0062]_AI1000425_Shedtable": CloudStatistic.MEAN,
+        "SSU_[0062]_AO1000425_ShReq": CloudStatistic.MEAN,
+        "SSU_[0062]_AO1000428_ShReq": CloudStatistic.MEAN,
+        "SSU_[0062]_AO1000431_ShReq": CloudStatistic.MEAN,
+    }
 
 
 def test_text_values_make_text_sensors() -> None:

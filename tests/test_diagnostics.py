@@ -95,7 +95,8 @@ async def test_diagnostics(
     # Each reading once: the payload's sensors, not also a parsed copy.
     ids = [sensor["id"] for sensor in payload["sensors"]]
     assert len(ids) == len(set(ids)) == 61
-    assert set(device) == {"device", "poll", "raw_payload"}
+    assert set(device) == {"device", "poll", "history", "raw_payload"}
+    assert device["history"]["enabled"] is False  # no recorder in this test: no statistics
     serial = next(s for s in payload["sensors"] if s["id"] == SERIAL_SENSOR)
     assert serial["data"] == "**REDACTED**"
     assert device["poll"]["last_error"] is None

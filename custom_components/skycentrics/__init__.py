@@ -62,6 +62,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_spread_polls(hass, entry, coordinators, interval)
+    for coordinator in coordinators:
+        # Hourly statistics in the background (unloading cancels the task).
+        entry.async_on_unload(coordinator.history.async_stop)
+        coordinator.history.async_start()
     return True
 
 

@@ -5,8 +5,9 @@ A SkyCentrics sensor says what it is with three strings: its ``type`` ("Energy",
 know about it comes from here:
 
 - ``RULES``: the first rule that matches a reading decides the platform(s), device class, state
-  class, unit, precision, entity category, whether the entity is enabled by default and whether
-  it is a lifetime counter (guarded against implausible readings).
+  class, unit, precision, entity category, whether the entity is enabled by default, whether it
+  is a lifetime counter (guarded against implausible readings) and which hourly statistic of
+  the cloud's history it gets (``CloudStatistic``).
 - ``NAMES``: friendly (translated) names for the sensors a Super SkyBox is known to report.
 - ``COMPONENTS``: which part of the gateway (battery, inverter, meter, lighting) a sensor is in.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 import math
 import re
 from typing import Final
@@ -109,13 +111,29 @@ def is_two_state_word(value: ReadingValue) -> bool:
 # --- Entity descriptions ----------------------------------------------------------------------
 
 
+class CloudStatistic(StrEnum):
+    """The hourly external statistic (statistics.py) a reading gets, from its history and polls.
+
+    SUM: a lifetime energy counter: the energy of each hour (has_sum), what the Energy dashboard
+    uses. MEAN: a power or a state of charge: the mean, min and max of each hour.
+    """
+
+    SUM = "sum"
+    MEAN = "mean"
+
+
 @dataclass(frozen=True, kw_only=True)
 class SkyCentricsSensorEntityDescription(SensorEntityDescription):
-    """A sensor made from one SkyCentrics reading."""
+    """A sensor made from one SkyCentrics reading.
+
+    ``counter``: a lifetime counter: only plausible readings are shown (counter.py).
+    ``statistic``: the hourly statistic the reading gets (None: none).
+    """
 
     sensor_id: str
     value_fn: Callable[[ReadingValue], StateType]
-    counter: bool = False  # a lifetime counter: only plausible readings are shown (counter.py)
+    counter: bool = False
+    statistic: CloudStatistic | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,7 +160,8 @@ KEEP_UNIT: Final = "<keep>"  # use the reading's own unit text
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SensorKind:
-    """The Home Assistant side of a sensor rule (``counter``: a lifetime counter)."""
+    """The Home Assistant side of a sensor rule (``counter``, ``statistic``: see
+    SkyCentricsSensorEntityDescription)."""
 
     device_class: SensorDeviceClass | None = None
     state_class: SensorStateClass | None = SensorStateClass.MEASUREMENT
@@ -151,6 +170,7 @@ class SensorKind:
     category: EntityCategory | None = None
     enabled: bool = True
     counter: bool = False
+    statistic: CloudStatistic | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -257,9 +277,16 @@ RULES: Final[tuple[Rule, ...]] = (
         name="battery",
         types=frozenset({"charge"}),
         units=_units("%"),
-        sensor=SensorKind(device_class=SensorDeviceClass.BATTERY, unit=PERCENTAGE, precision=0),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.BATTERY,
+            unit=PERCENTAGE,
+            precision=0,
+            statistic=CloudStatistic.MEAN,
+        ),
     ),
-    # Lifetime counters: usable in the Energy dashboard.
+    # Lifetime counters: the Energy dashboard uses their hourly statistic (statistics.py: the
+    # cloud's history and the polls), so the entity has no state class of its own: one series to
+    # pick, not two.
     *(
         Rule(
             name=f"energy_counter_{unit}",
@@ -267,10 +294,11 @@ RULES: Final[tuple[Rule, ...]] = (
             id_pattern=_COUNTER_IDS,
             sensor=SensorKind(
                 device_class=SensorDeviceClass.ENERGY,
-                state_class=SensorStateClass.TOTAL_INCREASING,
+                state_class=None,
                 unit=unit,
                 precision=precision,
                 counter=True,
+                statistic=CloudStatistic.SUM,
             ),
         )
         for units, unit, precision in _ENERGY_UNITS
@@ -311,6 +339,7 @@ RULES: Final[tuple[Rule, ...]] = (
                 unit=unit,
                 precision=precision,
                 enabled=not setpoint,
+                statistic=None if setpoint else CloudStatistic.MEAN,
             ),
         )
         for setpoint in (True, False)
@@ -563,6 +592,7 @@ def describe(reading: Reading) -> Descriptions:
                 entity_registry_enabled_default=kind.enabled,
                 value_fn=to_number if numeric else to_text,
                 counter=kind.counter and numeric,
+                statistic=kind.statistic if numeric else None,
             )
         )
     if (binary := rule.binary) is not None:

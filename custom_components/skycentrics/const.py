@@ -6,6 +6,8 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from homeassistant.const import UnitOfPower
+
 DOMAIN: Final = "skycentrics"
 LOGGER = logging.getLogger(__package__)
 
@@ -26,7 +28,7 @@ MAX_RETRY_AFTER: Final = timedelta(hours=1)
 MAX_USABLE_RETRY_AFTER: Final = timedelta(days=1)
 
 # Lifetime energy counters (the classification's counter flag): how far one may rise between two
-# accepted readings (counter.py applies the rule).
+# accepted readings (counter.py applies it, for the live sensor and the hourly statistics alike).
 #   allowed rise (kWh) = max(COUNTER_MIN_RISE_KWH, rate (kW) x hours)
 #   rate  = max(COUNTER_MIN_RATE_KW, COUNTER_POWER_FACTOR x the largest |power| (kW) any power
 #           reading (unit W or kW) of the device reported since set-up);
@@ -39,3 +41,21 @@ COUNTER_POWER_FACTOR: Final = 10.0
 COUNTER_MIN_RATE_KW: Final = 10.0
 COUNTER_NO_POWER_RATE_KW: Final = 1000.0
 COUNTER_MIN_RISE_KWH: Final = 1.0
+# Reading units that are powers (as the classification table reads them: case-insensitive): the
+# readings the rate above comes from.
+POWER_UNITS: Final = {"w": UnitOfPower.WATT, "kw": UnitOfPower.KILO_WATT}
+
+# Hourly statistics (statistics.py): the cloud's history, then the polls.
+CONF_HISTORY_DAYS: Final = "history_days"
+DEFAULT_HISTORY_DAYS: Final = 7  # days of history imported when the statistics are created
+MAX_HISTORY_DAYS: Final = 365  # the option's maximum, and the longest catch-up after an outage
+HISTORY_PAUSE: Final = timedelta(seconds=5)  # between two history requests of one device
+# An hour is asked from the history once it ended this long ago (the cloud has all of it).
+HISTORY_SETTLE: Final = timedelta(minutes=5)
+# After a failed history request, the next try waits this long (a 429 waits its Retry-After).
+HISTORY_RETRY: Final = timedelta(minutes=10)
+# A range the cloud refuses (an error answer, not a lost connection) this many times in a row is
+# imported without readings: its energy is counted in the first hour with readings after it.
+HISTORY_ATTEMPTS: Final = 5
+# Completed hours the polls covered, kept while older hours wait for the history (memory bound).
+LIVE_BUFFER_HOURS: Final = 6

@@ -28,15 +28,22 @@ from .api import (
     Snapshot,
 )
 from .classification import to_number
-from .const import DOMAIN, LOGGER, MAX_RETRY_AFTER, MAX_USABLE_RETRY_AFTER
+from .const import (
+    CONF_HISTORY_DAYS,
+    DEFAULT_HISTORY_DAYS,
+    DOMAIN,
+    LOGGER,
+    MAX_RETRY_AFTER,
+    MAX_USABLE_RETRY_AFTER,
+    POWER_UNITS,
+)
 from .counter import allowed_rise_kwh
+from .statistics import HistoryImporter
 
 GRACE_POLLS: Final = 3  # failed polls during which entities keep their last good value
 STALE_POLLS: Final = 3  # poll intervals without a newer reading before the data is stale
 MIN_STALE_AGE: Final = timedelta(minutes=5)
 CLOCK_ISSUE_SECONDS: Final = 30  # a clock further off than this gets a repair issue
-# Reading units that are powers (as the classification table reads them: case-insensitive).
-_POWER_UNITS: Final = {"w": UnitOfPower.WATT, "kw": UnitOfPower.KILO_WATT}
 
 
 @dataclass(slots=True)
@@ -89,8 +96,13 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.latest_reading: datetime | None = None
         self._advanced_at: datetime | None = None  # when latest_reading last moved forward
         self._reported_stale = False
-        # The largest |power| (kW) any power reading of this device reported since set-up.
+        # The largest |power| (kW) any power reading of this device reported since set-up (in
+        # the polls and in the history the statistics import).
         self.max_power_kw: float | None = None
+        # Hourly statistics: the polls' readings feed them, the cloud's history fills the gaps.
+        self.history = HistoryImporter(
+            hass, self, int(entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
+        )
 
     @property
     def available(self) -> bool:
@@ -127,6 +139,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         except ConfigEntryAuthFailed:
             # Home Assistant stops polling and starts a reauth flow: the values are not current.
             self.auth_failed = True
+            self.history.async_poll_failed()
             self.async_update_listeners()
             raise
         except UpdateFailed as err:
@@ -134,6 +147,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
                 raise  # nothing to keep showing: set-up retries later
             self.last_exception = err  # why polls fail, also in the grace period (diagnostics)
             self.failures += 1
+            self.history.async_poll_failed()
             gone = err.translation_key == "device_not_found"
             self._async_device_issue(gone)
             if (gone or self.failures > GRACE_POLLS) and not self.unreachable:
@@ -155,7 +169,8 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.unreachable = False
         self.auth_failed = False
         self._track_reading_time(snapshot)
-        self._track_power(snapshot)
+        self.track_power(snapshot)
+        self.history.async_poll_succeeded(snapshot)
         stale = self.stale
         if recovered or stale != self._reported_stale:
             self.async_update_listeners()  # the snapshot may be unchanged: say so anyway
@@ -175,10 +190,10 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         elif self._advanced_at is None:
             self._advanced_at = dt_util.utcnow()
 
-    def _track_power(self, snapshot: Snapshot) -> None:
+    def track_power(self, snapshot: Snapshot) -> None:
         """Remember the largest |power| the device's power readings (W, kW) reported."""
         for reading in snapshot.readings.values():
-            unit = _POWER_UNITS.get(reading.units.lower())
+            unit = POWER_UNITS.get(reading.units.lower())
             if unit is None or (number := to_number(reading.value)) is None:
                 continue
             power = PowerConverter.convert(abs(number), unit, UnitOfPower.KILO_WATT)
@@ -188,7 +203,8 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
     def allowed_rise_kwh(self, since: datetime | None, until: datetime) -> float:
         """The most energy (kWh) a counter of this device may plausibly add between two readings.
 
-        counter.py's rule with this device's largest power and its poll interval.
+        counter.py's rule with this device's largest power and its poll interval: what the live
+        sensors and the hourly statistics both judge counters by.
         """
         return allowed_rise_kwh(self.max_power_kw, self._interval_seconds, since, until)
 
@@ -196,7 +212,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
     def _interval_seconds(self) -> float:
         return self.update_interval.total_seconds() if self.update_interval else 0.0
 
-    def _backoff_seconds(self, retry_after: float | None) -> float:
+    def backoff_seconds(self, retry_after: float | None) -> float:
         """The wait before the next poll after a 429: within [poll interval, MAX_RETRY_AFTER].
 
         A missing or unusable Retry-After (not finite, negative, over a day) waits one interval.
@@ -253,7 +269,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_placeholders={"error": str(err)},
             ) from err
         except SkyCentricsRateLimitError as err:
-            retry_after = self._backoff_seconds(err.retry_after)
+            retry_after = self.backoff_seconds(err.retry_after)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",

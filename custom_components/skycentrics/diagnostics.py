@@ -1,5 +1,5 @@
-"""Diagnostics download: the entry, its devices, what the cloud last sent, the entities and why
-the last poll failed.
+"""Diagnostics download: the entry, its devices, what the cloud last sent, the entities, why
+the last poll failed and where the hourly statistics stand.
 
 Redacted: the client id and secret, every account id (a device's user, group and client), the
 MAC, serial numbers (by key, and the value of any reading whose id or name says serial or MAC),
@@ -83,11 +83,20 @@ def _device(coordinator: SkyCentricsCoordinator, secrets: Iterable[str]) -> dict
             "last_error": _last_error(coordinator, secrets),
             "clock_offset_seconds": coordinator.client.observed_offset.total_seconds(),
         },
+        # The hourly statistics: the hours imported (since set-up: from the history, from the
+        # polls), the history requests, the next hour, why the last history request failed.
+        "history": _history(coordinator, secrets),
         # Each reading once, as the cloud sent it (id, name, type, units, data, time): what a
         # maintainer needs to see a bad value, a unit or a time the parser refused or changed.
         # What Home Assistant made of it is the entity's state, under "entities".
         "raw_payload": _redacted_payload(raw) if raw is not None else None,
     }
+
+
+def _history(coordinator: SkyCentricsCoordinator, secrets: Iterable[str]) -> dict[str, Any]:
+    history = coordinator.history.diagnostics()
+    history["last_error"] = _sanitised(history["last_error"], secrets)
+    return history
 
 
 def _redacted_payload(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -71,8 +71,7 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
 
     A lifetime counter (the classification's ``counter`` flag) shows only plausible readings: a
     drop, or a rise larger than the device could have delivered since the last accepted reading
-    (counter.py), keeps the last accepted value (the Energy dashboard would count a glitch as
-    real energy). One
+    (counter.py, the very rule the hourly statistics apply), keeps the last accepted value. One
     warning per such episode; the next plausible reading is shown. The last accepted value is
     stored with its unit and restored after a restart (converted to the entity's unit, or
     dropped when it cannot be), so the guard holds across one.
@@ -96,7 +95,13 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
         self._refresh()
 
     async def async_added_to_hass(self) -> None:
-        """Restore the last accepted counter value, then apply the guard to the current one."""
+        """Restore the last accepted counter value, then apply the guard to the current one.
+
+        A reading with an hourly statistic tells the importer its entity (the statistic is
+        named as the entity is).
+        """
+        if self.entity_description.statistic is not None:
+            self.coordinator.history.entity_ids[self._sensor_id] = self.entity_id
         if self._is_counter:
             await self._async_restore_counter()
         await super().async_added_to_hass()

@@ -145,25 +145,26 @@ def test_devices_in_the_registry(stack: Stack) -> None:
 
 
 def test_energy_preferences_are_accepted(stack: Stack) -> None:
-    """Solar from both inverters, the battery's counters, power and charge: saved as is."""
+    """Solar from both inverters, the battery's counters (their hourly statistics: the cloud's
+    history and the polls), power and charge: saved as is."""
     prefs = {
         "energy_sources": [
             {
                 "type": "solar",
-                "stat_energy_from": "sensor.pv_inverter_1_lifetime_energy_produced",
+                "stat_energy_from": "skycentrics:1592651608_solar_inverter_1_energy",
                 "stat_rate": "sensor.pv_inverter_1_power",
                 "config_entry_solar_forecast": None,
             },
             {
                 "type": "solar",
-                "stat_energy_from": "sensor.pv_inverter_2_lifetime_energy_produced",
+                "stat_energy_from": "skycentrics:1592651608_solar_inverter_2_energy",
                 "stat_rate": "sensor.pv_inverter_2_power",
                 "config_entry_solar_forecast": None,
             },
             {
                 "type": "battery",
-                "stat_energy_from": "sensor.battery_lifetime_energy_discharged",
-                "stat_energy_to": "sensor.battery_lifetime_energy_charged",
+                "stat_energy_from": "skycentrics:1592651608_bess_lifetime_discharge_counter",
+                "stat_energy_to": "skycentrics:1592651608_bess_lifetime_charge_counter",
                 # The API counts charging as positive; Home Assistant wants discharging positive.
                 "power_config": {"stat_rate_inverted": "sensor.battery_charge_discharge_power"},
                 "stat_soc": "sensor.battery_state_of_charge",

@@ -1,20 +1,25 @@
-"""After a few polls: long-term statistics exist and the Energy dashboard finds no issue."""
+"""After set-up: the cloud's history imported as hourly statistics, the power sensors' own
+statistics compiled, and the Energy dashboard finds no issue."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import itertools
 from typing import Any
 
 import pytest
 
 from .conftest import Stack
 
-ENERGY = [
-    "sensor.pv_inverter_1_lifetime_energy_produced",
-    "sensor.pv_inverter_2_lifetime_energy_produced",
-    "sensor.battery_lifetime_energy_charged",
-    "sensor.battery_lifetime_energy_discharged",
-]
+# The lifetime counters' hourly statistics (the entities have no state class of their own).
+ENERGY = {
+    "skycentrics:1592651608_solar_inverter_1_energy": "PV inverter 1 Lifetime energy produced",
+    "skycentrics:1592651608_solar_inverter_2_energy": "PV inverter 2 Lifetime energy produced",
+    "skycentrics:1592651608_bess_lifetime_charge_counter": "Battery Lifetime energy charged",
+    "skycentrics:1592651608_bess_lifetime_discharge_counter": (
+        "Battery Lifetime energy discharged"
+    ),
+}
 POWER = [
     "sensor.pv_inverter_1_power",
     "sensor.pv_inverter_2_power",
@@ -24,36 +29,53 @@ POWER = [
 COMPILE_WAIT = 7 * 60
 
 
-def _rows(stack: Stack) -> dict[str, list[dict[str, Any]]]:
-    start = datetime.now(UTC) - timedelta(hours=1)
+def _rows(stack: Stack, statistic_ids: list[str], period: str, since: timedelta) -> Any:
     rows: dict[str, list[dict[str, Any]]] = stack.ws(
         {
             "type": "recorder/statistics_during_period",
-            "start_time": start.isoformat(),
-            "statistic_ids": [*ENERGY, *POWER],
-            "period": "5minute",
+            "start_time": (datetime.now(UTC) - since).isoformat(),
+            "statistic_ids": statistic_ids,
+            "period": period,
             "types": ["state", "sum", "mean"],
         }
     )
     return rows
 
 
+def _history_imported(stack: Stack) -> Any:
+    """The last 7 days of every counter (6 days and more of hours), else nothing."""
+    rows = _rows(stack, list(ENERGY), "hour", timedelta(days=8))
+    full = set(rows) == set(ENERGY) and all(len(r) > 6 * 24 for r in rows.values())
+    return full and rows
+
+
 @pytest.mark.timeout(COMPILE_WAIT + 60)
 def test_recorder_holds_statistics(stack: Stack) -> None:
-    """Energy counters get sums, power sensors means, in their units."""
-    rows = stack.wait_for(
+    """Energy counters: the cloud's history as hourly sums, named as their entities, in kWh;
+    power sensors: their own means."""
+    energy = stack.wait_for("the history import", lambda: _history_imported(stack), timeout=120)
+    pv_1 = energy["skycentrics:1592651608_solar_inverter_1_energy"]
+    # The guide's value is the counter's at start-up: the history climbs to it.
+    assert 0 < pv_1[0]["state"] < pv_1[-1]["state"] <= 190025.0
+    assert all(a["sum"] <= b["sum"] for a, b in itertools.pairwise(pv_1))
+    power = stack.wait_for(
         "the first statistics compile",
-        lambda: (rows := _rows(stack)) and set(rows) == {*ENERGY, *POWER} and rows,
+        lambda: (
+            (rows := _rows(stack, POWER, "5minute", timedelta(hours=1)))
+            and set(rows) == set(POWER)
+            and rows
+        ),
         timeout=COMPILE_WAIT,
     )
-    assert rows["sensor.pv_inverter_1_lifetime_energy_produced"][-1]["state"] == 190025.0
-    assert rows["sensor.pv_inverter_1_power"][-1]["mean"] == pytest.approx(14.31)
+    assert power["sensor.pv_inverter_1_power"][-1]["mean"] == pytest.approx(14.31)
     answer = stack.ws(
         {"type": "recorder/get_statistics_metadata", "statistic_ids": [*ENERGY, *POWER]}
     )
     metadata = {m["statistic_id"]: m for m in answer}
-    for statistic_id in ENERGY:
+    for statistic_id, name in ENERGY.items():
         assert metadata[statistic_id]["has_sum"], statistic_id
+        assert metadata[statistic_id]["source"] == "skycentrics"
+        assert metadata[statistic_id]["name"] == name
         assert metadata[statistic_id]["statistics_unit_of_measurement"] == "kWh"
     for statistic_id in POWER:
         assert metadata[statistic_id]["mean_type"] != 0, statistic_id
