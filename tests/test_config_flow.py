@@ -40,7 +40,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.skycentrics.api import DEFAULT_URL
 from custom_components.skycentrics.const import (
     CONF_DEVICE_ID,
+    CONF_HISTORY_DAYS,
     DOMAIN,
+    MAX_HISTORY_DAYS,
     MAX_SCAN_INTERVAL_SECONDS,
     MIN_SCAN_INTERVAL_SECONDS,
 )
@@ -130,6 +132,10 @@ async def _create(
     assert len(setup.mock_calls) == len(hass.config_entries.async_entries(DOMAIN))
     assert result["result"].state is ConfigEntryState.LOADED
     return result
+
+
+def _selectors(result: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in result["data_schema"].schema.items()}
 
 
 def _suggested(result: Any) -> dict[str, Any]:
@@ -943,7 +949,7 @@ async def test_options_poll_interval(
     """The poll interval option is a bounded number box, stored and applied by a reload."""
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["step_id"] == "init"
-    (selector,) = result["data_schema"].schema.values()  # type: ignore[union-attr]
+    selector = _selectors(result)[CONF_SCAN_INTERVAL]
     assert selector.serialize() == {
         "selector": {
             "number": {
@@ -955,7 +961,7 @@ async def test_options_poll_interval(
             }
         }
     }
-    assert _suggested(result) == {CONF_SCAN_INTERVAL: 60}
+    assert _suggested(result) == {CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: 7}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 300}
     )
@@ -1014,3 +1020,62 @@ async def test_options_poll_interval_whole_seconds(
     )
     await hass.async_block_till_done()
     assert loaded_entry.options == {CONF_SCAN_INTERVAL: 90}
+
+
+async def test_options_history_days(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """The days of history: an optional number box of whole days, 0 to 365, stored with the
+    poll interval; kept when a later form leaves it out."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert _selectors(result)[CONF_HISTORY_DAYS].serialize() == {
+        "selector": {
+            "number": {
+                "min": 0,
+                "max": MAX_HISTORY_DAYS,
+                "step": 1,
+                "unit_of_measurement": "d",
+                "mode": "box",
+            }
+        }
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: 365}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == {CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: 365}
+    (coordinator,) = loaded_entry.runtime_data.coordinators.values()
+    assert coordinator.history.history_days == 365
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert _suggested(result) == {CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: 365}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 120}
+    )
+    await hass.async_block_till_done()
+    assert loaded_entry.options == {CONF_SCAN_INTERVAL: 120, CONF_HISTORY_DAYS: 365}
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 120, CONF_HISTORY_DAYS: "0"}
+    )
+    await hass.async_block_till_done()
+    assert loaded_entry.options == {CONF_SCAN_INTERVAL: 120, CONF_HISTORY_DAYS: 0}
+
+
+@pytest.mark.parametrize("out_of_range", [400, MAX_HISTORY_DAYS + 1, -1, math.nan, "abc"])
+async def test_options_history_days_out_of_range(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry, out_of_range: Any
+) -> None:
+    """More than 365 days (or fewer than 0, or no number) is a translated field error; the
+    form keeps the poll interval given; nothing is stored."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.options.async_configure(
+        flow_id, {CONF_SCAN_INTERVAL: 90, CONF_HISTORY_DAYS: out_of_range}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_HISTORY_DAYS: "history_days_out_of_range"}
+    (_, text) = _texts(result, "options")
+    assert text == "The days of history must be from 0 to 365."
+    assert _suggested(result)[CONF_SCAN_INTERVAL] == 90
+    assert loaded_entry.options == {}

@@ -57,9 +57,12 @@ from .api import (
 )
 from .const import (
     CONF_DEVICE_ID,
+    CONF_HISTORY_DAYS,
+    DEFAULT_HISTORY_DAYS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
+    MAX_HISTORY_DAYS,
     MAX_SCAN_INTERVAL_SECONDS,
     MIN_SCAN_INTERVAL_SECONDS,
 )
@@ -513,7 +516,7 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class _PollIntervalSelector(NumberSelector):
+class _NumberBox(NumberSelector):
     """A number box the UI bounds, without the selector's own range check.
 
     NumberSelector refuses a value out of range with an untranslated schema error ("Value 10.0
@@ -530,24 +533,48 @@ class _PollIntervalSelector(NumberSelector):
 
 
 class SkyCentricsOptionsFlow(OptionsFlowWithReload):
-    """Options: the poll interval."""
+    """Options: the poll interval, and the days of history the hourly statistics start with."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the poll interval: MIN_ to MAX_SCAN_INTERVAL_SECONDS, whole seconds."""
+        """Ask for the poll interval (MIN_ to MAX_SCAN_INTERVAL_SECONDS, whole seconds) and the
+        days of history (0 to MAX_HISTORY_DAYS, whole days; optional: kept when not given)."""
         errors: dict[str, str] = {}  # options.error in en.json (not config.error)
-        current: float = self.config_entry.options.get(
-            CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
-        )
+        options = self.config_entry.options
+        current: dict[str, float] = {
+            CONF_SCAN_INTERVAL: options.get(
+                CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
+            ),
+            CONF_HISTORY_DAYS: options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+        }
         if user_input is not None:
             seconds = user_input[CONF_SCAN_INTERVAL]
-            if MIN_SCAN_INTERVAL_SECONDS <= seconds <= MAX_SCAN_INTERVAL_SECONDS:
-                return self.async_create_entry(data={CONF_SCAN_INTERVAL: round(seconds)})
-            errors = {CONF_SCAN_INTERVAL: "scan_interval_out_of_range"}
-            if math.isfinite(seconds):
-                current = seconds
+            days = user_input.get(CONF_HISTORY_DAYS)
+            checks = (
+                (
+                    CONF_SCAN_INTERVAL,
+                    "scan_interval_out_of_range",
+                    MIN_SCAN_INTERVAL_SECONDS <= seconds <= MAX_SCAN_INTERVAL_SECONDS,
+                ),
+                (
+                    CONF_HISTORY_DAYS,
+                    "history_days_out_of_range",
+                    days is None or 0 <= days <= MAX_HISTORY_DAYS,
+                ),
+            )
+            errors = {key: error for key, error, valid in checks if not valid}
+            if not errors:
+                data: dict[str, int] = {CONF_SCAN_INTERVAL: round(seconds)}
+                if days is not None:
+                    data[CONF_HISTORY_DAYS] = round(days)
+                elif CONF_HISTORY_DAYS in options:
+                    data[CONF_HISTORY_DAYS] = options[CONF_HISTORY_DAYS]
+                return self.async_create_entry(data=data)
+            for key, value in user_input.items():
+                if math.isfinite(value):
+                    current[key] = value
         schema = vol.Schema(
             {
-                vol.Required(CONF_SCAN_INTERVAL): _PollIntervalSelector(
+                vol.Required(CONF_SCAN_INTERVAL): _NumberBox(
                     NumberSelectorConfig(
                         min=MIN_SCAN_INTERVAL_SECONDS,
                         max=MAX_SCAN_INTERVAL_SECONDS,
@@ -555,15 +582,25 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
                         unit_of_measurement="s",
                         mode=NumberSelectorMode.BOX,
                     )
-                )
+                ),
+                vol.Optional(CONF_HISTORY_DAYS): _NumberBox(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=MAX_HISTORY_DAYS,
+                        step=1,
+                        unit_of_measurement="d",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
             }
         )
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, {CONF_SCAN_INTERVAL: current}),
+            data_schema=self.add_suggested_values_to_schema(schema, current),
             errors=errors,
             description_placeholders={
                 "min": str(MIN_SCAN_INTERVAL_SECONDS),
                 "max": str(MAX_SCAN_INTERVAL_SECONDS),
+                "max_days": str(MAX_HISTORY_DAYS),
             },
         )
