@@ -488,8 +488,9 @@ class HistoryImporter:
         for hour in sorted(s for s in self._live if s < start):
             readings = self._live.pop(hour).readings
             await self._async_add_series(r[-1] for r in readings.values())
+            fresh = [series for series in self._series.values() if series.next_hour is None]
             self._rows(hour, hour + HOUR, readings)
-            for series in self._series.values():
+            for series in fresh:
                 series.sum = 0.0  # the baseline only: the sums start at ``start``
 
     async def _async_import_history(self, start: datetime, end: datetime) -> bool:
