@@ -14,10 +14,6 @@ from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import (
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_DEVICES,
-    CONF_URL,
     Platform,
 )
 from homeassistant.core import HomeAssistant
@@ -26,11 +22,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.skycentrics.const import DOMAIN
-from skycentrics_simulator import SEED_DEVICE_ID, SEED_EPOCH, Simulator
+from skycentrics_simulator import SEED_EPOCH, Simulator
 from skycentrics_simulator.__main__ import pin_to_seed
-
-from .common import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.fixture
@@ -47,24 +40,13 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 async def _setup(
     hass: HomeAssistant,
     simulator: Simulator,
+    entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     platforms: list[Platform],
 ) -> MockConfigEntry:
     """Set up the seed device with only `platforms`, the guide's values, at a fixed time."""
     freezer.move_to(datetime.fromtimestamp(SEED_EPOCH + 30, UTC))
     pin_to_seed(simulator)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="ssb-001-pae-replacement",
-        unique_id=CLIENT_ID,
-        data={
-            CONF_CLIENT_ID: CLIENT_ID,
-            CONF_CLIENT_SECRET: CLIENT_SECRET,
-            CONF_URL: simulator.url,
-            CONF_DEVICES: [SEED_DEVICE_ID],
-        },
-    )
-    entry.add_to_hass(hass)
     with patch("custom_components.skycentrics.PLATFORMS", platforms):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
@@ -80,6 +62,7 @@ async def _setup(
 async def test_platform(
     hass: HomeAssistant,
     simulator: Simulator,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     entity_registry: er.EntityRegistry,
     ha_snapshot: SnapshotAssertion,
@@ -88,7 +71,7 @@ async def test_platform(
 ) -> None:
     """Every entity of the platform: registry entry (name, translation key, device class, unit,
     entity category, enabled) and state."""
-    entry = await _setup(hass, simulator, freezer, [platform])
+    entry = await _setup(hass, simulator, config_entry, freezer, [platform])
     assert len(er.async_entries_for_config_entry(entity_registry, entry.entry_id)) == count
     await snapshot_platform(hass, entity_registry, ha_snapshot, entry.entry_id)
 
@@ -96,12 +79,15 @@ async def test_platform(
 async def test_device_registry(
     hass: HomeAssistant,
     simulator: Simulator,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
     ha_snapshot: SnapshotAssertion,
 ) -> None:
     """The gateway and its five components, as the device registry holds them."""
-    entry = await _setup(hass, simulator, freezer, [Platform.BINARY_SENSOR, Platform.SENSOR])
+    entry = await _setup(
+        hass, simulator, config_entry, freezer, [Platform.BINARY_SENSOR, Platform.SENSOR]
+    )
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert len(devices) == 6
     for device in sorted(devices, key=lambda d: d.name or ""):
@@ -111,12 +97,15 @@ async def test_device_registry(
 async def test_disabled_by_default(
     hass: HomeAssistant,
     simulator: Simulator,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     entity_registry: er.EntityRegistry,
     ha_snapshot: SnapshotAssertion,
 ) -> None:
     """Which entities start disabled (the platform snapshots enable every entity)."""
-    entry = await _setup(hass, simulator, freezer, [Platform.BINARY_SENSOR, Platform.SENSOR])
+    entry = await _setup(
+        hass, simulator, config_entry, freezer, [Platform.BINARY_SENSOR, Platform.SENSOR]
+    )
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     disabled = sorted(e.entity_id for e in entries if e.disabled_by is not None)
     assert all(
