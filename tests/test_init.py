@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
@@ -25,12 +26,14 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.skycentrics.api import Device
 from custom_components.skycentrics.const import DOMAIN
 from custom_components.skycentrics.entity import async_register_gateway
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
+from skycentrics_simulator.server import Handler
 from skycentrics_simulator.__main__ import pin_to_seed
 
 from .common import CLIENT_ID
@@ -253,8 +256,11 @@ async def test_setup_with_bad_secret_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
-async def test_setup_with_unknown_device_retries(hass: HomeAssistant, simulator: Simulator) -> None:
-    """A device id the API does not know (next to one it knows): retry later, and say which."""
+async def test_an_unknown_device_does_not_keep_the_others_down(
+    hass: HomeAssistant, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A device id the API does not know, next to one it knows: the known one is set up, the
+    log says which device could not be read."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id="other",
@@ -263,6 +269,55 @@ async def test_setup_with_unknown_device_retries(hass: HomeAssistant, simulator:
             "client_secret": simulator.clients[CLIENT_ID],
             "url": simulator.url,
             "devices": [SEED_DEVICE_ID, 1234],
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID}
+    assert hass.states.get("sensor.battery_state_of_charge") is not None
+    assert "SkyCentrics device 1234 could not be read (The SkyCentrics API does not know" in (
+        caplog.text
+    )
+
+
+async def test_an_unreadable_device_joins_when_it_answers(
+    hass: HomeAssistant, socket_enabled: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """The second device fails at set-up: the first is set up alone; once the second answers
+    (tried again after a poll interval), the entry reloads with both."""
+    second = SEED_DEVICE_ID + 1
+
+    async def fail_second(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if str(second) in request.path:
+            return web.json_response({"error": {"message": "injected"}}, status=500)
+        return await handler(request)
+
+    async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
+        sim.add_fault(fail_second, times=4)  # more than the set-up's requests
+        entry = await _setup_two_devices(hass, sim)
+        assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID}
+        sim.faults.clear()  # the second device answers from now on
+        freezer.tick(timedelta(seconds=61))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert entry.state is ConfigEntryState.LOADED
+        assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, second}
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_setup_fails_only_when_no_device_answers(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """Every device unknown: retry later, and say which."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="other",
+        data={
+            "client_id": CLIENT_ID,
+            "client_secret": simulator.clients[CLIENT_ID],
+            "url": simulator.url,
+            "devices": [1234],
         },
     )
     entry.add_to_hass(hass)

@@ -22,7 +22,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .api import SkyCentricsClient
 from .classification import component_of
-from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER
+from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER, MAX_DEVICE_RETRY
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator, SkyCentricsRuntimeData
 from .entity import async_register_gateway, gateway_identifier
 
@@ -46,15 +46,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
         await coordinator.async_config_entry_first_refresh()
         return coordinator
 
-    # All devices at once; every start ends before a failure (bad keys first) is raised.
-    results = await asyncio.gather(
-        *(_async_start(int(d)) for d in entry.data[CONF_DEVICES]), return_exceptions=True
-    )
-    failures = [r for r in results if isinstance(r, BaseException)]
-    failures.sort(key=lambda err: not isinstance(err, ConfigEntryAuthFailed))
-    if failures:
-        raise failures[0]
+    # All devices at once; every start ends before a failure is raised.
+    device_ids = [int(d) for d in entry.data[CONF_DEVICES]]
+    results = await asyncio.gather(*map(_async_start, device_ids), return_exceptions=True)
+    if cancelled := [r for r in results if not isinstance(r, SkyCentricsCoordinator | Exception)]:
+        raise cancelled[0]  # e.g. set-up cancelled: not a device's failure
     coordinators = [r for r in results if isinstance(r, SkyCentricsCoordinator)]
+    failures = {d: r for d, r in zip(device_ids, results, strict=True) if isinstance(r, Exception)}
+    if auth := [err for err in failures.values() if isinstance(err, ConfigEntryAuthFailed)]:
+        raise auth[0]  # bad keys: reauth, whatever the other devices did
+    if not coordinators and failures:
+        raise next(iter(failures.values()))  # nothing readable: Home Assistant retries later
+    # One device that cannot be read does not keep the others down: they are set up, it is
+    # tried again in the background and the entry reloads once it answers.
+    for device_id, err in failures.items():
+        LOGGER.warning(
+            "SkyCentrics device %s could not be read (%s); the other devices are set up, "
+            "it is tried again in the background",
+            device_id,
+            err,
+        )
+        _async_retry_device(hass, entry, client, device_id, interval)
     for coordinator in coordinators:
         async_register_gateway(hass, entry, coordinator.device)
     entry.runtime_data = SkyCentricsRuntimeData(
@@ -91,6 +103,37 @@ def _async_spread_polls(
 
         delay = interval.total_seconds() * index / len(coordinators)
         entry.async_on_unload(async_call_later(hass, delay, _poll))
+
+
+@callback
+def _async_retry_device(
+    hass: HomeAssistant,
+    entry: SkyCentricsConfigEntry,
+    client: SkyCentricsClient,
+    device_id: int,
+    interval: timedelta,
+    attempt: int = 0,
+) -> None:
+    """Try an unreadable device again later (the wait doubles up to MAX_DEVICE_RETRY); reload
+    the entry once it answers, so that it gets its coordinator and entities."""
+    delay = min(interval * 2**attempt, MAX_DEVICE_RETRY)
+
+    async def _async_try() -> None:
+        try:
+            await client.async_get_device(device_id)
+            await client.async_get_data(device_id)
+        except Exception as err:  # noqa: BLE001 (whatever failed, the device is tried again)
+            LOGGER.debug("SkyCentrics device %s still cannot be read: %s", device_id, err)
+            _async_retry_device(hass, entry, client, device_id, interval, attempt + 1)
+            return
+        LOGGER.info("SkyCentrics device %s answers now; reloading %s", device_id, entry.title)
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    @callback
+    def _retry(_now: datetime) -> None:
+        entry.async_create_background_task(hass, _async_try(), f"retry device {device_id}")
+
+    entry.async_on_unload(async_call_later(hass, delay, _retry))
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> bool:

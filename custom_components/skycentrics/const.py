@@ -18,6 +18,9 @@ CONF_DEVICE_ID: Final = "device_id"
 DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=60)
 MIN_SCAN_INTERVAL_SECONDS: Final = 30
 MAX_SCAN_INTERVAL_SECONDS: Final = 3600
+# A device that cannot be read at set-up is tried again after one poll interval, then after
+# twice as long each time, up to this.
+MAX_DEVICE_RETRY: Final = timedelta(minutes=30)
 
 # Device types known from the API (the device object's "type").
 MODEL_BY_TYPE: Final[dict[int, str]] = {250: "Super SkyBox"}
