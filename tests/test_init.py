@@ -33,8 +33,8 @@ from custom_components.skycentrics.api import Device
 from custom_components.skycentrics.const import DOMAIN
 from custom_components.skycentrics.entity import async_register_gateway
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
-from skycentrics_simulator.server import Handler
 from skycentrics_simulator.__main__ import pin_to_seed
+from skycentrics_simulator.server import Handler
 
 from .common import CLIENT_ID
 

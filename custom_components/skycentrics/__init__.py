@@ -112,6 +112,7 @@ def _async_retry_device(
     client: SkyCentricsClient,
     device_id: int,
     interval: timedelta,
+    *,
     attempt: int = 0,
 ) -> None:
     """Try an unreadable device again later (the wait doubles up to MAX_DEVICE_RETRY); reload
@@ -122,9 +123,9 @@ def _async_retry_device(
         try:
             await client.async_get_device(device_id)
             await client.async_get_data(device_id)
-        except Exception as err:  # noqa: BLE001 (whatever failed, the device is tried again)
+        except Exception as err:  # whatever failed, the device is tried again
             LOGGER.debug("SkyCentrics device %s still cannot be read: %s", device_id, err)
-            _async_retry_device(hass, entry, client, device_id, interval, attempt + 1)
+            _async_retry_device(hass, entry, client, device_id, interval, attempt=attempt + 1)
             return
         LOGGER.info("SkyCentrics device %s answers now; reloading %s", device_id, entry.title)
         hass.config_entries.async_schedule_reload(entry.entry_id)
