@@ -9,6 +9,7 @@ import custom_components.skycentrics  # noqa: F401  # isort: skip
 from collections.abc import AsyncGenerator, Generator
 import logging
 from pathlib import Path
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_DEVICES, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -96,3 +97,14 @@ async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Mo
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create every entity enabled, also those disabled by default (as in core's conftest)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield

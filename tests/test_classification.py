@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
@@ -176,8 +177,8 @@ def test_every_seed_sensor(snapshot: SnapshotAssertion) -> None:
         ),
         # A unit that fits no device class: no device class, the unit kept.
         ("SETPOINT_SOLAR_EDGE_INVERTER_1", None, SensorStateClass.MEASUREMENT, "% of Wmax", False),
-        # "Power" without a unit is not a power sensor.
-        ("SEL_RELAY_TRIP_STATUS_POWER_ELEMENT", None, SensorStateClass.MEASUREMENT, None, True),
+        # "Power" without a unit is not a power sensor: a status code (diagnostic, no statistics).
+        ("SEL_RELAY_TRIP_STATUS_POWER_ELEMENT", None, None, None, True),
         ("SSU_[0062]_AV421_ZDim", None, SensorStateClass.MEASUREMENT, "%", True),
     ],
 )
@@ -304,6 +305,46 @@ def test_components_from_ids() -> None:
         (_reading("X_LEVEL", "Gauge", "%"), "percentage", None, "measurement", "%"),
         (_reading("X_CURRENT_L1", "Current", "A"), "current_phase", "current", "measurement", "A"),
         (_reading("X_ODD", "Odd", "furlongs"), "other", None, "measurement", "furlongs"),
+        (_reading("X_CODE", "Odd", "", "text"), "other_no_unit", None, None, None),
+        (_reading("X_CODE", "Odd", "", 7), "other_no_unit", None, None, None),
+        (_reading("X_BREAKER_STATUS", "Power", ""), "status_code", None, None, None),
+        (
+            _reading("thermostat|temperature", "Temperature", "C"),
+            "temperature_C",
+            "temperature",
+            "measurement",
+            "°C",
+        ),
+        (
+            _reading("cta2045|offset", "Setpoint Offset", "F"),
+            "temperature_offset_F",
+            "temperature_delta",
+            "measurement",
+            "°F",
+        ),
+        (
+            _reading("ct|main|power_apparent", "Apparent Power", "VA"),
+            "apparent_power",
+            "apparent_power",
+            "measurement",
+            "VA",
+        ),
+        (_reading("ct|main|rating", "Current Rating", "A"), "ct_rating", "current", None, "A"),
+        (
+            _reading("cta2045|commodity_1_cumulative", "Energy", "Wh"),
+            "commodity_energy_counter",
+            "energy",
+            None,
+            "Wh",
+        ),
+        (
+            _reading("cta2045|commodity_6_cumulative", "Energy Storage Capacity", "Wh"),
+            "commodity_storage",
+            "energy_storage",
+            "measurement",
+            "Wh",
+        ),
+        (_reading("cta2045|state", "Operational State", ""), "cta2045_state", "enum", None, None),
     ],
 )
 def test_rules(
@@ -410,3 +451,37 @@ def test_to_text_and_problem() -> None:
     assert to_text(3) == "3"
     assert is_problem("8") is True
     assert is_problem("bad") is None
+
+
+def test_the_value_never_decides() -> None:
+    """The same sensor gives the same descriptions whatever its value (null, a number, a
+    two-state word, a text)."""
+    for reading in _seed().readings.values():
+        described = {
+            repr(describe(replace(reading, value=value)))
+            for value in (None, 1, 2.5, "active", "n/a")
+        }
+        assert len(described) == 1, reading.id
+
+
+def test_the_registered_platform_is_kept() -> None:
+    """A reading registered as a binary sensor is described as one (two states); one
+    registered as a sensor gets the first row that makes a sensor of it."""
+    zone = _seed().readings["SSU_[0062]_BV420_ZStat"]
+    as_sensor = describe(zone, Platform.SENSOR)
+    assert as_sensor.rule == "state_code"
+    assert as_sensor.binary_sensors == ()
+    power = _seed().readings["SOLAR_INVERTER_1_ACTIVE_POWER"]
+    as_binary = describe(power, Platform.BINARY_SENSOR)
+    assert (as_binary.rule, as_binary.sensors) == ("two_state", ())
+    assert describe(power, Platform.SENSOR) == describe(power)
+
+
+def test_operational_state_values() -> None:
+    """Codes of the standard are its options; anything else is unknown."""
+    (state,) = describe(_reading("cta2045|state", "Operational State", "")).sensors
+    assert state.value_fn(2) == "running_curtailed"
+    assert state.value_fn("3") == "running_heightened"
+    assert state.value_fn(99) is None
+    assert state.value_fn(2.5) is None
+    assert state.value_fn(None) is None

@@ -10,7 +10,7 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -119,10 +119,10 @@ async def test_a_reading_whose_entity_cannot_be_built(
     its entity; the failing one is logged once and built on a later poll once it can be."""
     real_describe = classification.describe
 
-    def describe(reading: Reading) -> Descriptions:
+    def describe(reading: Reading, registered: Platform | None = None) -> Descriptions:
         if reading.id == "NEW_BROKEN_POWER":
             raise RuntimeError("no description")
-        return real_describe(reading)
+        return real_describe(reading, registered)
 
     simulator.add_sensor(DEVICE, _power("NEW_BROKEN_POWER", 4.0))
     simulator.add_sensor(DEVICE, _power("NEW_FINE_POWER", 5.0))

@@ -61,9 +61,10 @@ async def test_setup_creates_every_entity(
     for entry in entries:
         by_platform[entry.domain] = by_platform.get(entry.domain, 0) + 1
     # 55 sensors + 5 active/inactive binary sensors; 5 alarm/warning codes add a problem flag;
-    # the gateway's "Last reading" and "Readings stale".
-    assert by_platform == {"sensor": 56, "binary_sensor": 11}
-    assert len({entry.unique_id for entry in entries}) == 67
+    # the gateway's "Last reading" and "Readings stale"; the demand-response buttons of the
+    # Super SkyBox (type 250 has a CTA-2045 port).
+    assert by_platform == {"sensor": 56, "binary_sensor": 11, "button": 3}
+    assert len({entry.unique_id for entry in entries}) == 70
     data_requests = [r for r in simulator.requests if r[1].endswith("/data")]
     assert len(data_requests) == 1
 
@@ -138,7 +139,8 @@ async def test_devices(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> No
     assert gateway.name == "ssb-001-pae-replacement"
     assert gateway.model == "Super SkyBox"
     assert gateway.manufacturer == "SkyCentrics"
-    assert gateway.serial_number == "2ccf676dadbb"
+    assert gateway.serial_number is None  # the MAC is a connection, not a serial number
+    assert gateway.model_id is None
     assert (dr.CONNECTION_NETWORK_MAC, "2c:cf:67:6d:ad:bb") in gateway.connections
     devices = dr.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     components = {d.name: d for d in devices if d.id != gateway.id}
@@ -360,7 +362,7 @@ async def test_two_devices(hass: HomeAssistant, socket_enabled: None) -> None:
         entry = await _setup_two_devices(hass, sim)
         assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SEED_DEVICE_ID + 1}
         registry = er.async_get(hass)
-        assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 134
+        assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 140
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -373,7 +375,7 @@ async def test_gateway_without_a_mac(hass: HomeAssistant) -> None:
     assert device is not None
     assert device.connections == set()
     assert device.serial_number == "SN-0042"
-    assert device.model == "SkyBox"
+    assert device.model == "SkyCentrics device type 999"
 
 
 async def test_a_poll_writes_only_what_changed(

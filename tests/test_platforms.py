@@ -8,9 +8,8 @@ snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from datetime import UTC, datetime
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import (
@@ -24,17 +23,6 @@ from syrupy.assertion import SnapshotAssertion
 
 from skycentrics_simulator import SEED_EPOCH, Simulator
 from skycentrics_simulator.__main__ import pin_to_seed
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Generator[None]:
-    """Create every entity enabled, also those disabled by default (as in core's conftest)."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
 
 
 async def _setup(

@@ -16,7 +16,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import Reading
 from .classification import SkyCentricsBinarySensorEntityDescription, describe
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
-from .entity import SkyCentricsDeviceEntity, SkyCentricsEntity, async_add_reading_entities
+from .entity import (
+    SkyCentricsDeviceEntity,
+    SkyCentricsEntity,
+    async_add_reading_entities,
+    registered_platform,
+)
 
 PARALLEL_UPDATES = 0  # read-only: the coordinator does all requests
 
@@ -31,7 +36,8 @@ async def async_setup_entry(
     def factory(
         coordinator: SkyCentricsCoordinator, reading: Reading
     ) -> Iterator[BinarySensorEntity]:
-        for description in describe(reading).binary_sensors:
+        registered = registered_platform(hass, coordinator.device.id, reading.id)
+        for description in describe(reading, registered).binary_sensors:
             yield SkyCentricsBinarySensor(coordinator, description, reading.id)
 
     async_add_entities(

@@ -34,12 +34,15 @@ from homeassistant.const import (
     LIGHT_LUX,
     PERCENTAGE,
     EntityCategory,
+    Platform,
+    UnitOfApparentPower,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfFrequency,
     UnitOfPower,
     UnitOfReactivePower,
+    UnitOfTemperature,
 )
 from homeassistant.helpers.typing import StateType
 
@@ -101,11 +104,6 @@ def is_problem(value: ReadingValue) -> bool | None:
     """An alarm or warning bitfield is a problem when any bit is set."""
     number = to_number(value)
     return None if number is None else number != 0
-
-
-def is_two_state_word(value: ReadingValue) -> bool:
-    """Tell whether a reading's value is a two-state word such as ``active``."""
-    return isinstance(value, str) and value.strip().lower() in (_ON_WORDS | _OFF_WORDS)
 
 
 # --- Entity descriptions ----------------------------------------------------------------------
@@ -171,6 +169,8 @@ class SensorKind:
     enabled: bool = True
     counter: bool = False
     statistic: CloudStatistic | None = None
+    options: tuple[str, ...] | None = None  # an enum's states
+    value_fn: Callable[[ReadingValue], StateType] | None = None  # None: to_number
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -188,15 +188,16 @@ class BinaryKind:
 class Rule:
     """One row: which readings it matches and what they become.
 
-    ``units`` and ``types`` are compared case-insensitively; ``None`` matches anything.
-    ``id_pattern`` is searched in the sensor id (case-insensitive).
+    Only what a sensor is (``units``, ``type``, ``id``) decides, never its value, so an
+    entity's platform and classes stay the same whatever it reports. ``units`` and ``types``
+    are compared case-insensitively; ``None`` matches anything. ``id_pattern`` is searched in
+    the sensor id (case-insensitive).
     """
 
     name: str
     units: frozenset[str] | None = None
     types: frozenset[str] | None = None
     id_pattern: re.Pattern[str] | None = None
-    two_state_word: bool | None = None
     sensor: SensorKind | None = None
     binary: BinaryKind | None = None
 
@@ -206,15 +207,15 @@ class Rule:
             return False
         if self.types is not None and reading.type.lower() not in self.types:
             return False
-        if self.id_pattern is not None and not self.id_pattern.search(reading.id):
-            return False
-        return self.two_state_word is None or self.two_state_word == is_two_state_word(
-            reading.value
-        )
+        return self.id_pattern is None or self.id_pattern.search(reading.id) is not None
 
 
 def _units(*units: str) -> frozenset[str]:
     return frozenset(unit.lower() for unit in units)
+
+
+def _types(*types: str) -> frozenset[str]:
+    return frozenset(kind.lower() for kind in types)
 
 
 def _ids(pattern: str) -> re.Pattern[str]:
@@ -226,23 +227,190 @@ _KWH: Final = _units("kWh")
 _WH: Final = _units("Wh")
 _KW: Final = _units("kW")
 _W: Final = _units("W")
-# (units matched, unit shown, display precision) of energy readings.
-_ENERGY_UNITS: Final = (
-    (_KWH, UnitOfEnergy.KILO_WATT_HOUR, 1),
-    (_WH, UnitOfEnergy.WATT_HOUR, 0),
-)
+_FAHRENHEIT: Final = _units("F", "°F")
+_CELSIUS: Final = _units("C", "°C")
 _COUNTER_IDS: Final = _ids(r"LIFETIME|COUNTER|_ENERGY$|ENERGY.*TOTAL|TOTAL.*ENERGY")
 _STORED_IDS: Final = _ids(r"CAPACITY|AVAILABLE|STORED|REMAINING")
 _SETPOINT_IDS: Final = _ids(r"SETPOINT|_SP$")
 _PHASE_IDS: Final = _ids(r"_[ABC]-[ABCN]$|_L[123](-[LN][123]?)?$|_PHASE_?[123ABC]$")
+_STATUS_IDS: Final = _ids(r"STATUS|STATE")
+# BACnet binary values (e.g. a lighting zone's on/off status): two states whatever they report.
+_BINARY_VALUE_IDS: Final = _ids(r"_BV\d+_")
 
+# The CTA-2045 operational state codes (api/device_types.py) -> the enum sensor's options.
+CTA2045_STATES: Final[dict[int, str]] = {
+    0: "idle_normal",
+    1: "running_normal",
+    2: "running_curtailed",
+    3: "running_heightened",
+    4: "idle_curtailed",
+    5: "sgd_error",
+    6: "idle_heightened",
+    7: "cycling_on",
+    8: "cycling_off",
+    9: "variable_following",
+    10: "variable_not_following",
+    11: "idle_opted_out",
+    12: "running_opted_out",
+}
+
+
+def to_operational_state(value: ReadingValue) -> str | None:
+    """A CTA-2045 operational state code as its option; unknown for any other value."""
+    number = to_number(value)
+    if number is None or number != int(number):
+        return None
+    return CTA2045_STATES.get(int(number))
+
+
+def to_state(value: ReadingValue) -> StateType:
+    """A code without a unit: the number when it is one, else its text."""
+    number = to_number(value)
+    return number if number is not None else to_text(value)
+
+
+# Written out row by row: the first row that matches a reading decides (the last matches all).
+# Rows for a device family's readings (ids ``cta2045|...``, ``thermostat|...``, ``ct|<id>|...``,
+# see api/models.py) come first: add a new family's rows there.
 RULES: Final[tuple[Rule, ...]] = (
-    # Two-state words (active/inactive, on/off, ...) are binary sensors.
-    Rule(name="two_state", two_state_word=True, binary=BinaryKind()),
+    # --- CTA-2045 controllers (water heaters, EV chargers, pool pumps, plugs) ---
+    Rule(
+        name="cta2045_relay",
+        id_pattern=_ids(r"^cta2045\|relay$"),
+        binary=BinaryKind(device_class=BinarySensorDeviceClass.POWER),
+    ),
+    Rule(name="cta2045_override", id_pattern=_ids(r"^cta2045\|override$"), binary=BinaryKind()),
+    Rule(
+        name="cta2045_state",
+        id_pattern=_ids(r"^cta2045\|state$"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENUM,
+            state_class=None,
+            options=tuple(CTA2045_STATES.values()),
+            value_fn=to_operational_state,
+        ),
+    ),
+    Rule(
+        name="cta2045_hold_mode",
+        id_pattern=_ids(r"^cta2045\|hold_mode$"),
+        sensor=SensorKind(state_class=None, category=EntityCategory.DIAGNOSTIC),
+    ),
+    # Lifetime energy consumed (0) or produced (1), Wh: a counter like the gateway's.
+    Rule(
+        name="commodity_energy_counter",
+        units=_WH,
+        id_pattern=_ids(r"^cta2045\|commodity_[01]_cumulative$"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENERGY,
+            state_class=None,
+            unit=UnitOfEnergy.WATT_HOUR,
+            precision=0,
+            counter=True,
+            statistic=CloudStatistic.SUM,
+        ),
+    ),
+    # Total (6) and present (7) energy storage capacity: what a water heater holds and can
+    # still take (Wh), going up and down.
+    Rule(
+        name="commodity_storage",
+        units=_WH,
+        id_pattern=_ids(r"^cta2045\|commodity_[67]_cumulative$"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENERGY_STORAGE, unit=UnitOfEnergy.WATT_HOUR, precision=0
+        ),
+    ),
+    # The rate of change of a storage capacity: rarely useful.
+    Rule(
+        name="commodity_storage_rate",
+        units=_W,
+        id_pattern=_ids(r"^cta2045\|commodity_[67]_instantaneous$"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.POWER, unit=UnitOfPower.WATT, precision=0, enabled=False
+        ),
+    ),
+    Rule(
+        name="temperature_offset_F",
+        units=_FAHRENHEIT,
+        id_pattern=_ids(r"\|offset$"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.TEMPERATURE_DELTA,
+            unit=UnitOfTemperature.FAHRENHEIT,
+            precision=0,
+            category=EntityCategory.DIAGNOSTIC,
+        ),
+    ),
+    Rule(
+        name="temperature_offset_C",
+        units=_CELSIUS,
+        id_pattern=_ids(r"\|offset$"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.TEMPERATURE_DELTA,
+            unit=UnitOfTemperature.CELSIUS,
+            precision=1,
+            category=EntityCategory.DIAGNOSTIC,
+        ),
+    ),
+    # --- Thermostats: modes and states are codes (their meaning is not published) ---
+    Rule(
+        name="thermostat_code",
+        id_pattern=_ids(r"^thermostat\|(fan_)?(mode|state)$"),
+        sensor=SensorKind(state_class=None),
+    ),
+    Rule(
+        name="humidity",
+        types=_types("Humidity"),
+        units=_units("%"),
+        sensor=SensorKind(device_class=SensorDeviceClass.HUMIDITY, unit=PERCENTAGE, precision=0),
+    ),
+    # Temperatures and temperature setpoints (CTA-2045 and thermostats), in the API's unit.
+    Rule(
+        name="temperature_F",
+        types=_types("Temperature", "Setpoint"),
+        units=_FAHRENHEIT,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.TEMPERATURE,
+            unit=UnitOfTemperature.FAHRENHEIT,
+            precision=0,
+        ),
+    ),
+    Rule(
+        name="temperature_C",
+        types=_types("Temperature", "Setpoint"),
+        units=_CELSIUS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.TEMPERATURE, unit=UnitOfTemperature.CELSIUS, precision=1
+        ),
+    ),
+    # --- A Super SkyBox's CT channels (the rest of their readings fall to the rows below) ---
+    Rule(
+        name="ct_rating",
+        units=_units("A"),
+        id_pattern=_ids(r"^ct\|.+\|rating$"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.CURRENT,
+            state_class=None,
+            unit=UnitOfElectricCurrent.AMPERE,
+            precision=0,
+            category=EntityCategory.DIAGNOSTIC,
+        ),
+    ),
+    Rule(
+        name="apparent_power",
+        units=_units("VA"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.APPARENT_POWER,
+            unit=UnitOfApparentPower.VOLT_AMPERE,
+            precision=0,
+            enabled=False,
+        ),
+    ),
+    # --- The Super SkyBox's sensor list, and any reading ---
+    # A lighting zone's status and other binary values: two states (active/inactive, on/off...).
+    Rule(name="two_state", id_pattern=_BINARY_VALUE_IDS, binary=BinaryKind()),
     # Alarm and warning bitfields: the raw code for diagnosis, and a problem flag.
     Rule(
         name="alarm",
-        types=frozenset({"state"}),
+        types=_types("State"),
         units=_NO_UNIT,
         id_pattern=_ids(r"ALARM|WARNING|FAULT"),
         sensor=SensorKind(state_class=None, category=EntityCategory.DIAGNOSTIC),
@@ -266,16 +434,24 @@ RULES: Final[tuple[Rule, ...]] = (
             device_class=SensorDeviceClass.POWER_FACTOR, unit=PERCENTAGE, precision=0, enabled=False
         ),
     ),
-    # Integer state codes (system state, grid state, operation mode...).
+    # Integer state codes (system state, grid state, operation mode...): their meanings are not
+    # published, so they stay numbers, diagnostic, without statistics.
     Rule(
         name="state_code",
-        types=frozenset({"state"}),
+        types=_types("State"),
         units=_NO_UNIT,
-        sensor=SensorKind(state_class=None, category=EntityCategory.DIAGNOSTIC),
+        sensor=SensorKind(state_class=None, category=EntityCategory.DIAGNOSTIC, value_fn=to_state),
+    ),
+    # Status codes of another type (e.g. "Power" without a unit: a relay's trip status).
+    Rule(
+        name="status_code",
+        units=_NO_UNIT,
+        id_pattern=_STATUS_IDS,
+        sensor=SensorKind(state_class=None, category=EntityCategory.DIAGNOSTIC, value_fn=to_state),
     ),
     Rule(
         name="battery",
-        types=frozenset({"charge"}),
+        types=_types("Charge"),
         units=_units("%"),
         sensor=SensorKind(
             device_class=SensorDeviceClass.BATTERY,
@@ -286,111 +462,169 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     # Lifetime counters: the Energy dashboard uses their hourly statistic (statistics.py: the
     # cloud's history and the polls), so the entity has no state class of its own: one series to
-    # pick, not two.
-    *(
-        Rule(
-            name=f"energy_counter_{unit}",
-            units=units,
-            id_pattern=_COUNTER_IDS,
-            sensor=SensorKind(
-                device_class=SensorDeviceClass.ENERGY,
-                state_class=None,
-                unit=unit,
-                precision=precision,
-                counter=True,
-                statistic=CloudStatistic.SUM,
-            ),
-        )
-        for units, unit, precision in _ENERGY_UNITS
+    # pick, not two. Whole kWh: a lifetime has no use for tenths.
+    Rule(
+        name="energy_counter_kWh",
+        units=_KWH,
+        id_pattern=_COUNTER_IDS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENERGY,
+            state_class=None,
+            unit=UnitOfEnergy.KILO_WATT_HOUR,
+            precision=0,
+            counter=True,
+            statistic=CloudStatistic.SUM,
+        ),
+    ),
+    Rule(
+        name="energy_counter_Wh",
+        units=_WH,
+        id_pattern=_COUNTER_IDS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENERGY,
+            state_class=None,
+            unit=UnitOfEnergy.WATT_HOUR,
+            precision=0,
+            counter=True,
+            statistic=CloudStatistic.SUM,
+        ),
     ),
     # Energy held in (or still accepted by) the battery.
-    *(
-        Rule(
-            name=f"energy_storage_{unit}",
-            units=units,
-            id_pattern=_STORED_IDS,
-            sensor=SensorKind(
-                device_class=SensorDeviceClass.ENERGY_STORAGE, unit=unit, precision=precision
-            ),
-        )
-        for units, unit, precision in _ENERGY_UNITS
+    Rule(
+        name="energy_storage_kWh",
+        units=_KWH,
+        id_pattern=_STORED_IDS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENERGY_STORAGE,
+            unit=UnitOfEnergy.KILO_WATT_HOUR,
+            precision=1,
+        ),
+    ),
+    Rule(
+        name="energy_storage_Wh",
+        units=_WH,
+        id_pattern=_STORED_IDS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENERGY_STORAGE, unit=UnitOfEnergy.WATT_HOUR, precision=0
+        ),
     ),
     # Other energy readings: not known to only grow, so `total` (a drop is not a meter reset).
-    *(
-        Rule(
-            name=f"energy_{unit}",
-            units=units,
-            sensor=SensorKind(
-                device_class=SensorDeviceClass.ENERGY,
-                state_class=SensorStateClass.TOTAL,
-                unit=unit,
-                precision=precision,
-            ),
-        )
-        for units, unit, precision in _ENERGY_UNITS
+    Rule(
+        name="energy_kWh",
+        units=_KWH,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENERGY,
+            state_class=SensorStateClass.TOTAL,
+            unit=UnitOfEnergy.KILO_WATT_HOUR,
+            precision=1,
+        ),
     ),
-    *(
-        Rule(
-            name=f"power_{unit}{'_setpoint' if setpoint else ''}",
-            units=units,
-            id_pattern=_SETPOINT_IDS if setpoint else None,
-            sensor=SensorKind(
-                device_class=SensorDeviceClass.POWER,
-                unit=unit,
-                precision=precision,
-                enabled=not setpoint,
-                statistic=None if setpoint else CloudStatistic.MEAN,
-            ),
-        )
-        for setpoint in (True, False)
-        for units, unit, precision in (
-            (_KW, UnitOfPower.KILO_WATT, 2),
-            (_W, UnitOfPower.WATT, 0),
-        )
+    Rule(
+        name="energy_Wh",
+        units=_WH,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.ENERGY,
+            state_class=SensorStateClass.TOTAL,
+            unit=UnitOfEnergy.WATT_HOUR,
+            precision=0,
+        ),
     ),
-    *(
-        Rule(
-            name=f"reactive_power_{unit}",
-            units=units,
-            sensor=SensorKind(
-                device_class=SensorDeviceClass.REACTIVE_POWER,
-                unit=unit,
-                precision=precision,
-                enabled=False,
-            ),
-        )
-        for units, unit, precision in (
-            (_units("kVAR", "kvar"), UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE, 2),
-            (_units("VAR", "var"), UnitOfReactivePower.VOLT_AMPERE_REACTIVE, 0),
-        )
+    # Power setpoints: noise for most users, so disabled, and without statistics.
+    Rule(
+        name="power_kW_setpoint",
+        units=_KW,
+        id_pattern=_SETPOINT_IDS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.POWER,
+            unit=UnitOfPower.KILO_WATT,
+            precision=2,
+            enabled=False,
+        ),
     ),
-    *(
-        Rule(
-            name=f"voltage{'_phase' if phase else ''}",
-            units=_units("V"),
-            id_pattern=_PHASE_IDS if phase else None,
-            sensor=SensorKind(
-                device_class=SensorDeviceClass.VOLTAGE,
-                unit=UnitOfElectricPotential.VOLT,
-                precision=1,
-                enabled=not phase,
-            ),
-        )
-        for phase in (True, False)
+    Rule(
+        name="power_W_setpoint",
+        units=_W,
+        id_pattern=_SETPOINT_IDS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.POWER, unit=UnitOfPower.WATT, precision=0, enabled=False
+        ),
     ),
-    *(
-        Rule(
-            name=f"current{'_phase' if phase else ''}",
-            units=_units("A"),
-            id_pattern=_PHASE_IDS if phase else None,
-            sensor=SensorKind(
-                device_class=SensorDeviceClass.CURRENT,
-                unit=UnitOfElectricCurrent.AMPERE,
-                precision=1,
-                enabled=not phase,
-            ),
-        )
-        for phase in (True, False)
+    Rule(
+        name="power_kW",
+        units=_KW,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.POWER,
+            unit=UnitOfPower.KILO_WATT,
+            precision=2,
+            statistic=CloudStatistic.MEAN,
+        ),
+    ),
+    Rule(
+        name="power_W",
+        units=_W,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.POWER,
+            unit=UnitOfPower.WATT,
+            precision=0,
+            statistic=CloudStatistic.MEAN,
+        ),
+    ),
+    Rule(
+        name="reactive_power_kvar",
+        units=_units("kVAR", "kvar"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.REACTIVE_POWER,
+            unit=UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE,
+            precision=2,
+            enabled=False,
+        ),
+    ),
+    Rule(
+        name="reactive_power_var",
+        units=_units("VAR", "var"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.REACTIVE_POWER,
+            unit=UnitOfReactivePower.VOLT_AMPERE_REACTIVE,
+            precision=0,
+            enabled=False,
+        ),
+    ),
+    # One phase's voltage or current: detail, disabled; the averages stay enabled.
+    Rule(
+        name="voltage_phase",
+        units=_units("V"),
+        id_pattern=_PHASE_IDS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.VOLTAGE,
+            unit=UnitOfElectricPotential.VOLT,
+            precision=1,
+            enabled=False,
+        ),
+    ),
+    Rule(
+        name="voltage",
+        units=_units("V"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.VOLTAGE, unit=UnitOfElectricPotential.VOLT, precision=1
+        ),
+    ),
+    Rule(
+        name="current_phase",
+        units=_units("A"),
+        id_pattern=_PHASE_IDS,
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.CURRENT,
+            unit=UnitOfElectricCurrent.AMPERE,
+            precision=1,
+            enabled=False,
+        ),
+    ),
+    Rule(
+        name="current",
+        units=_units("A"),
+        sensor=SensorKind(
+            device_class=SensorDeviceClass.CURRENT, unit=UnitOfElectricCurrent.AMPERE, precision=1
+        ),
     ),
     Rule(
         name="frequency",
@@ -410,7 +644,7 @@ RULES: Final[tuple[Rule, ...]] = (
     # Setpoints in units no device class takes (e.g. "% of Wmax").
     Rule(
         name="setpoint",
-        types=frozenset({"power setpoint", "setpoint"}),
+        types=_types("Power Setpoint", "Setpoint"),
         sensor=SensorKind(unit=KEEP_UNIT, enabled=False),
     ),
     Rule(
@@ -418,8 +652,11 @@ RULES: Final[tuple[Rule, ...]] = (
         units=_units("%"),
         sensor=SensorKind(unit=PERCENTAGE, precision=1),
     ),
-    # Anything else: a plain sensor that keeps the reading's unit (no device class); a text when
-    # its value is not a number.
+    # A code or text without a unit: shown as it comes (a number, or a text), no statistics.
+    Rule(
+        name="other_no_unit", units=_NO_UNIT, sensor=SensorKind(state_class=None, value_fn=to_state)
+    ),
+    # Anything else: a plain measurement in the reading's own unit (no device class).
     Rule(name="other", sensor=SensorKind(unit=KEEP_UNIT)),
 )
 
@@ -486,6 +723,39 @@ NAMES: Final[tuple[Name, ...]] = (
     _name(r"^SSU_\[\w+\]_AO(?P<point>\d+)_PHS$", "lighting_photosensor"),
     _name(r"^SSU_\[\w+\]_AI(?P<point>\d+)_Shedtable$", "lighting_shed_table"),
     _name(r"^SSU_\[\w+\]_AO(?P<point>\d+)_ShReq$", "lighting_shed_request"),
+    # CTA-2045 controllers
+    _name(r"^cta2045\|relay$", "relay"),
+    _name(r"^cta2045\|override$", "override"),
+    _name(r"^cta2045\|state$", "operational_state"),
+    _name(r"^cta2045\|power$", "power"),
+    _name(r"^cta2045\|hold_mode$", "hold_mode"),
+    _name(r"^cta2045\|offset$", "setpoint_offset"),
+    _name(r"^cta2045\|temperature$", "temperature"),
+    _name(r"^cta2045\|setpoint_(?P<n>[12])$", "setpoint_n"),
+    _name(r"^cta2045\|commodity_0_instantaneous$", "power_consumed"),
+    _name(r"^cta2045\|commodity_0_cumulative$", "energy_consumed"),
+    _name(r"^cta2045\|commodity_1_instantaneous$", "power_produced"),
+    _name(r"^cta2045\|commodity_1_cumulative$", "energy_produced"),
+    _name(r"^cta2045\|commodity_6_instantaneous$", "total_storage_capacity_rate"),
+    _name(r"^cta2045\|commodity_6_cumulative$", "total_storage_capacity"),
+    _name(r"^cta2045\|commodity_7_instantaneous$", "present_storage_capacity_rate"),
+    _name(r"^cta2045\|commodity_7_cumulative$", "present_storage_capacity"),
+    # Thermostats
+    _name(r"^thermostat\|temperature$", "temperature"),
+    _name(r"^thermostat\|humidity$", "humidity"),
+    _name(r"^thermostat\|mode$", "thermostat_mode"),
+    _name(r"^thermostat\|state$", "thermostat_state"),
+    _name(r"^thermostat\|fan_mode$", "fan_mode"),
+    _name(r"^thermostat\|fan_state$", "fan_state"),
+    _name(r"^thermostat\|heat_setpoint$", "heat_setpoint"),
+    _name(r"^thermostat\|cool_setpoint$", "cool_setpoint"),
+    # A Super SkyBox's CT channels
+    _name(r"^ct\|(?P<ct>[^|]+)\|current$", "ct_current"),
+    _name(r"^ct\|(?P<ct>[^|]+)\|power_real$", "ct_power"),
+    _name(r"^ct\|(?P<ct>[^|]+)\|power_apparent$", "ct_apparent_power"),
+    _name(r"^ct\|(?P<ct>[^|]+)\|power_factor$", "ct_power_factor"),
+    _name(r"^ct\|(?P<ct>[^|]+)\|voltage$", "ct_voltage"),
+    _name(r"^ct\|(?P<ct>[^|]+)\|rating$", "ct_rating"),
 )
 
 
@@ -493,7 +763,9 @@ def friendly_name(sensor_id: str) -> tuple[str, dict[str, str]] | None:
     """Return the translation key and placeholders of a known sensor, None for others."""
     for name in NAMES:
         if match := name.pattern.search(sensor_id):
-            placeholders = {k: v.replace("_", ".") for k, v in match.groupdict().items()}
+            placeholders = match.groupdict()
+            if "bitfield" in placeholders:  # BESS_ALARMS_BITFIELD_1_5 is bitfield 1.5
+                placeholders["bitfield"] = placeholders["bitfield"].replace("_", ".")
             return name.translation_key, placeholders
     return None
 
@@ -556,14 +828,29 @@ def component_of(sensor_id: str) -> ComponentRef | None:
 # --- Putting it together ----------------------------------------------------------------------
 
 
-def rule_for(reading: Reading) -> Rule:
-    """Return the first rule that matches the reading (the table ends with a catch-all)."""
-    return next(rule for rule in RULES if rule.matches(reading))
+_TWO_STATE: Final = next(rule for rule in RULES if rule.name == "two_state")
 
 
-def describe(reading: Reading) -> Descriptions:
-    """Return the entity descriptions for one reading."""
-    rule = rule_for(reading)
+def rule_for(reading: Reading, registered: Platform | None = None) -> Rule:
+    """Return the rule of a reading: the first that matches (the table ends with a catch-all).
+
+    ``registered``: the platform the reading's own entity (unique id ``{device}_{sensor}``) is
+    registered in, if it is. An entity keeps its platform for life, so a reading registered as
+    a binary sensor stays one (two states), and one registered as a sensor skips the rows
+    that make no sensor of it.
+    """
+    if registered is Platform.BINARY_SENSOR:
+        return _TWO_STATE
+    return next(
+        rule
+        for rule in RULES
+        if rule.matches(reading) and (registered is None or rule.sensor is not None)
+    )
+
+
+def describe(reading: Reading, registered: Platform | None = None) -> Descriptions:
+    """Return the entity descriptions for one reading (``registered``: see `rule_for`)."""
+    rule = rule_for(reading, registered)
     known = friendly_name(reading.id)
     translation_key, placeholders = known if known else (None, {})
     name = None if translation_key else reading.name
@@ -571,12 +858,6 @@ def describe(reading: Reading) -> Descriptions:
     binaries: list[SkyCentricsBinarySensorEntityDescription] = []
     if (kind := rule.sensor) is not None:
         unit = (reading.units or None) if kind.unit == KEEP_UNIT else kind.unit
-        # Without a device class, a reading whose value is text is a text sensor.
-        numeric = (
-            kind.device_class is not None
-            or reading.value is None
-            or to_number(reading.value) is not None
-        )
         sensors.append(
             SkyCentricsSensorEntityDescription(
                 key=reading.id,
@@ -585,14 +866,15 @@ def describe(reading: Reading) -> Descriptions:
                 translation_placeholders=placeholders or None,
                 name=name,
                 device_class=kind.device_class,
-                state_class=kind.state_class if numeric else None,
-                native_unit_of_measurement=unit if numeric else None,
-                suggested_display_precision=kind.precision if numeric else None,
+                state_class=kind.state_class,
+                native_unit_of_measurement=unit,
+                suggested_display_precision=kind.precision,
                 entity_category=kind.category,
                 entity_registry_enabled_default=kind.enabled,
-                value_fn=to_number if numeric else to_text,
-                counter=kind.counter and numeric,
-                statistic=kind.statistic if numeric else None,
+                options=list(kind.options) if kind.options is not None else None,
+                value_fn=kind.value_fn or to_number,
+                counter=kind.counter,
+                statistic=kind.statistic,
             )
         )
     if (binary := rule.binary) is not None:

@@ -22,9 +22,6 @@ MAX_SCAN_INTERVAL_SECONDS: Final = 3600
 # twice as long each time, up to this.
 MAX_DEVICE_RETRY: Final = timedelta(minutes=30)
 
-# Device types known from the API (the device object's "type").
-MODEL_BY_TYPE: Final[dict[int, str]] = {250: "Super SkyBox"}
-
 # A 429's Retry-After is honoured within [poll interval, MAX_RETRY_AFTER]; a missing or unusable
 # one (not a finite number of seconds from 0 to a day) means: wait one poll interval.
 MAX_RETRY_AFTER: Final = timedelta(hours=1)

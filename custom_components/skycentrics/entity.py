@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -14,7 +15,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device, Reading, ReadingValue
 from .classification import component_of
-from .const import DOMAIN, LOGGER, MANUFACTURER, MODEL_BY_TYPE
+from .api.device_types import DEVICE_MODELS
+from .const import DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 
 _MISSING = Reading(id="", name="", type="", units="", value=None, time=None)
@@ -39,6 +41,19 @@ def reading_unique_id(device_id: int, sensor_id: str, key: str) -> str:
     return f"{device_id}_{sensor_id}|{derived}"
 
 
+def registered_platform(hass: HomeAssistant, device_id: int, sensor_id: str) -> Platform | None:
+    """The platform a reading's own entity is registered in (None: not registered yet).
+
+    An entity keeps the platform it was created in (classification.rule_for).
+    """
+    registry = er.async_get(hass)
+    unique_id = reading_unique_id(device_id, sensor_id, sensor_id)
+    for platform in (Platform.BINARY_SENSOR, Platform.SENSOR):
+        if registry.async_get_entity_id(platform, DOMAIN, unique_id) is not None:
+            return platform
+    return None
+
+
 def gateway_unique_id(device_id: int, key: str) -> str:
     """Return the unique id of one of the gateway's own entities."""
     return f"{device_id}|{key}"
@@ -52,21 +67,30 @@ def _mac(device: Device) -> str | None:
     return None
 
 
+def _model(device: Device) -> str:
+    """The device's model from its type (api/device_types.py); the type's number otherwise."""
+    if device.type is None:
+        return "SkyCentrics device"
+    return DEVICE_MODELS.get(device.type, f"SkyCentrics device type {device.type}")
+
+
 @callback
 def async_register_gateway(
     hass: HomeAssistant, entry: SkyCentricsConfigEntry, device: Device
 ) -> None:
-    """Register a gateway before its components name it as their via device."""
+    """Register a device before its components name it as their via device.
+
+    Its MAC is a connection; a ``mac`` field that is not a MAC is its serial number.
+    """
     mac = _mac(device)
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={gateway_identifier(device.id)},
         connections={(CONNECTION_NETWORK_MAC, mac)} if mac else set(),
         manufacturer=MANUFACTURER,
-        model=MODEL_BY_TYPE.get(device.type or -1, "SkyBox"),
-        model_id=str(device.type) if device.type is not None else None,
+        model=_model(device),
         name=device.name,
-        serial_number=device.mac or str(device.id),
+        serial_number=None if mac or not device.mac else device.mac,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,7 +14,7 @@ from homeassistant.components.sensor import (
     SensorExtraStoredData,
 )
 from homeassistant.components.sensor.const import UNIT_CONVERTERS
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -27,7 +26,12 @@ from .classification import SkyCentricsSensorEntityDescription, describe
 from .const import DOMAIN, LOGGER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 from .counter import CounterGuard
-from .entity import SkyCentricsDeviceEntity, SkyCentricsEntity, async_add_reading_entities
+from .entity import (
+    SkyCentricsDeviceEntity,
+    SkyCentricsEntity,
+    async_add_reading_entities,
+    registered_platform,
+)
 
 PARALLEL_UPDATES = 0  # read-only: the coordinator does all requests
 
@@ -40,7 +44,8 @@ async def async_setup_entry(
     """Set up SkyCentrics sensors, now and as new readings appear."""
 
     def factory(coordinator: SkyCentricsCoordinator, reading: Reading) -> Iterator[SensorEntity]:
-        for description in describe(reading).sensors:
+        registered = registered_platform(hass, coordinator.device.id, reading.id)
+        for description in describe(reading, registered).sensors:
             yield SkyCentricsSensor(coordinator, description, reading.id)
 
     async_add_entities(
@@ -161,8 +166,8 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
             self._async_unit_issue(False)
             return value
         if self._other_units is None or self._other_units[0] != reading.units:
-            # The unit the table gives these units (the value plays no part in it).
-            described = describe(replace(reading, value=None)).sensors
+            # The unit the table gives these units.
+            described = describe(reading, Platform.SENSOR).sensors
             unit = described[0].native_unit_of_measurement if described else reading.units
             self._other_units = (reading.units, unit or None)
         unit = self._other_units[1]
