@@ -1,7 +1,7 @@
 """Run the SkyCentrics simulator until interrupted.
 
     python -m skycentrics_simulator --port 8099 --client-id ID --client-secret SECRET [--devices N]
-        [--fleet]
+        [--fleet] [--static] [--swapped-counters]
 
 On start it prints three lines, `url=...`, `client_id=...` and `client_secret=...`.
 """
@@ -64,6 +64,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "guide's values at start-up",
     )
     parser.add_argument(
+        "--swapped-counters",
+        action="store_true",
+        help="send the battery's lifetime counters as the word-swapped 32-bit registers the "
+        "guide's values look like (moving by 65,536 per kWh; with --static, their past climbs "
+        "to the guide's values that way)",
+    )
+    parser.add_argument(
         "--allow-remote", action="store_true", help="allow listening on a non-loopback address"
     )
     args = parser.parse_args(argv)
@@ -101,6 +108,7 @@ async def serve(args: argparse.Namespace) -> None:
         date_tolerance=args.date_tolerance,
         fleet=args.fleet,
     )
+    sim.swapped_counters = args.swapped_counters
     if args.static:
         pin_to_seed(sim, since=sim.reading_time())
     stop = asyncio.Event()

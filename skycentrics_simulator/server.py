@@ -17,7 +17,14 @@ from aiohttp import hdrs, web
 
 from . import auth, fleet
 from .fleet import Command, CommandKind, command_at, report_time
-from .model import LIFETIME_COUNTERS, SWAPPED_COUNTERS, SensorModel, like_seed, unswap_words
+from .model import (
+    LIFETIME_COUNTERS,
+    SWAPPED_COUNTERS,
+    SensorModel,
+    like_seed,
+    swap_words,
+    unswap_words,
+)
 from .seed import SEED_DEVICE_ID, SEED_EPOCH, load_seed_device, load_seed_payload
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -374,7 +381,8 @@ class Simulator:
         """Pin a sensor's `data` to `value` for readings from `since` (Unix seconds) on.
 
         Before `since`, readings (and history records) follow the model, so the past moves as a
-        real site's does; a lifetime counter is shifted to meet `value` at `since` exactly.
+        real site's does; a lifetime counter is shifted to meet `value` at `since` exactly (a
+        word-swapped one, with `swapped_counters`, in kWh: its past moves by 65,536 per kWh).
         With it, a set-up shows the guide's values now and days of real energy in its history.
         """
         self.set_value(device_id, sensor_id, value)
@@ -447,6 +455,11 @@ class Simulator:
         pinned = device.pinned[sid]
         if sid not in device.modelled or sid not in values:
             return copy.deepcopy(pinned)
+        if self.swapped_counters and sid in SWAPPED_COUNTERS and isinstance(pinned, int | float):
+            # A word-swapped register: shifted in kWh (its un-swapped value), swapped again,
+            # so the past moves by 65,536 per kWh up to the pinned value.
+            gained = unswap_words(self._values(device, since)[sid]) - unswap_words(values[sid])
+            return swap_words(max(0, unswap_words(pinned) - gained))
         if sid in LIFETIME_COUNTERS and isinstance(pinned, int | float):
             at_pin = self._values(device, since)[sid]
             return like_seed(pinned - (at_pin - values[sid]), sensor["data"])

@@ -67,6 +67,7 @@ from .const import (
     MIN_SCAN_INTERVAL_SECONDS,
 )
 from .coordinator import SkyCentricsConfigEntry
+from .repairs import counter_options_data, counter_options_schema
 
 MAX_KEY_LENGTH: Final = 512
 """Longest client id or secret accepted (real ones have 20 to 40 characters)."""
@@ -568,9 +569,10 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
                     data[CONF_HISTORY_DAYS] = round(days)
                 elif CONF_HISTORY_DAYS in options:
                     data[CONF_HISTORY_DAYS] = options[CONF_HISTORY_DAYS]
-                return self.async_create_entry(data=data)
+                counters = counter_options_data(self.hass, self.config_entry, user_input)
+                return self.async_create_entry(data={**data, **counters})
             for key, value in user_input.items():
-                if math.isfinite(value):
+                if isinstance(value, float) and math.isfinite(value):
                     current[key] = value
         schema = vol.Schema(
             {
@@ -594,6 +596,7 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
                 ),
             }
         )
+        schema = schema.extend(counter_options_schema(self.hass, self.config_entry))
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, current),

@@ -45,6 +45,15 @@ COUNTER_MIN_RISE_KWH: Final = 1.0
 # readings the rate above comes from.
 POWER_UNITS: Final = {"w": UnitOfPower.WATT, "kw": UnitOfPower.KILO_WATT}
 
+# Word-swapped lifetime counters (counter.py, repairs.py). Options: the counters ("<device id>_
+# <sensor id>") decoded with their two 16-bit words swapped, and those kept as reported by a
+# choice (the others: as reported, no choice made yet).
+CONF_SWAPPED_COUNTERS: Final = "swapped_counters"
+CONF_REPORTED_COUNTERS: Final = "reported_counters"
+# Entry data: the decoded counters the statistics and restored states are in (the choice last
+# applied); a counter whose choice differs from it has its statistic imported again.
+DATA_APPLIED_SWAPPED: Final = "applied_swapped_counters"
+
 # Hourly statistics (statistics.py): the cloud's history, then the polls.
 CONF_HISTORY_DAYS: Final = "history_days"
 DEFAULT_HISTORY_DAYS: Final = 7  # days of history imported when the statistics are created

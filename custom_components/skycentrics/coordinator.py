@@ -38,6 +38,7 @@ from .const import (
     POWER_UNITS,
 )
 from .counter import allowed_rise_kwh
+from .repairs import CounterScales
 from .statistics import HistoryImporter
 
 GRACE_POLLS: Final = 3  # failed polls during which entities keep their last good value
@@ -103,6 +104,8 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.history = HistoryImporter(
             hass, self, int(entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
         )
+        # Lifetime counters: the chosen scale (word-swapped ones decoded), their repair issues.
+        self.scales = CounterScales(hass, self)
 
     @property
     def available(self) -> bool:
@@ -135,7 +138,9 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _async_update_data(self) -> Snapshot:
         """Fetch one snapshot; ride out transient failures with the last good one."""
         try:
-            snapshot = await self._call(self.client.async_get_data(self.device_id))
+            snapshot = self.scales.decode(
+                await self._call(self.client.async_get_data(self.device_id)), "poll"
+            )
         except ConfigEntryAuthFailed:
             # Home Assistant stops polling and starts a reauth flow: the values are not current.
             self.auth_failed = True

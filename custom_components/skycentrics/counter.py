@@ -13,6 +13,12 @@ What is not accepted leaves the last accepted value standing: the live sensor ke
 and an hour of the imported statistics counts nothing for it (so no hour is ever negative, and a
 glitch is never counted as energy). As time passes the allowance grows, so a real jump is
 accepted late, never lost; a real reset is followed once the counter passes its old value.
+
+Word-swapped registers: some gateways read a 32-bit counter register of whole kWh with its two
+16-bit words swapped, so the value moves by 65,536 per kWh (338,624,512 = 5,167 x 65,536 is
+5,167 kWh). ``SwapDetector`` recognises that signature in a counter's values, ``unswap_words``
+decodes one value: (low word << 16) | high word, NOT a division by 65,536 (past 65,535 kWh the
+low word is no longer 0).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from homeassistant.const import UnitOfEnergy
 from homeassistant.util.unit_conversion import EnergyConverter
@@ -30,6 +37,9 @@ from .const import (
     COUNTER_NO_POWER_RATE_KW,
     COUNTER_POWER_FACTOR,
 )
+
+WORD: Final = 65536  # one 16-bit word: what a word-swapped register moves by per unit
+REGISTER_END: Final = 1 << 32  # a 32-bit register holds [0, REGISTER_END)
 
 type AllowedRise = Callable[[datetime | None, datetime], float]
 """(time of the last accepted reading, time of this one) -> the most kWh it may add."""
@@ -65,6 +75,9 @@ class CounterGuard:
     last: float | None = None  # the last accepted value, in ``unit``
     last_time: datetime | None = None  # its reading time
     rejecting: bool = False  # the last reading judged was not accepted
+    # The last reading judged, when it was not accepted as a rise beyond the allowance: (its
+    # value, its time, the allowance in ``unit``); None after any other judgement.
+    refused: tuple[float, datetime, float] | None = None
 
     def judge(self, value: float | None, when: datetime, allowed_kwh: AllowedRise) -> str | None:
         """Accept ``value`` read at ``when`` (None is returned) or say why it is not plausible.
@@ -72,6 +85,7 @@ class CounterGuard:
         The first value is accepted as it is; nothing to judge before it (a missing value then
         is no problem either).
         """
+        self.refused = None
         if self.last is None:
             if value is not None:
                 self.last, self.last_time = float(value), when
@@ -96,4 +110,68 @@ class CounterGuard:
         )
         if value - self.last <= allowed:
             return None
+        self.refused = (value, when, allowed)
         return f"a rise of more than the {allowed:.6g} {unit} the device could have delivered"
+
+
+def unswap_words(value: float | None) -> int | None:
+    """The register a word-swapped reading was read from: (low word << 16) | high word.
+
+    338,624,512 -> 5,167; 65,537 (the register at 65,537 kWh) -> 65,537... None (unknown, never
+    a wrong number) for a value that is not a whole number in [0, 2^32).
+    """
+    if value is None or not float(value).is_integer() or not 0 <= value < REGISTER_END:
+        return None
+    number = int(value)
+    return ((number & 0xFFFF) << 16) | (number >> 16)
+
+
+@dataclass(slots=True)
+class SwapDetector:
+    """Whether one lifetime counter's values look like a word-swapped register.
+
+    The signature: two distinct values in a row (0 and missing values are skipped, glitches
+    as the guard sees them) differ by a whole multiple of 65,536, and no pair of distinct
+    values in a row breaks it. A single value, however round, is never enough: an ordinary
+    counter may sit on a multiple of 65,536 once, but then moves by less. A pair breaks the
+    signature when a value is not a whole number in [0, 2^32), or when it differs by anything
+    else, except the one step where the register passes a multiple of 65,536 kWh (the
+    un-swapped values rise by less than 65,536 there; an ordinary whole-number counter's
+    un-swapped values jump by 65,536 or more, or fall). Once broken, it stays broken.
+
+    Values come from separate sources (the polls, the history the importer reads: each in
+    time order, but not in order with each other), so each source has its own last value.
+    """
+
+    confirmed: bool = False
+    broken: bool = False
+    value: float | None = None  # a value that confirmed the signature (for the issue's text)
+    _last: dict[str, float] | None = None
+
+    @property
+    def holds(self) -> bool:
+        """Whether the signature was seen and never broken."""
+        return self.confirmed and not self.broken
+
+    def observe(self, value: float | None, source: str) -> None:
+        """Take the next value of one source."""
+        if self.broken or value is None or value <= 0:
+            return
+        if unswap_words(value) is None:
+            self.broken = True
+            return
+        if self._last is None:
+            self._last = {}
+        last = self._last.get(source)
+        self._last[source] = value
+        if last is None or last == value:
+            return
+        if (value - last) % WORD == 0:
+            self.confirmed = True
+            self.value = value
+            return
+        before, after = unswap_words(last), unswap_words(value)
+        assert before is not None
+        assert after is not None
+        if not 0 < after - before < WORD:
+            self.broken = True

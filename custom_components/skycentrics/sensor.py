@@ -112,6 +112,8 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
         await super().async_added_to_hass()
 
     async def _async_restore_counter(self) -> None:
+        if self._sensor_id in self.coordinator.scales.rescaled:
+            return  # saved in the other scale (repairs.py): not a value to judge by
         if (last := await self.async_get_last_sensor_data()) is None or not isinstance(
             last.native_value, int | float | Decimal
         ):

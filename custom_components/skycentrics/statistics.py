@@ -43,6 +43,13 @@ sensors the device reports now):
   never imported again (importing an hour twice would write the same row and sum anyway).
 - Catching up goes back MAX_HISTORY_DAYS at most; a statistic whose last row is older starts
   again from its first reading after that (the energy of hours never imported is in no hour).
+- The readings are in the scale the user chose for each counter (repairs.py: the coordinator's
+  ``scales.decode`` runs on the polls' snapshots and on every history record, before anything
+  here reads them). When a counter's scale changed since its statistic was imported, set-up
+  clears that statistic and imports it again from the cloud's history, from the first hour it
+  held (its sum starting again at 0), like a new statistic; then the scale applied is recorded.
+  The importer's counter guard also tells repairs.py when it refuses a rise (and when it
+  accepts again), for the implausible-rise issue.
 - A 429 waits for the Retry-After (held within [poll interval, 1 hour]) and continues; other
   failures are tried again HISTORY_RETRY later (a range the cloud refuses HISTORY_ATTEMPTS
   times in a row is imported without readings). Unloading the entry cancels the import.
@@ -64,6 +71,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.components.recorder.db_schema import Statistics, StatisticsMeta
 from homeassistant.components.recorder.models import (
     StatisticData,
     StatisticMeanType,
@@ -77,10 +85,11 @@ from homeassistant.components.recorder.statistics import (
 from homeassistant.components.sensor.const import UNIT_CONVERTERS
 from homeassistant.const import ATTR_FRIENDLY_NAME
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.recorder import get_instance
+from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import BaseUnitConverter
+from sqlalchemy import func
 
 from .api import (
     Reading,
@@ -372,6 +381,7 @@ class HistoryImporter:
         """Start importing (after set-up: the background task never delays it)."""
         if not self.enabled:
             LOGGER.debug("%s: no recorder, no hourly statistics", self.coordinator.name)
+            self.coordinator.scales.async_applied()  # no statistic to import again
             return
         self._started = True
         self._async_kick()
@@ -420,7 +430,11 @@ class HistoryImporter:
         """Find where each statistic ends, and so the first hour to import."""
         data = self.coordinator.data
         readings = sorted(data.readings.values(), key=lambda r: r.id) if data else []
+        again = await self._async_clear_rescaled(readings)
         await self._async_add_series(readings)
+        for sensor_id, first in again.items():
+            if (cleared := self._series.get(sensor_id)) is not None and cleared.next_hour is None:
+                cleared.next_hour = first  # imported again from the first hour it held
         # The energy statistics lead (the others follow them): from the earliest hour one of
         # them misses. One without any row yet (new, or its first rows were lost) gets the
         # history_days days of history; the others skip the hours they have.
@@ -442,6 +456,35 @@ class HistoryImporter:
             len(self._series),
             start or "the first hour the polls cover",
         )
+
+    async def _async_clear_rescaled(self, readings: list[Reading]) -> dict[str, datetime]:
+        """Clear the statistics of counters whose scale changed (repairs.py); return the first
+        hour each held: they are imported again from there, in the new scale."""
+        scales = self.coordinator.scales
+        if not scales.pending:
+            return {}
+        ids: dict[str, str] = {}
+        for reading in readings:  # ids taken in _async_add_series' order (stable ids)
+            if reading.id in self._series or not statistic_description(
+                reading.id, reading.type, reading.units
+            ):
+                continue
+            statistic_id = self._ids.get(reading.id)
+            if reading.id in scales.pending:
+                ids[reading.id] = statistic_id
+        instance = get_instance(self.hass)
+        firsts = await instance.async_add_executor_job(_first_hours, self.hass, list(ids.values()))
+        if ids:
+            instance.async_clear_statistics(list(ids.values()))
+            await instance.async_block_till_done()
+            LOGGER.info(
+                "%s: the scale of %s changed: their statistics are imported again from %s",
+                self.coordinator.name,
+                ", ".join(sorted(ids)),
+                ", ".join(_iso(firsts.get(i)) or "(none)" for i in ids.values()),
+            )
+        scales.async_applied()
+        return {sid: firsts[i] for sid, i in ids.items() if i in firsts}
 
     async def _async_step(self) -> bool:
         """Import the next hour(s); False when nothing can be imported now."""
@@ -540,7 +583,8 @@ class HistoryImporter:
         self._attempts = 0
         self._retry_at = None
         readings: dict[str, list[Reading]] = {}
-        for snapshot in snapshots:
+        for raw in snapshots:
+            snapshot = coordinator.scales.decode(raw, "history")  # the chosen scale
             coordinator.track_power(snapshot)  # the guard's rate: any power the device reported
             for reading in snapshot.readings.values():
                 when = reading.time
@@ -641,6 +685,8 @@ class HistoryImporter:
                     rows.setdefault(series.statistic_id, []).append(row)
             hour += HOUR
         for series in self._series.values():
+            if series.kind is CloudStatistic.SUM:
+                self.coordinator.scales.async_judged(series.sensor_id, series.guard)
             if series.rejected:
                 LOGGER.debug(
                     "%s: %d reading(s) of counter %s not counted (not plausible)",
@@ -779,3 +825,18 @@ def _last_rows(
         rows = get_last_statistics(hass, 1, statistic_id, False, {"state", "sum"})
         result[statistic_id] = (unit, rows[statistic_id][0] if rows.get(statistic_id) else None)
     return result
+
+
+def _first_hours(hass: HomeAssistant, statistic_ids: list[str]) -> dict[str, datetime]:
+    """The first hour of each statistic that has rows. In the recorder's executor."""
+    if not statistic_ids:
+        return {}
+    with session_scope(hass=hass, read_only=True) as session:
+        rows = (
+            session.query(StatisticsMeta.statistic_id, func.min(Statistics.start_ts))
+            .join(Statistics, Statistics.metadata_id == StatisticsMeta.id)
+            .filter(StatisticsMeta.statistic_id.in_(statistic_ids))
+            .group_by(StatisticsMeta.statistic_id)
+            .all()
+        )
+    return {str(sid): dt_util.utc_from_timestamp(start) for sid, start in rows if start is not None}
