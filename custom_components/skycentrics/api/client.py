@@ -291,10 +291,10 @@ class SkyCentricsClient:
         except SkyCentricsResponseError as err:
             raise SkyCentricsResponseError(f"{path}: {err}") from err
 
-    async def _request(self, path: str, accept: str = "application/json") -> bytes:
+    async def _request(self, path: str) -> bytes:
         """Send one signed GET and return the body (at most `max_response_bytes`)."""
         return await self._fetch(
-            path, accept, limit=self.max_response_bytes, time_limit=self.request_timeout
+            path, JSON_MEDIA_TYPE, limit=self.max_response_bytes, time_limit=self.request_timeout
         )
 
     async def _fetch(
@@ -427,12 +427,7 @@ class SkyCentricsClient:
                     f"{message} without the API's JSON error: not taken as bad keys",
                     status=status,
                 )
-            server_date = parse_http_date(response.headers.get("Date"))
-            raise SkyCentricsAuthenticationError(
-                message,
-                status=status,
-                server_date=http_date(server_date) if server_date is not None else None,
-            )
+            raise SkyCentricsAuthenticationError(message, status=status)
         if status == 404:
             raise SkyCentricsNotFoundError(message)
         if status == 429:

@@ -20,14 +20,12 @@ class SkyCentricsAuthenticationError(SkyCentricsError):
 
     Only when the answer is the API's own JSON error: a 401/403 HTML page (a proxy, a captive
     portal) is a SkyCentricsResponseError, a transient failure that starts no reauth.
-    ``server_date`` is the answer's Date header, re-formatted, or None when it had no usable one.
     """
 
-    def __init__(self, message: str, *, status: int = 401, server_date: str | None = None) -> None:
-        """Keep the status and the server's Date header (it tells a clock offset)."""
+    def __init__(self, message: str, *, status: int = 401) -> None:
+        """Keep the HTTP status."""
         super().__init__(message)
         self.status = status
-        self.server_date = server_date
 
 
 class SkyCentricsControlRefusedError(SkyCentricsError):
