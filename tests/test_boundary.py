@@ -50,9 +50,9 @@ from custom_components.skycentrics.api.models import (
     parse_http_date,
     parse_retry_after,
 )
-from skycentrics_simulator import SEED_DEVICE_ID, Fault, Simulator, faults
+from skycentrics_simulator import SEED_DEVICE_ID, Fault, Simulator, faults, load_seed_payload
 
-from .common import CLIENT_ID, CLIENT_SECRET, seed_payload
+from .common import CLIENT_ID, CLIENT_SECRET
 
 SOC = "BESS_STATE_OF_CHARGE"
 PLACEHOLDER = '"@@PLACEHOLDER@@"'
@@ -89,7 +89,7 @@ def _depth(value: object) -> int:
 
 def test_a_normal_answer_decodes_as_json_loads_does() -> None:
     """The seed answer: exactly what json.loads gives."""
-    body = json.dumps(seed_payload()).encode()
+    body = json.dumps(load_seed_payload()).encode()
     assert decode_json(body) == json.loads(body)
 
 

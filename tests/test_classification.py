@@ -22,12 +22,11 @@ from custom_components.skycentrics.classification import (
     to_number,
     to_text,
 )
-
-from .common import seed_payload
+from skycentrics_simulator import load_seed_payload
 
 
 def _seed() -> Snapshot:
-    return Snapshot.from_dict(seed_payload())
+    return Snapshot.from_dict(load_seed_payload())
 
 
 def _reading(sensor_id: str, kind: str, units: str, value: Any = 1.0) -> Reading:

@@ -30,8 +30,7 @@ from custom_components.skycentrics.api.models import (
     decode_json,
     parse_history,
 )
-
-from .common import seed_payload
+from skycentrics_simulator import load_seed_payload
 
 TIME = "2025-07-31 01:37:47"
 WHEN = datetime(2025, 7, 31, 1, 37, 47, tzinfo=UTC)
@@ -311,7 +310,7 @@ def test_shared_fields_with_both_families() -> None:
 def test_super_skybox_with_ct_channels() -> None:
     """The guide's 60 sensors and three CT channels in one answer: 60 + 3 x 6 readings, the
     sensors' first; CT ids as integers or text."""
-    payload = seed_payload()
+    payload = load_seed_payload()
     payload["ct"] = [ct_channel(1), ct_channel(2, current=None), ct_channel("main-A")]
     snapshot = Snapshot.from_dict(payload)
     assert len(snapshot.readings) == 60 + 18
@@ -337,7 +336,7 @@ def test_super_skybox_with_ct_channels() -> None:
 
 def test_every_family_at_once() -> None:
     """Sensors, CT channels, CTA-2045 and thermostat fields in one answer: all read, apart."""
-    payload = {**seed_payload(), **water_heater(), **ct_thermostat(), "ct": [ct_channel(7)]}
+    payload = {**load_seed_payload(), **water_heater(), **ct_thermostat(), "ct": [ct_channel(7)]}
     payload["device"] = 1592651608
     readings = Snapshot.from_dict(payload).readings
     kinds = {key.split("|")[0] for key in readings if "|" in key}
@@ -409,7 +408,7 @@ def test_a_sensor_cannot_take_a_family_id(caplog: pytest.LogCaptureFixture) -> N
 def test_family_ids_are_in_the_reserved_namespace() -> None:
     """Every family reading's id starts with its family and '|', and follows the id rule
     otherwise (printable ASCII, at most MAX_ID_LENGTH); no sensor's id holds a '|'."""
-    payload = {**seed_payload(), **water_heater(), **ct_thermostat(), "ct": [ct_channel(1)]}
+    payload = {**load_seed_payload(), **water_heater(), **ct_thermostat(), "ct": [ct_channel(1)]}
     payload["device"] = 1
     for key, reading in Snapshot.from_dict(payload).readings.items():
         assert key == reading.id
@@ -596,7 +595,7 @@ def test_the_reading_limit_counts_every_family(
 
     monkeypatch.setattr(models, "MAX_READINGS", 62)
     caplog.set_level(logging.WARNING)
-    payload = {**seed_payload(), **water_heater()}
+    payload = {**load_seed_payload(), **water_heater()}
     readings = Snapshot.from_dict(payload, 4242).readings
     assert len(readings) == 62
     assert list(readings)[60:] == ["cta2045|relay", "cta2045|override"]
@@ -683,7 +682,7 @@ def test_history_record_of_no_family_is_skipped(caplog: pytest.LogCaptureFixture
 
 def test_the_seed_payload_is_read_as_before() -> None:
     """The guide's payload (with its empty ``ct``) gives exactly its 60 sensors."""
-    payload = seed_payload()
+    payload = load_seed_payload()
     assert payload["ct"] == []
     snapshot = Snapshot.from_dict(payload)
     assert len(snapshot.readings) == 60

@@ -40,12 +40,12 @@ from custom_components.skycentrics.api.models import (
     gunzip,
     parse_history,
 )
-from skycentrics_simulator import SEED_DEVICE_ID, Simulator, faults
+from skycentrics_simulator import SEED_DEVICE_ID, Simulator, faults, load_seed_payload
 from skycentrics_simulator.model import LIFETIME_COUNTERS, unswap_words
 from skycentrics_simulator.server import Handler
 
 from .bench.history_probe import Probe
-from .common import CLIENT_ID, CLIENT_SECRET, seed_payload
+from .common import CLIENT_ID, CLIENT_SECRET
 
 BATTERY_CHARGE = "BESS_LIFETIME_CHARGE_COUNTER"
 BATTERY_DISCHARGE = "BESS_LIFETIME_DISCHARGE_COUNTER"
@@ -448,7 +448,7 @@ async def test_range_in_another_zone_is_sent_in_utc(
 def _record(minute: int, **changes: Any) -> dict[str, Any]:
     """A `/data`-shaped record of three seed sensors at 2025-07-30 00:MM (UTC)."""
     moment = int(datetime(2025, 7, 30, tzinfo=UTC).timestamp()) + 60 * minute
-    sensors = [dict(s, time=moment) for s in seed_payload()["sensors"][:3]]
+    sensors = [dict(s, time=moment) for s in load_seed_payload()["sensors"][:3]]
     record = {
         "device": SEED_DEVICE_ID,
         "ct": [],

@@ -14,8 +14,7 @@ from custom_components.skycentrics.api import (
     Snapshot,
     parse_devices,
 )
-
-from .common import seed_payload
+from skycentrics_simulator import load_seed_payload
 
 DEVICE = {
     "id": 1592651608,
@@ -67,7 +66,7 @@ def test_device_list_skips_bad_entries(caplog: pytest.LogCaptureFixture) -> None
 
 def test_seed_snapshot() -> None:
     """All 60 readings of the guide's payload, each with its own timestamp and type."""
-    snapshot = Snapshot.from_dict(seed_payload())
+    snapshot = Snapshot.from_dict(load_seed_payload())
     assert snapshot.device_id == 1592651608
     assert snapshot.time == datetime(2025, 7, 31, 1, 37, 47, tzinfo=UTC)
     assert len(snapshot.readings) == 60

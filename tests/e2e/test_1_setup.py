@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from custom_components.skycentrics.api import Snapshot
 from custom_components.skycentrics.classification import describe
 from custom_components.skycentrics.entity import gateway_unique_id, reading_unique_id
+from skycentrics_simulator import load_seed_payload
 
-from .conftest import ROOT, SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
+from .conftest import SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
 
-SEED = json.loads((ROOT / "skycentrics_simulator" / "seed_data.json").read_text())
+SEED = load_seed_payload()
 FLOW = "/api/config/config_entries/flow"
 
 
