@@ -29,11 +29,17 @@ from aiohttp import web
 from .server import Fault, Handler
 
 
-def status(code: int, *, retry_after: float | None = None, message: str = "injected") -> Fault:
-    """Answer with HTTP ``code`` and a SkyCentrics JSON error (and Retry-After, if given)."""
+def status(
+    code: int, *, retry_after: float | str | None = None, message: str = "injected"
+) -> Fault:
+    """Answer with HTTP ``code`` and a SkyCentrics JSON error (and Retry-After, if given: a
+    number of seconds, or a text sent as it is)."""
+    value = (
+        retry_after if isinstance(retry_after, str) or retry_after is None else f"{retry_after:g}"
+    )
 
     async def fault(request: web.Request, handler: Handler) -> web.StreamResponse:
-        headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
+        headers = {"Retry-After": value} if value is not None else None
         return web.json_response({"error": {"message": message}}, status=code, headers=headers)
 
     return fault

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
@@ -16,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.skycentrics.const import DOMAIN
 from custom_components.skycentrics.coordinator import GRACE_POLLS, SkyCentricsCoordinator
-from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, faults
+from skycentrics_simulator import SEED_DEVICE_ID, Simulator, faults
 
 from .common import CLIENT_ID
 
@@ -43,13 +42,6 @@ def _data_statuses(simulator: Simulator) -> list[int]:
     return [status for _, path, status in simulator.requests if path.endswith("/data")]
 
 
-def _answer(status: int, headers: dict[str, str] | None = None) -> Fault:
-    async def fault(request: web.Request, handler: Handler) -> web.StreamResponse:
-        return web.json_response({"error": {"message": "injected"}}, status=status, headers=headers)
-
-    return fault
-
-
 async def test_rate_limit_backs_off_for_retry_after(
     hass: HomeAssistant,
     simulator: Simulator,
@@ -57,7 +49,7 @@ async def test_rate_limit_backs_off_for_retry_after(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """429: the next poll waits for the server's Retry-After, not the poll interval."""
-    simulator.add_fault(_answer(429, {"Retry-After": "300"}))
+    simulator.add_fault(faults.status(429, retry_after=300))
     await _poll(hass, freezer)
     coordinator = _coordinator(loaded_entry)
     assert isinstance(coordinator.last_exception, UpdateFailed)
@@ -102,8 +94,7 @@ async def test_retry_after_is_held_within_interval_and_an_hour(
     freezer.move_to("2026-06-01T12:00:00+00:00")
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    headers = {"Retry-After": retry_after} if retry_after is not None else None
-    simulator.add_fault(_answer(429, headers), times=2)
+    simulator.add_fault(faults.status(429, retry_after=retry_after), times=2)
     await _poll(hass, freezer, 60)
     assert _data_statuses(simulator) == [200, 429]
     coordinator = _coordinator(config_entry)
@@ -127,7 +118,7 @@ async def test_persistent_rate_limit_polls_at_most_once_an_interval(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An hour of 429s with Retry-After 0, watched every 5 s: at most one request a minute."""
-    simulator.add_fault(_answer(429, {"Retry-After": "0"}), times=1000)
+    simulator.add_fault(faults.status(429, retry_after=0), times=1000)
     served = len(simulator.requests)
     for _ in range(720):
         await _poll(hass, freezer, 5)
@@ -199,7 +190,7 @@ async def test_device_gone_is_a_repair_issue(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """404 for the device: a repair issue and unavailable entities; both go when it is back."""
-    simulator.add_fault(_answer(404))
+    simulator.add_fault(faults.status(404))
     await _poll(hass, freezer)
     issue_registry = ir.async_get(hass)
     issue = issue_registry.async_get_issue(DOMAIN, f"device_not_found_{SEED_DEVICE_ID}")
