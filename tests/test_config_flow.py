@@ -27,6 +27,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
+    CONF_DEVICE_ID,
     CONF_DEVICES,
     CONF_SCAN_INTERVAL,
     CONF_URL,
@@ -39,7 +40,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.skycentrics.api import DEFAULT_URL
 from custom_components.skycentrics.const import (
-    CONF_DEVICE_ID,
     CONF_HISTORY_DAYS,
     DOMAIN,
     MAX_HISTORY_DAYS,

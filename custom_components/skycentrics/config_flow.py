@@ -23,6 +23,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
+    CONF_DEVICE_ID,
     CONF_DEVICES,
     CONF_SCAN_INTERVAL,
     CONF_URL,
@@ -56,7 +57,6 @@ from .api import (
     normalize_url,
 )
 from .const import (
-    CONF_DEVICE_ID,
     CONF_HISTORY_DAYS,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_SCAN_INTERVAL,

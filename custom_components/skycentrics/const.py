@@ -13,8 +13,6 @@ LOGGER = logging.getLogger(__package__)
 
 MANUFACTURER: Final = "SkyCentrics"
 
-CONF_DEVICE_ID: Final = "device_id"
-
 DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=60)
 MIN_SCAN_INTERVAL_SECONDS: Final = 30
 MAX_SCAN_INTERVAL_SECONDS: Final = 3600
