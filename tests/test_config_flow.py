@@ -40,6 +40,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.skycentrics.api import DEFAULT_URL
 from custom_components.skycentrics.const import (
+    CONF_COMMAND_DURATION,
     CONF_HISTORY_DAYS,
     DOMAIN,
     MAX_HISTORY_DAYS,
@@ -961,7 +962,11 @@ async def test_options_poll_interval(
             }
         }
     }
-    assert _suggested(result) == {CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: 7}
+    assert _suggested(result) == {
+        CONF_SCAN_INTERVAL: 60,
+        CONF_HISTORY_DAYS: 7,
+        CONF_COMMAND_DURATION: 60,
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 300}
     )
@@ -1048,7 +1053,11 @@ async def test_options_history_days(
     (coordinator,) = loaded_entry.runtime_data.coordinators.values()
     assert coordinator.history.history_days == 365
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    assert _suggested(result) == {CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: 365}
+    assert _suggested(result) == {
+        CONF_SCAN_INTERVAL: 60,
+        CONF_HISTORY_DAYS: 365,
+        CONF_COMMAND_DURATION: 60,
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 120}
     )

@@ -193,7 +193,7 @@ async def test_readings_named_like_our_own_entities(
     await hass.async_block_till_done()
     assert "does not generate unique IDs" not in caplog.text
     entries = er.async_entries_for_config_entry(er.async_get(hass), config_entry.entry_id)
-    assert len(entries) == 67 + 5
+    assert len(entries) == 67 + 3 + 5  # 3: the gateway's demand-response buttons
     ours = {(e.domain, e.unique_id) for e in entries if not e.unique_id[11:].isupper()}
     assert ours >= {
         ("binary_sensor", f"{DEVICE}|stale"),  # the gateway's "Readings stale"
@@ -307,7 +307,8 @@ async def test_migration_to_namespaced_unique_ids(
     assert hass.states.get("binary_sensor.my_gateway_is_stale").state == STATE_OFF  # type: ignore[union-attr]
     assert hass.states.get("binary_sensor.my_door_problem").state == STATE_ON  # type: ignore[union-attr]
     assert hass.states.get("binary_sensor.my_battery_warning").state == STATE_OFF  # type: ignore[union-attr]
-    assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 67 + 1
+    # 3: the gateway's demand-response buttons
+    assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 67 + 3 + 1
     assert "does not generate unique IDs" not in caplog.text
 
 

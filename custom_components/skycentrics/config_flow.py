@@ -57,13 +57,17 @@ from .api import (
     normalize_url,
 )
 from .const import (
+    CONF_COMMAND_DURATION,
     CONF_HISTORY_DAYS,
+    DEFAULT_COMMAND_DURATION_MINUTES,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
+    MAX_COMMAND_DURATION_MINUTES,
     MAX_HISTORY_DAYS,
     MAX_SCAN_INTERVAL_SECONDS,
+    MIN_COMMAND_DURATION_MINUTES,
     MIN_SCAN_INTERVAL_SECONDS,
 )
 from .coordinator import SkyCentricsConfigEntry
@@ -534,11 +538,14 @@ class _NumberBox(NumberSelector):
 
 
 class SkyCentricsOptionsFlow(OptionsFlowWithReload):
-    """Options: the poll interval, and the days of history the hourly statistics start with."""
+    """Options: the poll interval, the days of history the hourly statistics start with, and
+    how long the demand-response buttons' commands last."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the poll interval (MIN_ to MAX_SCAN_INTERVAL_SECONDS, whole seconds) and the
-        days of history (0 to MAX_HISTORY_DAYS, whole days; optional: kept when not given)."""
+        days of history (0 to MAX_HISTORY_DAYS, whole days; optional: kept when not given), and
+        the buttons' command duration (whole minutes, MIN_ to MAX_COMMAND_DURATION_MINUTES;
+        optional, kept when not given)."""
         errors: dict[str, str] = {}  # options.error in en.json (not config.error)
         options = self.config_entry.options
         current: dict[str, float] = {
@@ -546,10 +553,14 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
                 CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
             ),
             CONF_HISTORY_DAYS: options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+            CONF_COMMAND_DURATION: options.get(
+                CONF_COMMAND_DURATION, DEFAULT_COMMAND_DURATION_MINUTES
+            ),
         }
         if user_input is not None:
             seconds = user_input[CONF_SCAN_INTERVAL]
             days = user_input.get(CONF_HISTORY_DAYS)
+            minutes = user_input.get(CONF_COMMAND_DURATION)
             checks = (
                 (
                     CONF_SCAN_INTERVAL,
@@ -561,6 +572,12 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
                     "history_days_out_of_range",
                     days is None or 0 <= days <= MAX_HISTORY_DAYS,
                 ),
+                (
+                    CONF_COMMAND_DURATION,
+                    "command_duration_out_of_range",
+                    minutes is None
+                    or MIN_COMMAND_DURATION_MINUTES <= minutes <= MAX_COMMAND_DURATION_MINUTES,
+                ),
             )
             errors = {key: error for key, error, valid in checks if not valid}
             if not errors:
@@ -569,6 +586,10 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
                     data[CONF_HISTORY_DAYS] = round(days)
                 elif CONF_HISTORY_DAYS in options:
                     data[CONF_HISTORY_DAYS] = options[CONF_HISTORY_DAYS]
+                if minutes is not None:  # whole minutes; kept when left out, as the days
+                    data[CONF_COMMAND_DURATION] = round(minutes)
+                elif CONF_COMMAND_DURATION in options:
+                    data[CONF_COMMAND_DURATION] = options[CONF_COMMAND_DURATION]
                 counters = counter_options_data(self.hass, self.config_entry, user_input)
                 return self.async_create_entry(data={**data, **counters})
             for key, value in user_input.items():
@@ -591,6 +612,15 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
                         max=MAX_HISTORY_DAYS,
                         step=1,
                         unit_of_measurement="d",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Optional(CONF_COMMAND_DURATION): _NumberBox(
+                    NumberSelectorConfig(
+                        min=MIN_COMMAND_DURATION_MINUTES,
+                        max=MAX_COMMAND_DURATION_MINUTES,
+                        step=1,
+                        unit_of_measurement="min",
                         mode=NumberSelectorMode.BOX,
                     )
                 ),

@@ -66,3 +66,9 @@ HISTORY_RETRY: Final = timedelta(minutes=10)
 HISTORY_ATTEMPTS: Final = 5
 # Completed hours the polls covered, kept while older hours wait for the history (memory bound).
 LIVE_BUFFER_HOURS: Final = 6
+
+# Demand response (services.py, button.py): how long the buttons' shed and load-up last.
+CONF_COMMAND_DURATION: Final = "command_duration"
+DEFAULT_COMMAND_DURATION_MINUTES: Final = 60
+MIN_COMMAND_DURATION_MINUTES: Final = 1
+MAX_COMMAND_DURATION_MINUTES: Final = 1440  # a day: the API's longest event or shed
