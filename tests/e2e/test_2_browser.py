@@ -303,7 +303,7 @@ def test_battery_device_page(page: Page, stack: Stack, expected: Expected) -> No
         names = {entity.name for entity in shown}
         assert {
             "State of charge",
-            "Charge/discharge power",
+            "Charge (+)/discharge (-) power",
             "Lifetime energy charged",
             "Lifetime energy discharged",
             "Voltage",
@@ -312,7 +312,7 @@ def test_battery_device_page(page: Page, stack: Stack, expected: Expected) -> No
         _check_entity_rows(page, shown)
         # The guide's values, as Home Assistant formats them (precision 0 and 2).
         expect(_entity_row(page, "State of charge")).to_contain_text(re.compile(r"\b30\s?%"))
-        expect(_entity_row(page, "Charge/discharge power")).to_contain_text(
+        expect(_entity_row(page, "Charge (+)/discharge (-) power")).to_contain_text(
             re.compile(r"(?<![-\d.])9\.90\s?kW")
         )
         _save(page, stack, "device-battery")
@@ -366,7 +366,8 @@ def test_energy_dashboard_shows_solar_and_battery(
     expect(totals.get_by_text("Solar total", exact=True)).to_be_visible()
     expect(totals.get_by_text("Battery total", exact=True)).to_be_visible()
     expect(page.locator("hui-power-sources-graph-card")).to_be_visible()
-    _save(page, stack, "energy-dashboard")
+    # README's picture of the dashboard is test_3_energy's: the imported week.
+    screenshot(page, stack.artifacts / "energy-dashboard-first-look.png")
 
 
 def test_energy_now_shows_the_live_power(page: Page, stack: Stack, expected: Expected) -> None:
