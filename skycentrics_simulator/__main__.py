@@ -1,9 +1,15 @@
 """Run the SkyCentrics simulator until interrupted.
 
     python -m skycentrics_simulator --port 8099 --client-id ID --client-secret SECRET [--devices N]
-        [--fleet] [--static] [--swapped-counters]
+        [--fleet] [--static] [--swapped-counters] [--control-port PORT]
 
 On start it prints three lines, `url=...`, `client_id=...` and `client_secret=...`.
+
+`--control-port` (for end-to-end tests, off by default) serves one more route, on 127.0.0.1 and
+that port only, apart from the API: `PUT /values/<device id>` with a JSON object sensor id ->
+value pins each sensor to its value from the device's next reading on (`Simulator.pin_from`;
+before it, that sensor's readings and history follow the model). It answers `{"since": <Unix
+seconds of that reading>}`, or 404 for an unknown device or sensor. Unsigned: loopback only.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ import ipaddress
 import secrets
 import signal
 import sys
+from typing import Any
+
+from aiohttp import web
 
 from .seed import load_seed_payload
 from .server import Simulator
@@ -64,6 +73,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "guide's values at start-up",
     )
     parser.add_argument(
+        "--control-port",
+        type=int,
+        default=None,
+        help="also serve PUT /values/<device id> (tests: pin sensors from the next reading on) "
+        "on 127.0.0.1 at this port; off by default",
+    )
+    parser.add_argument(
         "--swapped-counters",
         action="store_true",
         help="send the battery's lifetime counters as the word-swapped 32-bit registers the "
@@ -99,6 +115,32 @@ def pin_to_seed(sim: Simulator, since: float | None = None) -> None:
                 sim.pin_from(device_id, sensor["id"], sensor["data"], since)
 
 
+async def start_control(sim: Simulator, port: int) -> web.AppRunner:
+    """Serve `PUT /values/<device id>` on 127.0.0.1:`port` (see the module's docstring)."""
+
+    async def put_values(request: web.Request) -> web.Response:
+        try:
+            values: Any = await request.json()
+        except ValueError:
+            values = None
+        if not isinstance(values, dict):
+            return web.json_response({"error": "a JSON object sensor id -> value"}, status=400)
+        since = sim.reading_time() + sim.sample_interval
+        try:
+            for sensor_id, value in values.items():
+                sim.pin_from(int(request.match_info["device_id"]), sensor_id, value, since)
+        except KeyError as err:
+            return web.json_response({"error": str(err)}, status=404)
+        return web.json_response({"since": since})
+
+    app = web.Application()
+    app.router.add_put(r"/values/{device_id:\d+}", put_values)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
 async def serve(args: argparse.Namespace) -> None:
     """Start the simulator, print its URL and credentials, and serve until SIGINT/SIGTERM."""
     secret = args.client_secret or secrets.token_urlsafe(24)
@@ -117,12 +159,15 @@ async def serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await sim.start(host=args.host, port=args.port)
+    control = None if args.control_port is None else await start_control(sim, args.control_port)
     try:
         print(f"url={sim.url}", flush=True)
         print(f"client_id={args.client_id}", flush=True)
         print(f"client_secret={secret}", flush=True)
         await stop.wait()
     finally:
+        if control is not None:
+            await control.cleanup()
         await sim.stop()
 
 

@@ -84,11 +84,13 @@ class Stack:
     artifacts: Path
     ha_port: int
     sim_port: int
+    control_port: int = 0
     token: str = ""
     entry_id: str = ""
     ha: subprocess.Popen[bytes] | None = None
     sim: subprocess.Popen[bytes] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    sim_started: float = 0.0  # Unix seconds: the guide's values from then on (``--static``)
 
     @property
     def ha_url(self) -> str:
@@ -117,6 +119,7 @@ class Stack:
     def start_simulator(self) -> None:
         """Start the simulator (the guide's values, unchanged) and wait for its URL."""
         log = (self.artifacts / "simulator.log").open("ab")
+        self.sim_started = time.time()
         self.sim = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -129,12 +132,27 @@ class Stack:
                 "--client-secret",
                 SIM_CLIENT_SECRET,
                 "--static",
+                "--control-port",
+                str(self.control_port),
             ],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         _wait_for_port(self.sim_port, 30, self.sim)
+        _wait_for_port(self.control_port, 30, self.sim)
+
+    def sim_values(self, device_id: int, values: dict[str, Any]) -> int:
+        """Pin simulator sensors to ``values`` from the next reading on; return its Unix time."""
+
+        async def call(session: aiohttp.ClientSession) -> int:
+            async with session.put(
+                f"http://127.0.0.1:{self.control_port}/values/{device_id}", json=values
+            ) as response:
+                assert response.status == 200, await response.text()
+                return int((await response.json())["since"])
+
+        return self.run_session(call)
 
     def start_ha(self) -> float:
         """Start Home Assistant and wait until its API answers; return the seconds it took."""
@@ -275,6 +293,7 @@ def stack() -> Iterator[Stack]:
         artifacts=artifacts,
         ha_port=free_port(),
         sim_port=free_port(),
+        control_port=free_port(),
     )
     _STACK = the_stack
     HA_VERSION[:] = [ha_version()]
