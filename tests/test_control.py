@@ -716,3 +716,14 @@ async def test_a_failing_device_does_not_stop_the_others(
         f"/api/devices/{CHARGER}/load_shed",
     }
     assert _state(loaded_entry, CHARGER) == 2
+
+
+async def test_all_means_every_device_that_takes_commands(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """`entity_id: all`: the water heater and the EV charger, not the thermostat."""
+    await hass.services.async_call(DOMAIN, "end_shed", {ATTR_ENTITY_ID: "all"}, blocking=True)
+    assert sorted(simulator.control_requests) == [
+        ("PUT", f"{HEATER_PATH}/load_shed", {"s": 0, "duration": 0}),
+        ("PUT", f"/api/devices/{CHARGER}/load_shed", {"s": 0, "duration": 0}),
+    ]
