@@ -197,18 +197,18 @@ async def test_readings_named_like_our_own_entities(
     ours = {(e.domain, e.unique_id) for e in entries if not e.unique_id[11:].isupper()}
     assert ours >= {
         ("binary_sensor", f"{DEVICE}|stale"),  # the gateway's "Readings stale"
-        ("binary_sensor", f"{DEVICE}_stale"),  # the reading
+        ("sensor", f"{DEVICE}_stale"),  # the reading
         ("sensor", f"{DEVICE}|last_reading"),  # the gateway's "Last reading"
         ("sensor", f"{DEVICE}_last_reading"),  # the reading
         ("binary_sensor", f"{DEVICE}_X_ALARM|problem"),  # the alarm's problem flag
-        ("binary_sensor", f"{DEVICE}_X_ALARM_problem"),  # the reading
+        ("sensor", f"{DEVICE}_X_ALARM_problem"),  # the reading
     }
     assert _state(hass, "binary_sensor", f"{DEVICE}|stale") == STATE_OFF
-    assert _state(hass, "binary_sensor", f"{DEVICE}_stale") == STATE_ON
+    assert _state(hass, "sensor", f"{DEVICE}_stale") == "active"
     assert _state(hass, "sensor", f"{DEVICE}_last_reading") == "5"
     assert _state(hass, "sensor", f"{DEVICE}_X_ALARM") == "1"
     assert _state(hass, "binary_sensor", f"{DEVICE}_X_ALARM|problem") == STATE_ON
-    assert _state(hass, "binary_sensor", f"{DEVICE}_X_ALARM_problem") == STATE_OFF
+    assert _state(hass, "sensor", f"{DEVICE}_X_ALARM_problem") == "inactive"
 
 
 # --- migration 1.1 -> 1.2 -----------------------------------------------------------------------

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-import math
 import re
 from typing import Final
 
@@ -49,7 +48,6 @@ from homeassistant.helpers.typing import StateType
 from .api import Reading, ReadingValue
 
 PROBLEM_SUFFIX: Final = "_problem"
-_MAX_STATE_LENGTH: Final = 255
 
 # Words a two-state sensor may report, in any case.
 _ON_WORDS: Final = frozenset({"active", "on", "true", "1", "yes", "open"})
@@ -60,35 +58,26 @@ _OFF_WORDS: Final = frozenset({"inactive", "off", "false", "0", "no", "closed"})
 
 
 def to_number(value: ReadingValue) -> float | int | None:
-    """Return a finite number, or None (unknown) for null, NaN, infinity and non-numeric text."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
+    """Return the number a reading holds (a numeric text as its number), None (unknown) for
+    null and other texts. The API's boundary (api/models.py) already refused values that are
+    not finite or too large, numeric texts included."""
+    if isinstance(value, int | float):
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
     if isinstance(value, str):
         try:
-            number = float(value.strip())
+            return float(value)
         except ValueError:
             return None
-        return number if math.isfinite(number) else None
     return None
 
 
 def to_text(value: ReadingValue) -> str | None:
-    """Return the value as a state text (at most 255 characters), None for null."""
-    if value is None:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return str(value)[:_MAX_STATE_LENGTH]
+    """Return the value as a state text (the boundary holds texts within 255 characters)."""
+    return None if value is None else str(value)
 
 
 def to_bool(value: ReadingValue) -> bool | None:
     """Read active/inactive, on/off, true/false, 1/0 (any case); anything else is unknown."""
-    if isinstance(value, bool):
-        return value
     if isinstance(value, int | float):
         return None if value not in (0, 1) else value == 1
     if isinstance(value, str):
