@@ -142,7 +142,9 @@ async def test_family_classes(hass: HomeAssistant, fleet: Simulator) -> None:
     device = devices.async_get_device_by_identifier((DOMAIN, str(heater)), entry_id)
     assert device is not None
     assert (device.model, device.model_id) == ("AO Smith heat pump water heater", None)
-    thermostat = devices.async_get_device_by_identifier((DOMAIN, str(FLEET_THERMOSTAT_ID)), entry_id)
+    thermostat = devices.async_get_device_by_identifier(
+        (DOMAIN, str(FLEET_THERMOSTAT_ID)), entry_id
+    )
     assert thermostat is not None
     assert thermostat.model == "Radio Thermostat CT80"
 

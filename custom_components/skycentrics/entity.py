@@ -14,8 +14,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device, Reading, ReadingValue
-from .classification import component_of
 from .api.device_types import DEVICE_MODELS
+from .classification import component_of
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 
