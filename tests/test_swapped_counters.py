@@ -396,3 +396,34 @@ async def test_an_implausible_rise_gets_an_issue_until_plausible_again(
     await _poll_until(hass, frozen, datetime(2026, 10, 20, 15, 2, tzinfo=UTC))
     assert _issue(hass, "implausible_counter", PV_1) is None
     assert _our_issues(hass) == set()
+
+
+async def test_seen_in_the_polls_alone(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Without the recorder (no history read), the polls alone show the signature once the
+    charging battery's counter moves: the issue names the value of the latest poll."""
+    freezer.move_to(datetime(2025, 8, 1, 16, 0, tzinfo=UTC))  # 08:00 at the building: charging
+    simulator.swapped_counters = True
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _issue(hass, "swapped_counter", CHARGED) is None  # one value: not enough
+    coordinator = _coordinator(config_entry)
+    for _ in range(30):
+        freezer.tick(timedelta(seconds=60))
+        await coordinator.async_refresh()
+        if _issue(hass, "swapped_counter", CHARGED) is not None:
+            break
+    issue = _issue(hass, "swapped_counter", CHARGED)
+    assert issue is not None
+    live = coordinator.data.readings[CHARGED].value
+    assert isinstance(live, int | float)
+    assert live % WORD == 0
+    placeholders = issue.translation_placeholders or {}
+    assert placeholders["value"] == f"{int(live):,}"
+    assert placeholders["decoded"] == f"{int(live) // WORD:,}"
+    assert int(live) // WORD > 5167  # charged since the guide's reading
+    assert _issue(hass, "swapped_counter", PV_1) is None
