@@ -119,6 +119,8 @@ def state_pattern(
     either spacing. ``None`` when the rendering is not certain (e.g. a number with decimals and
     no display precision, where the frontend's own rounding applies), so callers skip those.
     """
+    if domain == "button" and state != "unavailable":
+        return re.compile(r"\bPress\b")  # a button's row shows its Press button, not a state
     if state in {"unknown", "unavailable"}:
         return re.compile(re.escape(state.capitalize()))
     if domain == "binary_sensor":

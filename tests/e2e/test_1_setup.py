@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from custom_components.skycentrics.api import Snapshot
+from custom_components.skycentrics.button import BUTTONS
 from custom_components.skycentrics.classification import describe
 from custom_components.skycentrics.entity import gateway_unique_id, reading_unique_id
 from skycentrics_simulator import load_seed_payload
@@ -94,18 +95,27 @@ def _expected() -> dict[str, dict[str, Any]]:
         "state_class": None,
         "enabled": True,
     }
+    # Its demand-response buttons (a Super SkyBox takes the commands); never pressed: unknown.
+    for button in BUTTONS:
+        expected[gateway_unique_id(SEED_DEVICE_ID, button.key)] = {
+            "state": "unknown",
+            "unit_of_measurement": None,
+            "device_class": None,
+            "state_class": None,
+            "enabled": True,
+        }
     return expected
 
 
 def test_every_seed_sensor_has_its_entity_and_state(stack: Stack) -> None:
-    """All 60 readings (65 entities) and the gateway's two: the right state, unit, device class
-    and state class, no more, no less."""
+    """All 60 readings (65 entities), the gateway's two and its three buttons: the right state,
+    unit, device class and state class, no more, no less."""
     expected = _expected()
     registry = {e["unique_id"]: e for e in stack.entity_registry()}
     last_reading = registry.pop(gateway_unique_id(SEED_DEVICE_ID, "last_reading"))
     assert last_reading["disabled_by"] == "integration"  # it changes on every poll: opt-in
     assert set(registry) == set(expected)
-    assert len(registry) == 66
+    assert len(registry) == 69
     states = stack.states()
     for unique_id, want in expected.items():
         entry = registry[unique_id]
