@@ -17,8 +17,8 @@ from .api import Reading
 from .classification import SkyCentricsBinarySensorEntityDescription, describe
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 from .entity import (
-    SkyCentricsDeviceEntity,
     SkyCentricsEntity,
+    SkyCentricsReadingEntity,
     async_add_reading_entities,
     registered_platform,
 )
@@ -47,25 +47,19 @@ async def async_setup_entry(
     async_add_reading_entities(entry, async_add_entities, factory)
 
 
-class SkyCentricsBinarySensor(SkyCentricsEntity, BinarySensorEntity):
+class SkyCentricsBinarySensor(SkyCentricsReadingEntity, BinarySensorEntity):
     """A SkyCentrics reading as a binary sensor."""
 
     entity_description: SkyCentricsBinarySensorEntityDescription
 
-    def __init__(
-        self,
-        coordinator: SkyCentricsCoordinator,
-        description: SkyCentricsBinarySensorEntityDescription,
-        sensor_id: str,
-    ) -> None:
-        """Compute the first state right away."""
-        super().__init__(coordinator, description, sensor_id)
-        self._refresh()
-
-    def _update_from_reading(self) -> bool | None:
+    def _compute(self) -> bool | None:
         """Unknown when the value is not a recognised two-state word."""
-        self._attr_is_on = self.convert(self.entity_description.value_fn)
-        return self._attr_is_on
+        return self.convert(self.entity_description.value_fn)
+
+    @property
+    def is_on(self) -> bool | None:
+        """The state computed when the reading last changed."""
+        return self._value  # type: ignore[no-any-return]
 
 
 STALE = BinarySensorEntityDescription(
@@ -76,10 +70,13 @@ STALE = BinarySensorEntityDescription(
 )
 
 
-class SkyCentricsStaleSensor(SkyCentricsDeviceEntity, BinarySensorEntity):
+class SkyCentricsStaleSensor(SkyCentricsEntity, BinarySensorEntity):
     """On when the gateway's readings stopped advancing for several poll intervals."""
+
+    def _compute(self) -> bool:
+        return self.coordinator.stale
 
     @property
     def is_on(self) -> bool:
         """Whether the readings are stale."""
-        return self.coordinator.stale
+        return self._value  # type: ignore[no-any-return]

@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.device_types import DEVICE_MODELS
 from .const import CONF_COMMAND_DURATION, DEFAULT_COMMAND_DURATION_MINUTES
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
-from .entity import SkyCentricsDeviceEntity
+from .entity import SkyCentricsEntity
 from .services import Command, async_send_command, supports_demand_response
 
 PARALLEL_UPDATES = 1  # commands one at a time
@@ -96,7 +96,7 @@ def _async_add_when_supported(
     entry.async_on_unload(_stop)
 
 
-class SkyCentricsButton(SkyCentricsDeviceEntity, ButtonEntity):
+class SkyCentricsButton(SkyCentricsEntity, ButtonEntity):
     """Sends one demand-response command to its device when pressed, and nothing otherwise."""
 
     entity_description: SkyCentricsButtonEntityDescription

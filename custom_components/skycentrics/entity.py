@@ -19,8 +19,6 @@ from .classification import component_of
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 
-_MISSING = Reading(id="", name="", type="", units="", value=None, time=None)
-
 
 def gateway_identifier(device_id: int) -> tuple[str, str]:
     """Return the device registry identifier of a gateway."""
@@ -114,70 +112,83 @@ def device_info_for(
 
 
 class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
-    """An entity that shows one reading of one SkyCentrics device.
+    """An entity of one SkyCentrics device; by default one of the device's own (stale, last
+    reading, buttons), on the device itself.
 
-    Platforms compute what they show in ``_update_from_reading`` (at creation, then whenever the
-    reading changes). An exception there, or while writing the state, touches this entity
-    alone: it is logged once with the sensor id and the entity is unavailable until its reading
-    changes; the other entities of the poll carry on.
+    What the entity shows is ``_value`` (``native_value``/``is_on`` return it), computed by
+    ``_compute`` after each poll. The state is written only when what it shows changed: a poll
+    brings new timestamps for every reading but most values stay the same, and skipping those
+    entities saves the state machine's work (and the recorder's). An exception while computing
+    or writing touches this entity alone: it is logged once and the entity is unavailable until
+    it computes again; the other entities of the poll carry on.
     """
 
     _attr_has_entity_name = True
+    _value: Any = None
 
     def __init__(
         self,
         coordinator: SkyCentricsCoordinator,
         description: EntityDescription,
-        sensor_id: str,
+        unique_id: str | None = None,
+        device_info: DeviceInfo | None = None,
     ) -> None:
-        """Bind the entity to one sensor of the coordinator's device (platforms then refresh)."""
+        """Bind the entity to its device (the first value is computed when it is added)."""
         super().__init__(coordinator)
         self.entity_description = description
-        self._sensor_id = sensor_id
-        self._attr_unique_id = reading_unique_id(coordinator.device.id, sensor_id, description.key)
-        self._attr_device_info = device_info_for(coordinator.hass, coordinator, sensor_id)
-        self._bad_value_logged = False
+        device_id = coordinator.device.id
+        self._attr_unique_id = unique_id or gateway_unique_id(device_id, description.key)
+        self._attr_device_info = device_info or DeviceInfo(
+            identifiers={gateway_identifier(device_id)}
+        )
         self._failed = False  # computing or writing this entity's state raised
-        self._written: tuple[bool, ReadingValue, str] | None = None  # the input last computed
-        self._result: Any = None  # what the last computation shows
         self._shown: tuple[bool, Any] | None = None  # what the last state write showed
 
+    @property
+    def available(self) -> bool:
+        """Available once there were readings (also while the device is unreachable), unless
+        its state could not be computed."""
+        return self.coordinator.data is not None and not self._failed
+
     async def async_added_to_hass(self) -> None:
-        """Remember what the first state write (right after this) shows."""
+        """Compute the first value, and remember what the first state write (right after
+        this) shows."""
         await super().async_added_to_hass()
-        self._written = self._input()
-        self._shown = (self.available, self._result)
+        if self._needs_computing():
+            self._refresh()
+        self._shown = (self.available, self._value)
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when what this entity shows changed.
-
-        A poll brings new timestamps for every reading; most values stay the same. Skipping
-        those entities saves the state machine's work (and the recorder's) on every poll.
-        """
-        seen = self._input()
-        if seen == self._written and not self._recheck:
-            return
-        self._written = seen
-        self._refresh()
-        if (self.available, self._result) == self._shown:
+        """Compute again, and write the state only when what this entity shows changed."""
+        if self._needs_computing():
+            self._refresh()
+        if (self.available, self._value) == self._shown:
             return
         try:
             self.async_write_ha_state()
         except Exception as err:  # one entity's bug must not stop the others
             self._async_failed(err)
             self.async_write_ha_state()  # unavailable: nothing of the failing state is computed
-        self._shown = (self.available, self._result)
+        self._shown = (self.available, self._value)
 
-    def _input(self) -> tuple[bool, ReadingValue, str]:
-        """What the state is computed from: availability, the reading's value and unit."""
-        reading = self._reading
-        return (self._reading_available, reading.value, reading.units)
+    @property
+    def _label(self) -> str:
+        """What the entity shows, for the log."""
+        return self.entity_description.key
+
+    def _needs_computing(self) -> bool:
+        """Whether this poll may change the value (reading entities: their reading changed)."""
+        return True
+
+    def _compute(self) -> Any:
+        """What the entity shows now (platforms)."""
+        return None
 
     def _refresh(self) -> None:
-        """Compute the state from the current reading; an exception fails this entity only."""
+        """Compute the value; an exception fails this entity only."""
         try:
-            self._result = self._update_from_reading()
+            self._value = self._compute()
         except Exception as err:  # one entity's bug must not stop the others
             self._async_failed(err)
         else:
@@ -186,43 +197,82 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
     def _async_failed(self, err: Exception) -> None:
         if not self._failed:
             LOGGER.error(
-                "%s: sensor %s could not be shown (%s: %s); its entity is unavailable until "
-                "the reading changes",
+                "%s: %s could not be shown (%s: %s); its entity is unavailable until it changes",
                 self.coordinator.name,
-                self._sensor_id,
+                self._label,
                 type(err).__name__,
                 err,
                 exc_info=err,
             )
         self._failed = True
 
-    def _update_from_reading(self) -> Any:
-        """Compute what the state shows from the current reading, and return it (platforms)."""
+
+class SkyCentricsReadingEntity(SkyCentricsEntity):
+    """An entity that shows one reading of its device, on the device's part it belongs to.
+
+    The value is computed again only when the reading's value, unit or availability changed
+    (or the platform asks for it: ``_recheck``).
+    """
+
+    def __init__(
+        self,
+        coordinator: SkyCentricsCoordinator,
+        description: EntityDescription,
+        sensor_id: str,
+    ) -> None:
+        """Bind the entity to one sensor of the coordinator's device."""
+        device_id = coordinator.device.id
+        super().__init__(
+            coordinator,
+            description,
+            reading_unique_id(device_id, sensor_id, description.key),
+            device_info_for(coordinator.hass, coordinator, sensor_id),
+        )
+        self._sensor_id = sensor_id
+        self._bad_value_logged = False
+        self._computed_from: tuple[bool, ReadingValue, str] | None = None
 
     @property
-    def _recheck(self) -> bool:
-        """Whether to compute again although the reading did not change (platforms override)."""
-        return False
+    def _label(self) -> str:
+        return f"sensor {self._sensor_id}"
 
     @property
-    def _reading(self) -> Reading:
-        """This entity's reading in the latest snapshot (an empty one when it is missing)."""
-        return self.coordinator.data.readings.get(self._sensor_id, _MISSING)
+    def _reading(self) -> Reading | None:
+        """This entity's reading in the latest snapshot (None when it is missing)."""
+        return self.coordinator.data.readings.get(self._sensor_id)
 
     @property
     def value(self) -> ReadingValue:
-        """Return this entity's value in the latest snapshot (None when it is missing)."""
-        return self._reading.value
-
-    @property
-    def _reading_available(self) -> bool:
-        return self.coordinator.available and self._sensor_id in self.coordinator.data.readings
+        """This entity's value in the latest snapshot (None when it is missing)."""
+        reading = self._reading
+        return reading.value if reading is not None else None
 
     @property
     def available(self) -> bool:
-        """Unavailable when the device is unreachable, stopped reporting this sensor, or its
+        """Unavailable when the device is unreachable, stopped reporting this sensor, or the
         state could not be computed."""
-        return self._reading_available and not self._failed
+        return (
+            self.coordinator.available
+            and self._sensor_id in self.coordinator.data.readings
+            and not self._failed
+        )
+
+    @property
+    def _recheck(self) -> bool:
+        """Whether to compute again although the reading did not change (platforms)."""
+        return False
+
+    def _needs_computing(self) -> bool:
+        reading = self._reading
+        seen = (
+            self.coordinator.available and reading is not None,
+            reading.value if reading is not None else None,
+            reading.units if reading is not None else "",
+        )
+        if seen == self._computed_from and not self._recheck:
+            return False
+        self._computed_from = seen
+        return True
 
     def convert[T](self, convert: Callable[[ReadingValue], T]) -> T:
         """Convert this entity's value; an unusable one is logged once and becomes unknown."""
@@ -240,38 +290,6 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         else:
             self._bad_value_logged = False
         return converted
-
-
-class SkyCentricsDeviceEntity(CoordinatorEntity[SkyCentricsCoordinator]):
-    """An entity about the gateway itself (not one of its readings)."""
-
-    _attr_has_entity_name = True
-
-    def __init__(self, coordinator: SkyCentricsCoordinator, description: EntityDescription) -> None:
-        """Bind the entity to the gateway."""
-        super().__init__(coordinator)
-        self.entity_description = description
-        self._attr_unique_id = gateway_unique_id(coordinator.device.id, description.key)
-        self._attr_device_info = DeviceInfo(identifiers={gateway_identifier(coordinator.device.id)})
-        self._written: tuple[bool, Any] | None = None
-
-    @property
-    def available(self) -> bool:
-        """Available once there were readings, also while the device is unreachable."""
-        return self.coordinator.data is not None
-
-    async def async_added_to_hass(self) -> None:
-        """Remember what the first state write (right after this) shows."""
-        await super().async_added_to_hass()
-        self._written = (self.available, self.state)
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        """Write the state only when it changed."""
-        seen = (self.available, self.state)
-        if seen != self._written:
-            self._written = seen
-            self.async_write_ha_state()
 
 
 @callback

@@ -27,8 +27,8 @@ from .const import DOMAIN, LOGGER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 from .counter import CounterGuard
 from .entity import (
-    SkyCentricsDeviceEntity,
     SkyCentricsEntity,
+    SkyCentricsReadingEntity,
     async_add_reading_entities,
     registered_platform,
 )
@@ -65,7 +65,7 @@ LAST_READING = SensorEntityDescription(
 )
 
 
-class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
+class SkyCentricsSensor(SkyCentricsReadingEntity, RestoreSensor):
     """A SkyCentrics reading as a sensor.
 
     Units: the entity keeps the unit it was created with. When the reading's unit changes, a
@@ -90,17 +90,17 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
         description: SkyCentricsSensorEntityDescription,
         sensor_id: str,
     ) -> None:
-        """Compute the first value right away."""
+        """Bind the sensor to its reading; a counter gets its guard."""
         super().__init__(coordinator, description, sensor_id)
         self._is_counter = description.counter
         self._counter = CounterGuard(description.native_unit_of_measurement)
-        self._created_units = self._reading.units  # the reading's unit text the entity fits
+        reading = self._reading
+        self._created_units = reading.units if reading else ""  # the unit text the entity fits
         self._other_units: tuple[str, str | None] | None = None  # another unit text: its unit
         self._unit_issue: bool | None = None  # None: unknown (one may remain from a past run)
-        self._refresh()
 
     async def async_added_to_hass(self) -> None:
-        """Restore the last accepted counter value, then apply the guard to the current one.
+        """Restore the last accepted counter value (the first value is computed after it).
 
         A reading with an hourly statistic tells the importer its entity (the statistic is
         named as the entity is).
@@ -133,7 +133,6 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
         state = await self.async_get_last_state()
         self._counter.last = restored
         self._counter.last_time = state.last_updated if state is not None else None
-        self._refresh()
 
     @property
     def extra_restore_state_data(self) -> SensorExtraStoredData:
@@ -148,8 +147,13 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
         # change: with time the device could have delivered more.
         return self._is_counter and self._counter.rejecting
 
-    def _update_from_reading(self) -> StateType:
-        """Compute the value once per change (the state write reads it)."""
+    @property
+    def native_value(self) -> StateType:
+        """The value computed when the reading last changed."""
+        return self._value  # type: ignore[no-any-return]
+
+    def _compute(self) -> StateType:
+        """The reading's value in the entity's unit; a counter's only when plausible."""
         value: StateType = self.convert(self.entity_description.value_fn)
         if isinstance(value, int | float):
             value = self._in_reading_unit(value)  # None: a unit the entity cannot show
@@ -157,13 +161,13 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
                 value = self._guard(value)
         elif self._is_counter and self.value is None:
             value = self._guard(None)  # no value this time (null, or a number the client refused)
-        self._attr_native_value = value
         return value
 
     def _in_reading_unit(self, value: float) -> float | None:
         """Return the reading's value in the entity's unit; None (and a repair issue) when the
         reading's unit cannot be converted to it."""
         reading = self._reading
+        assert reading is not None  # a value was read from it
         if reading.units == self._created_units:
             self._async_unit_issue(False)
             return value
@@ -174,7 +178,7 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
             self._other_units = (reading.units, unit or None)
         unit = self._other_units[1]
         converted = self._in_own_unit(value, unit)
-        self._async_unit_issue(converted is None)
+        self._async_unit_issue(converted is None, reading.units)
         return converted
 
     def _in_own_unit(self, value: float, unit: str | None) -> float | None:
@@ -191,8 +195,9 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
             return None
         return converter.convert(value, unit, own)
 
-    def _async_unit_issue(self, wrong: bool) -> None:
-        """Raise (or clear) the repair issue for a reading in a unit the entity cannot show."""
+    def _async_unit_issue(self, wrong: bool, units: str = "") -> None:
+        """Raise (or clear) the repair issue for a reading in ``units``, which the entity cannot
+        show."""
         if wrong == self._unit_issue:
             return
         self._unit_issue = wrong
@@ -205,7 +210,7 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
             "%s: sensor %s now reports %r, which is not a unit of %s; shown as unknown",
             self.coordinator.name,
             self._sensor_id,
-            self._reading.units,
+            units,
             self.native_unit_of_measurement,
         )
         ir.async_create_issue(
@@ -219,7 +224,7 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
                 "device": self.coordinator.name,
                 "sensor": self._sensor_id,
                 "unit": self.native_unit_of_measurement or "",
-                "new_unit": self._reading.units or "(none)",
+                "new_unit": units or "(none)",
             },
         )
 
@@ -228,9 +233,9 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
         counter = self._counter
         was_rejecting = counter.rejecting
         last = counter.last
-        problem = counter.judge(
-            value, self._reading.time or dt_util.utcnow(), self.coordinator.allowed_rise_kwh
-        )
+        reading = self._reading
+        when = reading.time if reading is not None and reading.time else dt_util.utcnow()
+        problem = counter.judge(value, when, self.coordinator.allowed_rise_kwh)
         if problem is None:
             return value
         if not was_rejecting:
@@ -246,10 +251,13 @@ class SkyCentricsSensor(SkyCentricsEntity, RestoreSensor):
         return counter.last
 
 
-class SkyCentricsLastReadingSensor(SkyCentricsDeviceEntity, SensorEntity):
+class SkyCentricsLastReadingSensor(SkyCentricsEntity, SensorEntity):
     """When the gateway's newest reading was taken."""
+
+    def _compute(self) -> datetime | None:
+        return self.coordinator.latest_reading
 
     @property
     def native_value(self) -> datetime | None:
         """The newest reading time seen."""
-        return self.coordinator.latest_reading
+        return self._value  # type: ignore[no-any-return]
