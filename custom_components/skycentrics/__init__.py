@@ -29,7 +29,7 @@ from .api import SkyCentricsClient
 from .classification import component_of
 from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER, MAX_DEVICE_RETRY
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator, SkyCentricsRuntimeData
-from .entity import async_register_gateway, gateway_identifier
+from .entity import async_register_gateway, gateway_identifier, part_identifier
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
@@ -212,5 +212,5 @@ async def async_remove_config_entry_device(
         live.add(gateway_identifier(coordinator.device_id))
         for sensor_id in coordinator.data.readings:
             if (part := component_of(sensor_id)) is not None:
-                live.add((DOMAIN, f"{coordinator.device_id}_{part.key}"))
+                live.add(part_identifier(coordinator.device_id, part.key))
     return not device_entry.identifiers & live

@@ -25,6 +25,11 @@ def gateway_identifier(device_id: int) -> tuple[str, str]:
     return (DOMAIN, str(device_id))
 
 
+def part_identifier(device_id: int, part_key: str) -> tuple[str, str]:
+    """Return the device registry identifier of a gateway's part (see component_of)."""
+    return (DOMAIN, f"{device_id}_{part_key}")
+
+
 # Unique ids. A reading's entity is ``{device}_{sensor}`` (reading ids never hold a ``|``); what
 # is not a reading gets a ``|``-namespaced id, so no reading can ever take it:
 #   the gateway's own entities   {device}|stale, {device}|last_reading
@@ -101,7 +106,7 @@ def device_info_for(
     if component is None:
         return DeviceInfo(identifiers={gateway_identifier(gateway.id)})
     return DeviceInfo(
-        identifiers={(DOMAIN, f"{gateway.id}_{component.key}")},
+        identifiers={part_identifier(gateway.id, component.key)},
         manufacturer=MANUFACTURER,
         model=component.model,
         name=component.name,
