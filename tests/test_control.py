@@ -676,7 +676,7 @@ async def test_timeout(
 ) -> None:
     """No answer in time: a translated error saying the command may have been taken."""
     polls = _data_requests(simulator, CHARGER)
-    loaded_entry.runtime_data.client.request_timeout = 0.1
+    loaded_entry.runtime_data.coordinators[CHARGER].client.request_timeout = 0.1
     simulator.add_fault(faults.delay(0.5))
     with pytest.raises(HomeAssistantError) as caught:
         await hass.services.async_call(

@@ -163,7 +163,7 @@ async def test_operational_state_follows_a_shed(
     await _setup(hass, fleet, [FLEET_WATER_HEATER_ID])
     entity_id = _entity_id(hass, "sensor", FLEET_WATER_HEATER_ID, "cta2045|state")
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    client = entry.runtime_data.client
+    client = entry.runtime_data.coordinators[FLEET_WATER_HEATER_ID].client
     await client.async_shed_load(FLEET_WATER_HEATER_ID, 600)
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)

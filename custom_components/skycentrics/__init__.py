@@ -83,9 +83,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
         _async_retry_device(hass, entry, client, device_id, interval)
     for coordinator in coordinators:
         async_register_gateway(hass, entry, coordinator.device)
-    entry.runtime_data = SkyCentricsRuntimeData(
-        client=client, coordinators={c.device.id: c for c in coordinators}
-    )
+    entry.runtime_data = SkyCentricsRuntimeData({c.device.id: c for c in coordinators})
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_spread_polls(hass, entry, coordinators, interval)
     for coordinator in coordinators:

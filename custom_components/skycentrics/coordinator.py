@@ -49,9 +49,8 @@ CLOCK_ISSUE_SECONDS: Final = 30  # a clock further off than this gets a repair i
 
 @dataclass(slots=True)
 class SkyCentricsRuntimeData:
-    """What a loaded config entry holds: the client and one coordinator per device."""
+    """What a loaded config entry holds: one coordinator per device (they share the client)."""
 
-    client: SkyCentricsClient
     coordinators: dict[int, SkyCentricsCoordinator] = field(default_factory=dict)
 
 

@@ -283,7 +283,7 @@ async def test_skycentrics_poll(
         if case in CAPPED_CASES:
             result.note = CAPPED_CASES[case]
         coordinators = list(entry.runtime_data.coordinators.values())
-        client = entry.runtime_data.client
+        client = coordinators[0].client
 
         async def refresh() -> None:
             await asyncio.gather(*(c.async_refresh() for c in coordinators))
