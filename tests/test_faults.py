@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import json
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
@@ -22,6 +23,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
     mock_restore_cache_with_extra_data,
 )
@@ -167,6 +169,10 @@ async def test_server_clock_offset(
     assert issue.translation_placeholders == {"offset": "600", "direction": "behind"}
     statuses = [r[2] for r in simulator.requests if r[1].endswith("/data")]
     assert statuses[-2:] == [401, 200]
+    updates = async_capture_events(hass, ir.EVENT_REPAIRS_ISSUE_REGISTRY_UPDATED)
+    with patch.object(ir, "async_delete_issue", wraps=ir.async_delete_issue) as delete:
+        await _poll(hass, freezer)  # the same offset: the issue is left as it is
+        assert (updates, delete.call_count) == ([], 0)
     simulator.clock = None
     await _poll(hass, freezer)
     assert ir.async_get(hass).async_get_issue(DOMAIN, "clock_skew") is None

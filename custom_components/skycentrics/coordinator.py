@@ -92,6 +92,10 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.failures = 0  # failed polls in a row
         self.unreachable = False  # failures outlasted the grace period, or the device is gone
         self.auth_failed = False  # the API refused the keys: polling stopped until reauth
+        self._device_gone: bool | None = None  # what the device's repair issue says
+        # What the clock repair issue last said (None: no issue), once it was checked.
+        self._clock_checked = False
+        self._clock_placeholders: dict[str, str] | None = None
         # When most readings were taken (the median reading time of a poll), the newest seen.
         self.latest_reading: datetime | None = None
         self._advanced_at: datetime | None = None  # when latest_reading last moved forward
@@ -228,7 +232,11 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         return max(interval, min(retry_after, MAX_RETRY_AFTER.total_seconds()))
 
     def _async_device_issue(self, gone: bool) -> None:
-        """Raise (or clear) the repair issue for a device the API no longer knows."""
+        """Raise (or clear) the repair issue for a device the API no longer knows, when that
+        changed (a start clears one left from before)."""
+        if gone == self._device_gone:
+            return
+        self._device_gone = gone
         issue_id = f"device_not_found_{self.device_id}"
         if gone:
             ir.async_create_issue(
@@ -244,23 +252,32 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     def _async_clock_issue(self) -> None:
-        """Tell the user when this computer's clock is off (the API refuses wrong times)."""
+        """Tell the user when this computer's clock is off (the API refuses wrong times);
+        the repair issue is created or deleted only when what it says changes."""
         offset = self.client.observed_offset.total_seconds()
-        if abs(offset) > CLOCK_ISSUE_SECONDS:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                "clock_skew",
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="clock_skew",
-                translation_placeholders={
-                    "offset": f"{abs(offset):.0f}",
-                    "direction": "behind" if offset > 0 else "ahead of",
-                },
-            )
-        else:
+        placeholders = (
+            {
+                "offset": f"{abs(offset):.0f}",
+                "direction": "behind" if offset > 0 else "ahead of",
+            }
+            if abs(offset) > CLOCK_ISSUE_SECONDS
+            else None
+        )
+        if self._clock_checked and placeholders == self._clock_placeholders:
+            return
+        self._clock_checked, self._clock_placeholders = True, placeholders
+        if placeholders is None:
             ir.async_delete_issue(self.hass, DOMAIN, "clock_skew")
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            "clock_skew",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="clock_skew",
+            translation_placeholders=placeholders,
+        )
 
     async def _call[T](self, request: Awaitable[T]) -> T:
         """Await one client request, mapping its errors to Home Assistant's."""
