@@ -25,7 +25,11 @@ from homeassistant.core import (
     HomeAssistant,
     callback,
 )
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -326,6 +330,34 @@ async def test_setup_fails_only_when_no_device_answers(
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason == "The SkyCentrics API does not know device 1234"
+
+
+async def test_removing_the_entry_deletes_its_repair_issues(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Removing the entry deletes the repair issues of its devices (and the clock's, as no entry
+    is left); another device's and another integration's stay."""
+    kept = (("other", f"x_{SEED_DEVICE_ID}"), (DOMAIN, f"device_not_found_{SEED_DEVICE_ID}9"))
+    deleted = (
+        (DOMAIN, f"device_not_found_{SEED_DEVICE_ID}"),
+        (DOMAIN, f"swapped_counter_{SEED_DEVICE_ID}_BESS_LIFETIME_CHARGE_COUNTER"),
+        (DOMAIN, f"unit_changed_{SEED_DEVICE_ID}_SOLAR_INVERTER_1_ENERGY"),
+        (DOMAIN, "clock_skew"),
+    )
+    for domain, issue_id in (*kept, *deleted):
+        ir.async_create_issue(
+            hass,
+            domain,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="x",
+        )
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    issues = set(ir.async_get(hass).issues)
+    assert issues >= set(kept)
+    assert not issues & set(deleted)
 
 
 async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:

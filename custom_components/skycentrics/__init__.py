@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+import re
 from typing import Any
 
 from homeassistant.const import (
@@ -20,6 +21,7 @@ from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
+    issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later
@@ -192,6 +194,17 @@ def _namespaced_unique_id(entity: er.RegistryEntry) -> str | None:
     ):
         return f"{unique_id.removesuffix('_problem')}|problem"
     return None
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> None:
+    """Delete the repair issues of a removed entry's devices (and the clock's, when no entry
+    is left to need it)."""
+    ids = "|".join(str(int(device_id)) for device_id in entry.data[CONF_DEVICES])
+    own = re.compile(rf"_({ids})(_|$)")
+    others = [e for e in hass.config_entries.async_entries(DOMAIN) if e.entry_id != entry.entry_id]
+    for domain, issue_id in list(ir.async_get(hass).issues):
+        if domain == DOMAIN and (own.search(issue_id) or (issue_id == "clock_skew" and not others)):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> bool:
