@@ -1,18 +1,21 @@
 """Config flow: API keys and URL, the devices to add, reauth, reconfigure and options.
 
-Every field is checked before any request (`_clean_key`, `_clean_url`, `_parse_device_ids`),
-and a device that another entry of this integration holds is never offered nor added twice.
+Every field is checked before any request (`_check_fields`, `_parse_device_ids`), every request's
+failure becomes the form's errors in one place (`_async_request`), and a device that another
+entry of this integration holds is never offered nor added twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 import math
 import re
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     SOURCE_USER,
     ConfigEntry,
@@ -102,73 +105,81 @@ DEVICE_ID_SCHEMA = vol.Schema(
     {vol.Required(CONF_DEVICE_ID): TextSelector(), vol.Optional(CONF_URL): _URL}
 )
 
-_KEY_ERRORS: Final = {
-    CONF_CLIENT_ID: "invalid_client_id",
-    CONF_CLIENT_SECRET: "invalid_client_secret",
-}
+
+class _FieldError(ValueError):
+    """A form field that cannot be used; the message is its error key."""
 
 
-class _ListingRefusedError(Exception):
-    """The keys may not list devices: the user types device ids instead."""
-
-
-def _clean_key(user_input: Mapping[str, Any], field: str, errors: dict[str, str]) -> str | None:
-    """The client id or secret of the form, stripped; None and a field error if unusable.
-
-    Both are 1 to MAX_KEY_LENGTH printable ASCII characters: no control character, CR or LF
-    (the client id goes into a header, the secret is signed as ASCII). A client id has no space
-    and no colon either: the API's token is ``CLIENT_ID:SIGNATURE``.
-    """
-    value = user_input.get(field)
+def _clean_key(value: object, error: str, forbidden: str = "") -> str:
+    """A client id or secret, stripped: 1 to MAX_KEY_LENGTH printable ASCII characters, none of
+    ``forbidden``. No control character, CR or LF: the client id goes into a header, the secret
+    is signed as ASCII."""
     text = value.strip() if isinstance(value, str) else ""
     usable = 0 < len(text) <= MAX_KEY_LENGTH and text.isascii() and text.isprintable()
-    if field == CONF_CLIENT_ID and (" " in text or ":" in text):
-        usable = False
-    if not usable:
-        errors[field] = _KEY_ERRORS[field]
-        return None
+    if not usable or any(char in text for char in forbidden):
+        raise _FieldError(error)
     return text
 
 
-def _clean_url(value: object, errors: dict[str, str]) -> str | None:
-    """The API base URL of the form, or None and a field error on the URL.
+def _clean_url(value: object) -> str:
+    """The API base URL, without a path: a trailing ``/api`` (the endpoint users paste) is
+    dropped, any other path is refused.
 
     What normalize_url takes (https, or http to a loopback host; no user name, query or
-    fragment), without control characters or spaces, with a valid port, and without a path: a
-    trailing ``/api`` (the endpoint users paste) is dropped, any other path is refused. Whatever
-    the URL parsers raise (a malformed IPv6 address, a port out of range) is a field error too.
+    fragment), without control characters or spaces, with a valid port. Whatever the URL
+    parsers raise (a malformed IPv6 address, a port out of range) makes it unusable too.
     """
     text = value.strip() if isinstance(value, str) else ""
     if not text or len(text) > MAX_URL_LENGTH or not text.isprintable() or " " in text:
-        errors[CONF_URL] = "invalid_url"
-        return None
+        raise _FieldError("invalid_url")
     try:
         url = normalize_url(text)
         parts = urlsplit(url)
         _ = parts.port  # ValueError when it is no number from 0 to 65535
-    except Exception:  # any exception of the parsers: a URL they cannot use
-        errors[CONF_URL] = "invalid_url"
-        return None
+    except Exception as err:  # any exception of the parsers: a URL they cannot use
+        raise _FieldError("invalid_url") from err
     if parts.path.lower() == _API_PATH:
         return url[: -len(_API_PATH)]
     if parts.path:
-        errors[CONF_URL] = "url_has_path"
-        return None
+        raise _FieldError("url_has_path")
     return url
 
 
-def _parse_device_ids(value: object) -> list[int] | None:
-    """Parse one or more device ids ("1592651608", "1, 2"); None if any is not a device id.
+_CLEANERS: Final[dict[str, Callable[[object], str]]] = {
+    # No space or colon in a client id: the API's token is ``CLIENT_ID:SIGNATURE``.
+    CONF_CLIENT_ID: partial(_clean_key, error="invalid_client_id", forbidden=" :"),
+    CONF_CLIENT_SECRET: partial(_clean_key, error="invalid_client_secret"),
+    CONF_URL: _clean_url,
+}
+
+
+def _check_fields(user_input: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The client id, secret and URL found in ``user_input``, cleaned; and the error of each
+    one that is unusable. Other keys (an entry's devices) are left out."""
+    clean: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for field, cleaner in _CLEANERS.items():
+        if field not in user_input:
+            continue
+        try:
+            clean[field] = cleaner(user_input[field])
+        except _FieldError as err:
+            errors[field] = str(err)
+    return clean, errors
+
+
+def _parse_device_ids(value: object) -> list[int]:
+    """Parse one or more device ids ("1592651608", "1, 2"); empty if any is not a device id.
 
     A device id is 1 to 19 ASCII digits, at most MAX_DEVICE_ID (int64).
     """
     text = value.strip() if isinstance(value, str) else ""
     parts = [part for part in _ID_SPLIT.split(text) if part]
     if not parts or not all(_DEVICE_ID.fullmatch(part) for part in parts):
-        return None
+        return []
     device_ids = [int(part) for part in parts]
     if any(device_id > MAX_DEVICE_ID for device_id in device_ids):
-        return None
+        return []
     return list(dict.fromkeys(device_ids))
 
 
@@ -183,6 +194,27 @@ def _device_ids_of(entry: ConfigEntry) -> set[int]:
     return held
 
 
+async def _list_devices(client: SkyCentricsClient) -> list[Device] | None:
+    """The devices the keys may read; None when the API gives no list: these keys may not list
+    (403) or there is no list at this URL (404). The user types the device ids then."""
+    try:
+        return await client.async_get_devices()
+    except SkyCentricsNotFoundError:
+        return None
+    except SkyCentricsAuthenticationError as err:
+        if err.status != 403:
+            raise
+        return None
+
+
+async def _get_device(client: SkyCentricsClient, device_id: int) -> Device | None:
+    """The device ``device_id``; None when the API does not know it (404)."""
+    try:
+        return await client.async_get_device(device_id)
+    except SkyCentricsNotFoundError:
+        return None
+
+
 class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for SkyCentrics."""
 
@@ -190,9 +222,9 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
     MINOR_VERSION = 2  # 1.2: namespaced unique ids (async_migrate_entry in __init__.py)
 
     def __init__(self) -> None:
-        """Start with nothing known."""
-        self._data: dict[str, Any] = {}
-        self._devices: dict[int, Device] = {}
+        """Start with no keys and no devices."""
+        self._data: dict[str, str] = {}  # the clean client id, secret and URL
+        self._devices: dict[int, Device] = {}  # the devices the devices step offers
 
     @staticmethod
     @callback
@@ -200,86 +232,24 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the options flow."""
         return SkyCentricsOptionsFlow()
 
-    # --- talking to the API ------------------------------------------------------------------
+    # --- validation --------------------------------------------------------------------------
 
-    def _client(self, data: Mapping[str, Any]) -> SkyCentricsClient:
-        return SkyCentricsClient(
-            data[CONF_CLIENT_ID],
-            data[CONF_CLIENT_SECRET],
-            async_get_clientsession(self.hass),
-            url=data[CONF_URL],
-        )
-
-    async def _async_call[T](
-        self,
-        data: Mapping[str, Any],
-        request: Callable[[SkyCentricsClient], Awaitable[T]],
-        errors: dict[str, str],
-        *,
-        listing: bool = False,
-    ) -> T | None:
-        """Run one API request, turning failures into form errors (and ``None``).
-
-        With ``listing``, a refused device list (403 or 404) raises _ListingRefusedError.
-        """
-        try:
-            return await request(self._client(data))
-        except SkyCentricsUrlError:
-            errors[CONF_URL] = "invalid_url"
-        except SkyCentricsAuthenticationError as err:
-            if listing and err.status == 403:
-                raise _ListingRefusedError from err
-            errors["base"] = "invalid_auth"
-        except SkyCentricsNotFoundError as err:
-            if listing:
-                raise _ListingRefusedError from err
-            errors["base"] = "device_not_found"
-        except SkyCentricsConnectionError:
-            errors["base"] = "cannot_connect"
-        except SkyCentricsError as err:
-            LOGGER.warning("The SkyCentrics API gave an unusable answer: %s", err)
-            errors["base"] = "invalid_response"
-        except Exception:
-            LOGGER.exception("Unexpected error while talking to the SkyCentrics API")
-            errors["base"] = "unknown"
-        return None
-
-    async def _async_get_devices(
-        self, data: Mapping[str, Any], device_ids: list[int], errors: dict[str, str]
-    ) -> tuple[list[Device] | None, int | None]:
-        """Fetch the named devices, all of which must be readable.
-
-        Returns the devices and None, or None and the id of the device that failed.
-        """
-        devices: list[Device] = []
-        for device_id in device_ids:
-
-            async def fetch(client: SkyCentricsClient, device_id: int = device_id) -> Device:
-                return await client.async_get_device(device_id)
-
-            if (device := await self._async_call(data, fetch, errors)) is None:
-                return None, device_id
-            devices.append(device)
-        return devices, None
-
-    async def _validate(
+    async def _async_validate(
         self, user_input: Mapping[str, Any]
     ) -> tuple[list[Device] | None, dict[str, str]]:
         """Check the keys and the URL, then list the devices the keys may read.
 
         Shared by the user and reconfigure steps. Every field is checked before any request,
         and a new entry's client id must not be set up yet (else the flow aborts). Returns
-        (devices, {}) when listed, (None, {}) when the keys may not list devices (the user
-        types their ids), or (None, errors). The clean keys and URL are kept in ``_data``.
+        (devices, {}) when listed, (None, {}) when the API gives no list (the user types the
+        ids), or (None, errors). The clean keys and URL are kept in ``_data``.
         """
-        errors: dict[str, str] = {}
-        client_id = _clean_key(user_input, CONF_CLIENT_ID, errors)
-        secret = _clean_key(user_input, CONF_CLIENT_SECRET, errors)
-        url = _clean_url(user_input.get(CONF_URL), errors)
-        if client_id is None or secret is None or url is None:
+        data, errors = _check_fields(user_input)
+        if errors:
             return None, errors
-        self._data = {CONF_CLIENT_ID: client_id, CONF_CLIENT_SECRET: secret, CONF_URL: url}
+        self._data = data
         if self.source == SOURCE_USER:
+            client_id = data[CONF_CLIENT_ID]
             await self.async_set_unique_id(client_id)
             holder = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, client_id)
             self._abort_if_unique_id_configured(
@@ -288,15 +258,60 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
                     "entry": holder.title if holder is not None else "",
                 }
             )
-        try:
-            devices = await self._async_call(
-                self._data, SkyCentricsClient.async_get_devices, errors, listing=True
+        return await self._async_request(data, _list_devices)
+
+    async def _async_read_devices(
+        self, data: Mapping[str, str], device_ids: list[int]
+    ) -> tuple[list[Device] | None, dict[str, str]]:
+        """Read the devices in order, up to the first one the API does not know (404).
+
+        Returns (the devices read, {}), or (None, errors). One client per device, as if each
+        were read on its own.
+        """
+        devices: list[Device] = []
+        for device_id in device_ids:
+            device, errors = await self._async_request(
+                data, partial(_get_device, device_id=device_id)
             )
-        except _ListingRefusedError:
-            return None, {}
-        if errors:
-            return None, errors
-        return devices or [], {}
+            if errors:
+                return None, errors
+            if device is None:
+                break
+            devices.append(device)
+        return devices, {}
+
+    async def _async_request[T](
+        self, data: Mapping[str, str], request: Callable[[SkyCentricsClient], Awaitable[T]]
+    ) -> tuple[T | None, dict[str, str]]:
+        """Run one request with the keys and URL of ``data``: (its answer, {}) or (None, errors)."""
+        try:
+            client = SkyCentricsClient(
+                data[CONF_CLIENT_ID],
+                data[CONF_CLIENT_SECRET],
+                async_get_clientsession(self.hass),
+                url=data[CONF_URL],
+            )
+            return await request(client), {}
+        except SkyCentricsUrlError:
+            return None, {CONF_URL: "invalid_url"}
+        except SkyCentricsAuthenticationError:
+            return None, self._keys_refused()
+        except SkyCentricsConnectionError:
+            return None, {"base": "cannot_connect"}
+        except SkyCentricsError as err:
+            LOGGER.warning("The SkyCentrics API gave an unusable answer: %s", err)
+            return None, {"base": "invalid_response"}
+        except Exception:
+            LOGGER.exception("Unexpected error while talking to the SkyCentrics API")
+            return None, {"base": "unknown"}
+
+    def _keys_refused(self) -> dict[str, str]:
+        """The error for keys the API refuses, as the form with them says it."""
+        if self.source == SOURCE_REAUTH:  # the secret is the one field of its form
+            return {CONF_CLIENT_SECRET: "invalid_secret"}
+        if self.source == SOURCE_RECONFIGURE:  # the keys stay: the URL may be the wrong one
+            return {"base": "invalid_auth_reconfigure"}
+        return {"base": "invalid_auth"}
 
     # --- devices other entries hold ----------------------------------------------------------
 
@@ -308,12 +323,10 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
                 return entry
         return None
 
-    def _held_elsewhere(self, devices: list[Device], reason: str) -> AbortFlow | None:
-        """The abort to raise when another entry holds any of ``devices``; None if none does."""
-        holders = {entry.title for device in devices if (entry := self._holder(device.id))}
-        if not holders:
-            return None
-        return AbortFlow(reason, description_placeholders={"entries": ", ".join(sorted(holders))})
+    def _holders(self, devices: list[Device]) -> str:
+        """The titles of the other entries that hold any of ``devices``; empty if none does."""
+        titles = {entry.title for device in devices if (entry := self._holder(device.id))}
+        return ", ".join(sorted(titles))
 
     # --- user --------------------------------------------------------------------------------
 
@@ -321,7 +334,7 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the API keys and URL, and check them against the API."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            devices, errors = await self._validate(user_input)
+            devices, errors = await self._async_validate(user_input)
             if not errors:
                 return await self._async_choose_devices(devices)
         return self._async_show_user_form(user_input, errors)
@@ -344,8 +357,10 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         if not devices:
             return await self.async_step_device_id()
         free = [device for device in devices if self._holder(device.id) is None]
-        if not free and (abort := self._held_elsewhere(devices, "all_devices_held")):
-            raise abort
+        if not free:
+            raise AbortFlow(
+                "all_devices_held", description_placeholders={"entries": self._holders(devices)}
+            )
         self._devices = {device.id: device for device in free}
         if len(free) == 1 and self.source != SOURCE_RECONFIGURE:
             return self._async_finish(free)
@@ -390,27 +405,26 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            url = _clean_url(user_input.get(CONF_URL, self._data[CONF_URL]), errors)
+            url, errors = _check_fields({CONF_URL: user_input.get(CONF_URL, self._data[CONF_URL])})
             device_ids = _parse_device_ids(user_input.get(CONF_DEVICE_ID))
-            if device_ids is None:
+            if not device_ids:
                 errors[CONF_DEVICE_ID] = "invalid_device_id"
-            else:
-                for device_id in device_ids:
-                    if (holder := self._holder(device_id)) is not None:
-                        errors[CONF_DEVICE_ID] = "device_already_configured"
-                        placeholders = {"device_id": str(device_id), "entry": holder.title}
-                        break
-            if url is not None and device_ids is not None and not errors:
-                data = {**self._data, CONF_URL: url}
-                devices, failed = await self._async_get_devices(data, device_ids, errors)
-                if devices:
+            for device_id in device_ids:
+                if (holder := self._holder(device_id)) is not None:
+                    errors[CONF_DEVICE_ID] = "device_already_configured"
+                    placeholders = {"device_id": str(device_id), "entry": holder.title}
+                    break
+            if not errors:
+                data = {**self._data, **url}
+                devices, errors = await self._async_read_devices(data, device_ids)
+                if errors == self._keys_refused():
+                    return self._async_show_keys_form(errors)
+                if devices is not None and len(devices) == len(device_ids):
                     self._data = data
                     return self._async_finish(devices)
-                if errors.get("base") == "invalid_auth":
-                    return self._async_show_keys_refused()
-                if errors.get("base") == "device_not_found":
+                if devices is not None:  # read in order: the next one is unknown to the API
                     errors = {CONF_DEVICE_ID: "device_not_found"}
-                    placeholders = {"device_id": str(failed)}
+                    placeholders = {"device_id": str(device_ids[len(devices)])}
         suggested = user_input or {
             CONF_DEVICE_ID: ", ".join(str(d) for d in self._current_device_ids()),
             CONF_URL: self._data[CONF_URL],
@@ -422,15 +436,12 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
-    def _async_show_keys_refused(self) -> ConfigFlowResult:
-        """The API refused the keys: back to the form where the keys (or the URL) can change."""
+    def _async_show_keys_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        """Back to the form where the keys (or, reconfiguring, the URL) can change."""
         if self.source == SOURCE_RECONFIGURE:
-            return self._async_show_reconfigure_form(
-                {CONF_URL: self._data[CONF_URL]}, {"base": "invalid_auth_reconfigure"}
-            )
+            return self._async_show_reconfigure_form({CONF_URL: self._data[CONF_URL]}, errors)
         return self._async_show_user_form(
-            {CONF_CLIENT_ID: self._data[CONF_CLIENT_ID], CONF_URL: self._data[CONF_URL]},
-            {"base": "invalid_auth"},
+            {CONF_CLIENT_ID: self._data[CONF_CLIENT_ID], CONF_URL: self._data[CONF_URL]}, errors
         )
 
     def _current_device_ids(self) -> list[int]:
@@ -441,8 +452,8 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
     def _async_finish(self, devices: list[Device]) -> ConfigFlowResult:
         """Create the entry, or update it when reconfiguring; never with a device held twice
         (another flow may have added one since it was offered)."""
-        if abort := self._held_elsewhere(devices, "device_taken_meanwhile"):
-            raise abort
+        if holders := self._holders(devices):
+            raise AbortFlow("device_taken_meanwhile", description_placeholders={"entries": holders})
         device_ids = [device.id for device in devices]
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_reload_and_abort(
@@ -469,18 +480,12 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            secret = _clean_key(user_input, CONF_CLIENT_SECRET, errors)
-            if secret is not None:
-                data = {**entry.data, CONF_CLIENT_SECRET: secret}
-                await self._async_get_devices(data, sorted(_device_ids_of(entry))[:1], errors)
-                if errors.get("base") == "device_not_found":
-                    errors = {}
-                elif errors.get("base") == "invalid_auth":
-                    errors = {CONF_CLIENT_SECRET: "invalid_secret"}
-                if not errors:
-                    return self.async_update_reload_and_abort(
-                        entry, data_updates={CONF_CLIENT_SECRET: secret}
-                    )
+            secret, errors = _check_fields(user_input)
+            if not errors:
+                data = {**entry.data, **secret}
+                _, errors = await self._async_read_devices(data, sorted(_device_ids_of(entry))[:1])
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data_updates=secret)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=REAUTH_SCHEMA,
@@ -500,9 +505,9 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            devices, errors = await self._validate({**entry.data, CONF_URL: user_input[CONF_URL]})
-            if errors.get("base") == "invalid_auth":
-                errors["base"] = "invalid_auth_reconfigure"
+            devices, errors = await self._async_validate(
+                {**entry.data, CONF_URL: user_input[CONF_URL]}
+            )
             if not errors:
                 return await self._async_choose_devices(devices)
         return self._async_show_reconfigure_form(
