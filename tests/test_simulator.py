@@ -1050,6 +1050,46 @@ async def test_static_since_start_has_a_moving_past(socket_enabled: None) -> Non
         assert sim.counter_value(SEED_DEVICE_ID, power, night) == 0
 
 
+async def test_control_port_pins_from_the_next_reading(socket_enabled: None) -> None:
+    """`--control-port` (e2e): PUT /values/<device id> pins sensors from the next reading on,
+    the model's past before it; an unknown device or sensor is a 404, a body that is no JSON
+    object a 400; nothing but 127.0.0.1 listens."""
+    import socket
+
+    from skycentrics_simulator.__main__ import parse_args, start_control
+
+    assert parse_args(["--control-port", "8100"]).control_port == 8100
+    assert parse_args([]).control_port is None
+    start = datetime(2025, 8, 1, 20, 0, 30, tzinfo=UTC)  # 13:00 at the building: charging
+    sim = Simulator(clients={"c": "s"}, clock=lambda: start)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    runner = await start_control(sim, port)
+    power = "BESS_PCS_CHARGE_DISCHARGE_REAL_POWER"
+    try:
+        before = sim.counter_value(SEED_DEVICE_ID, power, sim.reading_time())
+        assert before > 0
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{port}/values/{SEED_DEVICE_ID}"
+            async with session.put(url, json={power: -9.9}) as response:
+                assert response.status == 200
+                since = (await response.json())["since"]
+            for body, status in (([1], 400), ({"NO_SUCH_SENSOR": 1}, 404)):
+                async with session.put(url, json=body) as response:
+                    assert response.status == status
+            async with session.put(
+                f"http://127.0.0.1:{port}/values/1", json={power: 1}
+            ) as response:
+                assert response.status == 404
+        assert since == sim.reading_time() + sim.sample_interval
+        assert sim.counter_value(SEED_DEVICE_ID, power, since) == -9.9
+        assert sim.counter_value(SEED_DEVICE_ID, power, since - 60) == before
+        assert [a[0] for a in runner.addresses] == ["127.0.0.1"]
+    finally:
+        await runner.cleanup()
+
+
 async def test_unsigned_requests_when_allowed(socket_enabled: None) -> None:
     """`require_signature=False` serves unsigned requests (for the RESTful comparison); a
     request that carries a token is still checked; answers are gzipped for clients that accept
