@@ -132,6 +132,7 @@ class Stack:
                 "--client-secret",
                 SIM_CLIENT_SECRET,
                 "--static",
+                "--fleet",  # a water heater and others on the same account (test_4_water_heater)
                 "--control-port",
                 str(self.control_port),
             ],

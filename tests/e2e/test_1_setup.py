@@ -8,7 +8,7 @@ from custom_components.skycentrics.api import Snapshot
 from custom_components.skycentrics.button import BUTTONS
 from custom_components.skycentrics.classification import describe
 from custom_components.skycentrics.entity import gateway_unique_id, reading_unique_id
-from skycentrics_simulator import load_seed_payload
+from skycentrics_simulator import FLEET_DEVICE_IDS, load_seed_payload
 
 from .conftest import SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
 
@@ -17,7 +17,8 @@ FLOW = "/api/config/config_entries/flow"
 
 
 def test_config_flow_through_the_rest_api(stack: Stack) -> None:
-    """The user step with keys and URL; one device, so the entry is created and loaded."""
+    """The user step with keys and URL, then the devices step (the account holds the gateway
+    and a fleet: choose the gateway only); the entry is created and loaded."""
     form = stack.rest("POST", FLOW, {"handler": "skycentrics", "show_advanced_options": False})
     assert form["type"] == "form"
     assert form["step_id"] == "user"
@@ -28,11 +29,17 @@ def test_config_flow_through_the_rest_api(stack: Stack) -> None:
         {"client_id": SIM_CLIENT_ID, "client_secret": "wrong", "url": stack.sim_url},
     )
     assert wrong["errors"] == {"base": "invalid_auth"}
-    done = stack.rest(
+    devices = stack.rest(
         "POST",
         f"{FLOW}/{form['flow_id']}",
         {"client_id": SIM_CLIENT_ID, "client_secret": SIM_CLIENT_SECRET, "url": stack.sim_url},
     )
+    assert devices["type"] == "form", devices
+    assert devices["step_id"] == "devices"
+    [field] = devices["data_schema"]
+    offered = [option["value"] for option in field["selector"]["select"]["options"]]
+    assert offered == [str(d) for d in (SEED_DEVICE_ID, *FLEET_DEVICE_IDS)]
+    done = stack.rest("POST", f"{FLOW}/{form['flow_id']}", {"devices": [str(SEED_DEVICE_ID)]})
     assert done["type"] == "create_entry", done
     assert done["title"] == "ssb-001-pae-replacement"
     stack.entry_id = done["result"]["entry_id"]
