@@ -41,7 +41,11 @@ VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 # Milliseconds Playwright waits for an element or a navigation (a page renders in 1 to 3 s).
 TIMEOUT_MS = 20_000
 # Home Assistant's state translations for binary sensors of these device classes (English).
-BINARY_STATES = {"problem": {"off": "OK", "on": "Problem"}, None: {"off": "Off", "on": "On"}}
+BINARY_STATES = {
+    "problem": {"off": "OK", "on": "Problem"},
+    "power": {"off": "Off", "on": "On"},  # a CTA-2045 relay
+    None: {"off": "Off", "on": "On"},
+}
 
 # The page's visible text, one piece a line, read through every shadow root (innerText stops at
 # them): what a failed test's report saves next to its screenshot.
@@ -80,7 +84,7 @@ def new_context(browser: Browser) -> BrowserContext:
     context = browser.new_context(
         viewport=VIEWPORT,
         locale="en-US",
-        timezone_id="America/Los_Angeles",  # Home Assistant's, as scripts/ha_bootstrap.py sets it
+        timezone_id="America/Los_Angeles",  # Home Assistant's, as scripts/ha_harness.py sets it
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
