@@ -26,7 +26,9 @@ async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: fl
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-def _state(hass: HomeAssistant, entity_id: str = "sensor.battery_state_of_charge") -> str:
+def _state(
+    hass: HomeAssistant, entity_id: str = "sensor.ssb_001_pae_replacement_battery_state_of_charge"
+) -> str:
     state = hass.states.get(entity_id)
     assert state is not None
     return state.state
@@ -141,7 +143,10 @@ async def test_revoked_keys_make_entities_unavailable(
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert _state(hass) == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.pv_inverter_1_lifetime_energy_produced") == STATE_UNAVAILABLE
+    assert (
+        _state(hass, "sensor.ssb_001_pae_replacement_pv_inverter_1_lifetime_energy_produced")
+        == STATE_UNAVAILABLE
+    )
     assert _state(hass, stale) == STATE_ON
     served = len(simulator.requests)
     for _ in range(5):  # polling has stopped; nothing changes

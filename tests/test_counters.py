@@ -35,7 +35,7 @@ from skycentrics_simulator.__main__ import pin_to_seed
 from skycentrics_simulator.model import LIFETIME_COUNTERS
 
 COUNTER_ID = "SOLAR_INVERTER_1_ENERGY"
-COUNTER = "sensor.pv_inverter_1_lifetime_energy_produced"
+COUNTER = "sensor.ssb_001_pae_replacement_pv_inverter_1_lifetime_energy_produced"
 ISSUE = f"unit_changed_{SEED_DEVICE_ID}_{COUNTER_ID}"
 
 
@@ -137,7 +137,7 @@ async def test_power_switching_to_w_is_converted(
     simulator.remove_sensor(SEED_DEVICE_ID, power)
     simulator.add_sensor(SEED_DEVICE_ID, {**sensor, "units": "W", "data": 12340})
     await _poll(hass, freezer)
-    state = _state(hass, "sensor.pv_inverter_2_power")
+    state = _state(hass, "sensor.ssb_001_pae_replacement_pv_inverter_2_power")
     assert float(state.state) == pytest.approx(12.34)
     assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kW"
 

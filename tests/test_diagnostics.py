@@ -102,8 +102,8 @@ async def test_diagnostics(
     assert device["poll"]["last_error"] is None
     entities = {e["entity_id"]: e for e in diagnostics["entities"]}
     assert len(entities) == len(diagnostics["entities"])
-    assert entities["sensor.battery_state_of_charge"] == {
-        "entity_id": "sensor.battery_state_of_charge",
+    assert entities["sensor.ssb_001_pae_replacement_battery_state_of_charge"] == {
+        "entity_id": "sensor.ssb_001_pae_replacement_battery_state_of_charge",
         "unique_id": f"{SEED_DEVICE_ID}_BESS_STATE_OF_CHARGE",
         "platform": "sensor",
         "enabled": True,

@@ -75,7 +75,7 @@ async def test_a_failing_entity_fails_alone(
     """A reading whose value conversion raises, next to a new valid one in the same poll: the
     valid one gets its entity and state, the failing one is unavailable (logged once, however
     many polls it fails), the rest of the device carries on; both recover when the value does."""
-    soc = "sensor.battery_state_of_charge"
+    soc = "sensor.ssb_001_pae_replacement_battery_state_of_charge"
     with patch.object(classification, "to_number", _to_number):  # descriptions made from now on
         simulator.add_sensor(DEVICE, _power("NEW_BAD_POWER", "boom"))
         simulator.add_sensor(DEVICE, _power("NEW_GOOD_POWER", 1.5))

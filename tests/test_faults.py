@@ -34,8 +34,8 @@ from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, fau
 
 from .common import CLIENT_ID
 
-SOC = "sensor.battery_state_of_charge"
-COUNTER = "sensor.pv_inverter_1_lifetime_energy_produced"
+SOC = "sensor.ssb_001_pae_replacement_battery_state_of_charge"
+COUNTER = "sensor.ssb_001_pae_replacement_pv_inverter_1_lifetime_energy_produced"
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 61) -> None:

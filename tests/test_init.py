@@ -86,11 +86,11 @@ async def test_states_match_the_api(
 
     soc = hass.states.get(_entity_id(hass, "sensor", "BESS_STATE_OF_CHARGE"))
     assert soc is not None
-    assert soc.entity_id == "sensor.battery_state_of_charge"
+    assert soc.entity_id == "sensor.ssb_001_pae_replacement_battery_state_of_charge"
     assert soc.state == "42.0"
     assert soc.attributes[ATTR_UNIT_OF_MEASUREMENT] == "%"
     assert soc.attributes[ATTR_DEVICE_CLASS] == "battery"
-    assert soc.attributes[ATTR_FRIENDLY_NAME] == "Battery State of charge"
+    assert soc.attributes[ATTR_FRIENDLY_NAME] == "ssb-001-pae-replacement Battery State of charge"
 
     energy = hass.states.get(_entity_id(hass, "sensor", "SOLAR_INVERTER_1_ENERGY"))
     assert energy is not None
@@ -98,7 +98,10 @@ async def test_states_match_the_api(
     # A lifetime counter: no state class (its hourly statistic is the Energy dashboard's series).
     assert "state_class" not in energy.attributes
     assert energy.attributes[ATTR_DEVICE_CLASS] == "energy"
-    assert energy.attributes[ATTR_FRIENDLY_NAME] == "PV inverter 1 Lifetime energy produced"
+    assert (
+        energy.attributes[ATTR_FRIENDLY_NAME]
+        == "ssb-001-pae-replacement PV inverter 1 Lifetime energy produced"
+    )
 
     zone = hass.states.get(_entity_id(hass, "binary_sensor", "SSU_[0062]_BV421_ZStat"))
     assert zone is not None
@@ -149,16 +152,16 @@ async def test_devices(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> No
     devices = dr.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     components = {d.name: d for d in devices if d.id != gateway.id}
     assert set(components) == {
-        "Battery",
-        "PV inverter 1",
-        "PV inverter 2",
-        "Meter E30A_3",
-        "Lighting controller 0062",
+        "ssb-001-pae-replacement Battery",
+        "ssb-001-pae-replacement PV inverter 1",
+        "ssb-001-pae-replacement PV inverter 2",
+        "ssb-001-pae-replacement Meter E30A_3",
+        "ssb-001-pae-replacement Lighting controller 0062",
     }
     assert all(d.via_device_id == gateway.id for d in components.values())
     soc = er.async_get(hass).async_get(_entity_id(hass, "sensor", "BESS_STATE_OF_CHARGE"))
     assert soc is not None
-    assert soc.device_id == components["Battery"].id
+    assert soc.device_id == components["ssb-001-pae-replacement Battery"].id
 
 
 async def test_values_follow_polls(
@@ -172,7 +175,7 @@ async def test_values_follow_polls(
     simulator.set_value(SEED_DEVICE_ID, "BESS_SYSTEM_AVERAGE_VOLTAGE", "garbage")
     simulator.set_value(SEED_DEVICE_ID, "SSU_[0062]_BV420_ZStat", "flickering")
     await _poll(hass, freezer)
-    soc = hass.states.get("sensor.battery_state_of_charge")
+    soc = hass.states.get("sensor.ssb_001_pae_replacement_battery_state_of_charge")
     assert soc is not None
     assert soc.state == "55.5"
     voltage = hass.states.get(_entity_id(hass, "sensor", "BESS_SYSTEM_AVERAGE_VOLTAGE"))
@@ -205,7 +208,7 @@ async def test_new_sensor_becomes_an_entity_without_reload(
     state = hass.states.get(_entity_id(hass, "sensor", "SOLAR_INVERTER_3_ACTIVE_POWER"))
     assert state is not None
     assert state.state == "3.25"
-    assert state.attributes[ATTR_FRIENDLY_NAME] == "PV inverter 3 Power"
+    assert state.attributes[ATTR_FRIENDLY_NAME] == "ssb-001-pae-replacement PV inverter 3 Power"
     gone = hass.states.get(_entity_id(hass, "sensor", "BESS_SYSTEM_STATE"))
     assert gone is not None
     assert gone.state == STATE_UNAVAILABLE
@@ -222,7 +225,7 @@ async def test_cloud_down_makes_entities_unavailable(
     await simulator.stop()
     for _ in range(4):
         await _poll(hass, freezer)
-    soc = hass.states.get("sensor.battery_state_of_charge")
+    soc = hass.states.get("sensor.ssb_001_pae_replacement_battery_state_of_charge")
     assert soc is not None
     assert soc.state == STATE_UNAVAILABLE
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -281,7 +284,7 @@ async def test_an_unknown_device_does_not_keep_the_others_down(
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.LOADED
     assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID}
-    assert hass.states.get("sensor.battery_state_of_charge") is not None
+    assert hass.states.get("sensor.ssb_001_pae_replacement_battery_state_of_charge") is not None
     assert "SkyCentrics device 1234 could not be read (The SkyCentrics API does not know" in (
         caplog.text
     )
@@ -365,7 +368,7 @@ async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> Non
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
-    soc = hass.states.get("sensor.battery_state_of_charge")
+    soc = hass.states.get("sensor.ssb_001_pae_replacement_battery_state_of_charge")
     assert soc is not None
     assert soc.state == STATE_UNAVAILABLE
 
@@ -394,7 +397,16 @@ async def test_two_devices(hass: HomeAssistant, socket_enabled: None) -> None:
         entry = await _setup_two_devices(hass, sim)
         assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SEED_DEVICE_ID + 1}
         registry = er.async_get(hass)
-        assert len(er.async_entries_for_config_entry(registry, entry.entry_id)) == 140
+        entities = er.async_entries_for_config_entry(registry, entry.entry_id)
+        assert len(entities) == 140
+        # Each gateway's parts are named after it: no two devices share a name, and no entity
+        # id needed Home Assistant's "_2" to be unique.
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        names = [d.name for d in devices]
+        assert len(names) == len(set(names)) == 12
+        socs = sorted(e.entity_id for e in entities if e.unique_id.endswith("_STATE_OF_CHARGE"))
+        assert len(socs) == 2
+        assert all(soc.endswith("_battery_state_of_charge") for soc in socs)
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -449,7 +461,10 @@ async def test_a_poll_writes_only_what_changed(
     simulator.set_value(SEED_DEVICE_ID, "BESS_STATE_OF_CHARGE", 31.0)
     simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ACTIVE_POWER", 15.0)
     await _poll(hass, freezer)
-    assert sorted(changed) == ["sensor.battery_state_of_charge", "sensor.pv_inverter_1_power"]
+    assert sorted(changed) == [
+        "sensor.ssb_001_pae_replacement_battery_state_of_charge",
+        "sensor.ssb_001_pae_replacement_pv_inverter_1_power",
+    ]
     assert reported == []
     # No attribute changes from poll to poll (each change would be a recorder row).
     assert {s.entity_id: s.attributes for s in hass.states.async_all()} == before

@@ -205,7 +205,9 @@ async def test_only_gone_devices_can_be_removed(
     devices = {
         d.name: d for d in dr.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     }
-    assert not await async_remove_config_entry_device(hass, loaded_entry, devices["Battery"])
+    assert not await async_remove_config_entry_device(
+        hass, loaded_entry, devices["ssb-001-pae-replacement Battery"]
+    )
     assert not await async_remove_config_entry_device(
         hass, loaded_entry, devices["ssb-001-pae-replacement"]
     )
@@ -221,10 +223,10 @@ async def test_only_gone_devices_can_be_removed(
         {
             "type": "config/device_registry/remove_config_entry",
             "config_entry_id": loaded_entry.entry_id,
-            "device_id": devices["PV inverter 2"].id,
+            "device_id": devices["ssb-001-pae-replacement PV inverter 2"].id,
         }
     )
     response = await client.receive_json()
     assert response["success"], response
-    assert registry.async_get(devices["PV inverter 2"].id) is None
-    assert registry.async_get(devices["Battery"].id) is not None
+    assert registry.async_get(devices["ssb-001-pae-replacement PV inverter 2"].id) is None
+    assert registry.async_get(devices["ssb-001-pae-replacement Battery"].id) is not None

@@ -91,6 +91,8 @@ HOUR = timedelta(hours=1)
 NOW = datetime(2026, 10, 20, 12, 30, tzinfo=UTC)  # set-up time of most tests
 WH = 0.0005  # kWh: "to the Wh"
 
+BATTERY_POWER = "sensor.ssb_001_pae_replacement_battery_charge_discharge_power"
+
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -380,13 +382,15 @@ async def test_metadata_names_units_and_kinds(
         lambda: get_metadata(hass, statistic_source="skycentrics")
     )
     names = {statistic_id: meta["name"] for statistic_id, (_, meta) in metadata.items()}
-    assert names[COUNTERS[PV_1]] == "PV inverter 1 Lifetime energy produced"
-    assert names[COUNTERS[PV_2]] == "PV inverter 2 Lifetime energy produced"
-    assert names[COUNTERS[CHARGED]] == "Battery Lifetime energy charged"
-    assert names[COUNTERS[DISCHARGED]] == "Battery Lifetime energy discharged"
-    assert names[COUNTERS[METER]] == "Meter E30A_3 Energy"
-    assert names[PV_1_POWER] == "PV inverter 1 Power (cloud history)"
-    assert names[SOC] == "Battery State of charge (cloud history)"
+    assert names[COUNTERS[PV_1]] == "ssb-001-pae-replacement PV inverter 1 Lifetime energy produced"
+    assert names[COUNTERS[PV_2]] == "ssb-001-pae-replacement PV inverter 2 Lifetime energy produced"
+    assert names[COUNTERS[CHARGED]] == "ssb-001-pae-replacement Battery Lifetime energy charged"
+    assert (
+        names[COUNTERS[DISCHARGED]] == "ssb-001-pae-replacement Battery Lifetime energy discharged"
+    )
+    assert names[COUNTERS[METER]] == "ssb-001-pae-replacement Meter E30A_3 Energy"
+    assert names[PV_1_POWER] == "ssb-001-pae-replacement PV inverter 1 Power (cloud history)"
+    assert names[SOC] == "ssb-001-pae-replacement Battery State of charge (cloud history)"
     breaker = PREFIX + "solar_inverter_breaker_active_power"  # the gateway's own
     assert names[breaker] == "ssb-001-pae-replacement PV breaker power (cloud history)"
     for statistic_id in COUNTERS.values():
@@ -423,21 +427,21 @@ async def test_the_energy_dashboard_takes_the_statistics(
                 {
                     "type": "solar",
                     "stat_energy_from": COUNTERS[PV_1],
-                    "stat_rate": "sensor.pv_inverter_1_power",
+                    "stat_rate": "sensor.ssb_001_pae_replacement_pv_inverter_1_power",
                     "config_entry_solar_forecast": None,
                 },
                 {
                     "type": "solar",
                     "stat_energy_from": COUNTERS[PV_2],
-                    "stat_rate": "sensor.pv_inverter_2_power",
+                    "stat_rate": "sensor.ssb_001_pae_replacement_pv_inverter_2_power",
                     "config_entry_solar_forecast": None,
                 },
                 {
                     "type": "battery",
                     "stat_energy_from": COUNTERS[DISCHARGED],
                     "stat_energy_to": COUNTERS[CHARGED],
-                    "power_config": {"stat_rate_inverted": "sensor.battery_charge_discharge_power"},
-                    "stat_soc": "sensor.battery_state_of_charge",
+                    "power_config": {"stat_rate_inverted": BATTERY_POWER},
+                    "stat_soc": "sensor.ssb_001_pae_replacement_battery_state_of_charge",
                 },
             ],
         }
@@ -690,7 +694,7 @@ async def test_a_statistic_goes_on_in_its_own_unit(
         )
     ).values()
     assert meta["unit_of_measurement"] == "Wh"
-    assert meta["name"] == "PV inverter 1 Lifetime energy produced"
+    assert meta["name"] == "ssb-001-pae-replacement PV inverter 1 Lifetime energy produced"
     energy_wh = _hour_kwh(simulator, last + HOUR) * 1000
     assert rows[1]["sum"] == pytest.approx(5000.0 + energy_wh, abs=0.5)
     assert rows[1]["state"] == pytest.approx(state_wh + energy_wh, abs=0.5)

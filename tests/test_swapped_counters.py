@@ -224,7 +224,7 @@ async def test_static_swapped_counters_get_a_fixable_issue(
         assert placeholders["multiple"] == multiple
         assert placeholders["decoded"] == decoded
         assert placeholders["unit"] == "kWh"
-        assert placeholders["sensor"].startswith("Battery Lifetime energy")
+        assert placeholders["sensor"].startswith("ssb-001-pae-replacement Battery Lifetime energy")
         assert issue.data == {"entry_id": config_entry.entry_id, "key": _key(sensor_id)}
     assert _our_issues(hass) == {f"swapped_counter_{_key(s)}" for s in BATTERY}
     # The other counters: no signature.
@@ -325,8 +325,8 @@ async def test_options_show_and_change_the_choice(
     offered = result["data_schema"].schema[field].config["options"]
     assert {o["value"] for o in offered} == {_key(s) for s in (*BATTERY, *ORDINARY)}
     assert {o["label"] for o in offered} >= {
-        "Battery Lifetime energy charged",
-        "Battery Lifetime energy discharged",
+        "ssb-001-pae-replacement Battery Lifetime energy charged",
+        "ssb-001-pae-replacement Battery Lifetime energy discharged",
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 60, CONF_SWAPPED_COUNTERS: [_key(CHARGED)]}

@@ -801,6 +801,12 @@ COMPONENTS: Final[tuple[Component, ...]] = (
 )
 
 
+def device_name(gateway_name: str, component: ComponentRef | None) -> str:
+    """The name of the device a sensor's entity is on: the gateway's, or its part's after it
+    (parts, and their entity ids, stay apart with any number of gateways: "PAE Battery")."""
+    return gateway_name if component is None else f"{gateway_name} {component.name}"
+
+
 def component_of(sensor_id: str) -> ComponentRef | None:
     """Return the component a sensor belongs to, None for the gateway itself."""
     for component in COMPONENTS:

@@ -15,7 +15,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device, Reading, ReadingValue
 from .api.device_types import DEVICE_MODELS
-from .classification import component_of
+from .classification import component_of, device_name
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 
@@ -109,7 +109,7 @@ def device_info_for(
         identifiers={part_identifier(gateway.id, component.key)},
         manufacturer=MANUFACTURER,
         model=component.model,
-        name=component.name,
+        name=device_name(gateway.name, component),
         via_device_id=dr.async_get_device_id_by_identifier(
             hass, gateway_identifier(gateway.id), config_entry_id=coordinator.config_entry.entry_id
         ),

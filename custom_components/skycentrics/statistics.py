@@ -105,6 +105,7 @@ from .classification import (
     SkyCentricsSensorEntityDescription,
     component_of,
     describe,
+    device_name,
     to_number,
 )
 from .const import (
@@ -727,8 +728,7 @@ class HistoryImporter:
         if description.translation_key:
             text = self._names.get(description.translation_key, own)
             own = text.format_map(dict(description.translation_placeholders or {}))
-        component = component_of(series.sensor_id)
-        device = component.name if component else self.coordinator.device.name
+        device = device_name(self.coordinator.device.name, component_of(series.sensor_id))
         return f"{device} {own}"
 
     # -- statistics --------------------------------------------------------------------------------

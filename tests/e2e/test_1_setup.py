@@ -13,6 +13,7 @@ from skycentrics_simulator import FLEET_DEVICE_IDS, load_seed_payload
 from .conftest import SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
 
 SEED = load_seed_payload()
+BATTERY_POWER = "sensor.ssb_001_pae_replacement_battery_charge_discharge_power"
 FLOW = "/api/config/config_entries/flow"
 
 
@@ -137,9 +138,9 @@ def test_every_seed_sensor_has_its_entity_and_state(stack: Stack) -> None:
         assert attributes.get("unit_of_measurement") == want["unit_of_measurement"], unique_id
         assert attributes.get("device_class") == want["device_class"], unique_id
         assert attributes.get("state_class") == want["state_class"], unique_id
-    soc = states["sensor.battery_state_of_charge"]
+    soc = states["sensor.ssb_001_pae_replacement_battery_state_of_charge"]
     assert soc["state"] == "30.0"
-    assert soc["attributes"]["friendly_name"] == "Battery State of charge"
+    assert soc["attributes"]["friendly_name"] == "ssb-001-pae-replacement Battery State of charge"
 
 
 def test_devices_in_the_registry(stack: Stack) -> None:
@@ -152,11 +153,11 @@ def test_devices_in_the_registry(stack: Stack) -> None:
     assert ["mac", "2c:cf:67:6d:ad:bb"] in gateway["connections"]
     parts = sorted(d["name"] for d in devices if d["via_device_id"] == gateway["id"])
     assert parts == [
-        "Battery",
-        "Lighting controller 0062",
-        "Meter E30A_3",
-        "PV inverter 1",
-        "PV inverter 2",
+        "ssb-001-pae-replacement Battery",
+        "ssb-001-pae-replacement Lighting controller 0062",
+        "ssb-001-pae-replacement Meter E30A_3",
+        "ssb-001-pae-replacement PV inverter 1",
+        "ssb-001-pae-replacement PV inverter 2",
     ]
     assert len(devices) == 6
 
@@ -169,13 +170,13 @@ def test_energy_preferences_are_accepted(stack: Stack) -> None:
             {
                 "type": "solar",
                 "stat_energy_from": "skycentrics:1592651608_solar_inverter_1_energy",
-                "stat_rate": "sensor.pv_inverter_1_power",
+                "stat_rate": "sensor.ssb_001_pae_replacement_pv_inverter_1_power",
                 "config_entry_solar_forecast": None,
             },
             {
                 "type": "solar",
                 "stat_energy_from": "skycentrics:1592651608_solar_inverter_2_energy",
-                "stat_rate": "sensor.pv_inverter_2_power",
+                "stat_rate": "sensor.ssb_001_pae_replacement_pv_inverter_2_power",
                 "config_entry_solar_forecast": None,
             },
             {
@@ -183,8 +184,8 @@ def test_energy_preferences_are_accepted(stack: Stack) -> None:
                 "stat_energy_from": "skycentrics:1592651608_bess_lifetime_discharge_counter",
                 "stat_energy_to": "skycentrics:1592651608_bess_lifetime_charge_counter",
                 # The API counts charging as positive; Home Assistant wants discharging positive.
-                "power_config": {"stat_rate_inverted": "sensor.battery_charge_discharge_power"},
-                "stat_soc": "sensor.battery_state_of_charge",
+                "power_config": {"stat_rate_inverted": BATTERY_POWER},
+                "stat_soc": "sensor.ssb_001_pae_replacement_battery_state_of_charge",
             },
         ],
         "device_consumption": [],
@@ -192,6 +193,6 @@ def test_energy_preferences_are_accepted(stack: Stack) -> None:
     saved = stack.ws({"type": "energy/save_prefs", **prefs})
     sources = saved["energy_sources"]
     assert [s["type"] for s in sources] == ["solar", "solar", "battery"]
-    assert sources[2]["stat_soc"] == "sensor.battery_state_of_charge"
+    assert sources[2]["stat_soc"] == "sensor.ssb_001_pae_replacement_battery_state_of_charge"
     stored = stack.ws({"type": "energy/get_prefs"})
     assert stored["energy_sources"] == sources

@@ -47,7 +47,13 @@ from .conftest import PASSWORD, ROOT, USERNAME, Stack
 DOCS_IMAGES = ROOT / "docs" / "images"
 UPDATE_DOCS = os.environ.get("SKYCENTRICS_UPDATE_SCREENSHOTS") == "1"
 GATEWAY = "ssb-001-pae-replacement"
-PARTS = ["Battery", "Lighting controller 0062", "Meter E30A_3", "PV inverter 1", "PV inverter 2"]
+PARTS = [
+    "ssb-001-pae-replacement Battery",
+    "ssb-001-pae-replacement Lighting controller 0062",
+    "ssb-001-pae-replacement Meter E30A_3",
+    "ssb-001-pae-replacement PV inverter 1",
+    "ssb-001-pae-replacement PV inverter 2",
+]
 # Device pages are taller than the other pages: room for the "Connected devices" card.
 DEVICE_VIEWPORT: ViewportSize = {"width": VIEWPORT["width"], "height": 1300}
 # The persistent notification Home Assistant raises for a failed login (http/ban.py).
@@ -273,16 +279,18 @@ def test_gateway_device_page(page: Page, stack: Stack, expected: Expected) -> No
 def test_connected_device_link_opens_the_pv_inverter(
     page: Page, stack: Stack, expected: Expected
 ) -> None:
-    """A click on "PV inverter 1" under the gateway opens its page, with its power."""
+    """A click on the gateway's "PV inverter 1" under it opens the part's page, with its power."""
     gateway = expected.device(GATEWAY)
-    inverter = expected.device("PV inverter 1")
+    inverter = expected.device("ssb-001-pae-replacement PV inverter 1")
     _open(page, stack, f"/config/devices/device/{gateway['id']}")
     link = page.locator(f'ha-device-via-devices-card a[href$="/device/{inverter["id"]}"]')
-    expect(link).to_contain_text("PV inverter 1")
+    expect(link).to_contain_text("ssb-001-pae-replacement PV inverter 1")
     link.click()
     page.wait_for_url(f"**/config/devices/device/{inverter['id']}")
-    expect(page.locator("hass-subpage .main-title")).to_have_text("PV inverter 1")
-    power = expected.states["sensor.pv_inverter_1_power"]["state"]
+    expect(page.locator("hass-subpage .main-title")).to_have_text(
+        "ssb-001-pae-replacement PV inverter 1"
+    )
+    power = expected.states["sensor.ssb_001_pae_replacement_pv_inverter_1_power"]["state"]
     assert float(power) == pytest.approx(14.31)
     expect(_entity_row(page, "Power")).to_contain_text(re.compile(r"(?<![\d.])14\.31\s?kW"))
     _check_entity_rows(page, expected.shown[inverter["id"]])
@@ -291,11 +299,13 @@ def test_connected_device_link_opens_the_pv_inverter(
 
 def test_battery_device_page(page: Page, stack: Stack, expected: Expected) -> None:
     """The battery's page: every enabled entity with its value, as the API and precision say."""
-    battery = expected.device("Battery")
+    battery = expected.device("ssb-001-pae-replacement Battery")
     page.set_viewport_size(DEVICE_VIEWPORT)
     try:
         _open(page, stack, f"/config/devices/device/{battery['id']}")
-        expect(page.locator("hass-subpage .main-title")).to_have_text("Battery")
+        expect(page.locator("hass-subpage .main-title")).to_have_text(
+            "ssb-001-pae-replacement Battery"
+        )
         info = page.locator("ha-device-info-card")
         expect(info).to_contain_text("Battery energy storage system")
         expect(info).to_contain_text(f"Connected via {GATEWAY}")
@@ -363,7 +373,9 @@ def test_energy_dashboard_shows_solar_and_battery(
     expect(distribution.locator(".circle-container.solar")).to_contain_text("Solar")
     battery = distribution.locator(".circle-container.battery")
     expect(battery).to_contain_text("Battery")
-    charge = round(float(expected.states["sensor.battery_state_of_charge"]["state"]))
+    charge = round(
+        float(expected.states["sensor.ssb_001_pae_replacement_battery_state_of_charge"]["state"])
+    )
     expect(battery).to_contain_text(re.compile(rf"(?<!\d){charge}\s?%"))
     totals = page.locator("hui-energy-sources-table-card")
     expect(totals.get_by_text("Solar total", exact=True)).to_be_visible()
@@ -378,7 +390,9 @@ def test_energy_now_shows_the_live_power(page: Page, stack: Stack, expected: Exp
     states = expected.states
     # kW, as the API reports them; the battery counts charging as positive.
     solar = sum(float(states[f"sensor.pv_inverter_{n}_power"]["state"]) for n in (1, 2))
-    charging = float(states["sensor.battery_charge_discharge_power"]["state"])
+    charging = float(
+        states["sensor.ssb_001_pae_replacement_battery_charge_discharge_power"]["state"]
+    )
     _open(page, stack, "/energy/now")
     usage = page.locator("hui-view-badges hui-badge").filter(has_text="Power usage")
     value = usage.get_by_text(re.compile(r"\d\s?kW"))

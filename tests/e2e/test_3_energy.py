@@ -48,17 +48,23 @@ UPDATE_DOCS = os.environ.get("SKYCENTRICS_UPDATE_SCREENSHOTS") == "1"
 HOUR = timedelta(hours=1)
 # What README's Energy section tells to pick, as Home Assistant's pickers show it.
 SOLAR = [
-    ("PV inverter 1 Lifetime energy produced", "PV inverter 1 Power"),
-    ("PV inverter 2 Lifetime energy produced", "PV inverter 2 Power"),
+    (
+        "ssb-001-pae-replacement PV inverter 1 Lifetime energy produced",
+        "ssb-001-pae-replacement PV inverter 1 Power",
+    ),
+    (
+        "ssb-001-pae-replacement PV inverter 2 Lifetime energy produced",
+        "ssb-001-pae-replacement PV inverter 2 Power",
+    ),
 ]
-CHARGED = "Battery Lifetime energy charged"
-DISCHARGED = "Battery Lifetime energy discharged"
-STATE_OF_CHARGE = "Battery State of charge"
-BATTERY_POWER = "Battery Charge (+)/discharge (-) power"
+CHARGED = "ssb-001-pae-replacement Battery Lifetime energy charged"
+DISCHARGED = "ssb-001-pae-replacement Battery Lifetime energy discharged"
+STATE_OF_CHARGE = "ssb-001-pae-replacement Battery State of charge"
+BATTERY_POWER = "ssb-001-pae-replacement Battery Charge (+)/discharge (-) power"
 # The simulator's sensor behind each energy statistic.
 SENSOR_OF = {
-    "PV inverter 1 Lifetime energy produced": PV_1_ENERGY,
-    "PV inverter 2 Lifetime energy produced": PV_2_ENERGY,
+    "ssb-001-pae-replacement PV inverter 1 Lifetime energy produced": PV_1_ENERGY,
+    "ssb-001-pae-replacement PV inverter 2 Lifetime energy produced": PV_2_ENERGY,
     CHARGED: BESS_CHARGE_COUNTER,
     DISCHARGED: BESS_DISCHARGE_COUNTER,
 }
@@ -171,15 +177,22 @@ def test_saved_as_readme_says(stack: Stack, prefs: dict[str, Any]) -> None:
     assert [s["type"] for s in sources] == ["solar", "solar", "battery"]
     battery = sources[2]
     assert battery["power_config"] == {
-        "stat_rate_inverted": "sensor.battery_charge_discharge_power"
+        "stat_rate_inverted": "sensor.ssb_001_pae_replacement_battery_charge_discharge_power"
     }
-    assert battery["stat_rate"] == "sensor.battery_charge_discharge_power_inverted"
+    assert (
+        battery["stat_rate"]
+        == "sensor.ssb_001_pae_replacement_battery_charge_discharge_power_inverted"
+    )
     assert stack.ws({"type": "energy/get_prefs"})["energy_sources"] == sources
     helper = stack.wait_for(
         "Home Assistant's inverted battery power",
-        lambda: stack.states().get("sensor.battery_charge_discharge_power_inverted"),
+        lambda: stack.states().get(
+            "sensor.ssb_001_pae_replacement_battery_charge_discharge_power_inverted"
+        ),
     )
-    live = float(stack.states()["sensor.battery_charge_discharge_power"]["state"])
+    live = float(
+        stack.states()["sensor.ssb_001_pae_replacement_battery_charge_discharge_power"]["state"]
+    )
     assert live == pytest.approx(9.9)  # the guide's value: charging
     assert float(helper["state"]) == pytest.approx(-live)
 
@@ -369,7 +382,14 @@ def _now_view(page: Page, stack: Stack) -> tuple[dict[str, float], float]:
 def _wait_for_power(stack: Stack, kw: float) -> None:
     stack.wait_for(
         f"the battery's power at {kw} kW in Home Assistant",
-        lambda: float(stack.states()["sensor.battery_charge_discharge_power"]["state"]) == kw,
+        lambda: (
+            float(
+                stack.states()["sensor.ssb_001_pae_replacement_battery_charge_discharge_power"][
+                    "state"
+                ]
+            )
+            == kw
+        ),
         timeout=150,  # the next reading (60 s apart) and the poll after it (30 s apart)
     )
 
@@ -380,7 +400,9 @@ def test_now_view_draws_the_battery_direction(page: Page, stack: Stack) -> None:
     discharging (above the axis, power usage = solar + 9.9 kW). README's inverted choice."""
     states = _outside_playwright(stack.states)
     solar = sum(float(states[f"sensor.pv_inverter_{n}_power"]["state"]) for n in (1, 2))
-    charging = float(states["sensor.battery_charge_discharge_power"]["state"])
+    charging = float(
+        states["sensor.ssb_001_pae_replacement_battery_charge_discharge_power"]["state"]
+    )
     assert charging == pytest.approx(9.9)
     points, usage = _now_view(page, stack)
     assert points["battery-negative"] == pytest.approx(-charging)

@@ -9,21 +9,23 @@ from typing import Any
 
 import pytest
 
-from .conftest import Stack
+from .conftest import SEED_DEVICE_ID, Stack
 
 # The lifetime counters' hourly statistics (the entities have no state class of their own).
+GATEWAY = "ssb-001-pae-replacement"  # part devices, so their entities, are named after it
 ENERGY = {
-    "skycentrics:1592651608_solar_inverter_1_energy": "PV inverter 1 Lifetime energy produced",
-    "skycentrics:1592651608_solar_inverter_2_energy": "PV inverter 2 Lifetime energy produced",
-    "skycentrics:1592651608_bess_lifetime_charge_counter": "Battery Lifetime energy charged",
-    "skycentrics:1592651608_bess_lifetime_discharge_counter": (
-        "Battery Lifetime energy discharged"
-    ),
+    f"skycentrics:{SEED_DEVICE_ID}_{sensor.lower()}": f"{GATEWAY} {name}"
+    for sensor, name in (
+        ("SOLAR_INVERTER_1_ENERGY", "PV inverter 1 Lifetime energy produced"),
+        ("SOLAR_INVERTER_2_ENERGY", "PV inverter 2 Lifetime energy produced"),
+        ("BESS_LIFETIME_CHARGE_COUNTER", "Battery Lifetime energy charged"),
+        ("BESS_LIFETIME_DISCHARGE_COUNTER", "Battery Lifetime energy discharged"),
+    )
 }
 POWER = [
-    "sensor.pv_inverter_1_power",
-    "sensor.pv_inverter_2_power",
-    "sensor.battery_charge_discharge_power",
+    "sensor.ssb_001_pae_replacement_pv_inverter_1_power",
+    "sensor.ssb_001_pae_replacement_pv_inverter_2_power",
+    "sensor.ssb_001_pae_replacement_battery_charge_discharge_power",
 ]
 # The recorder compiles statistics every 5 minutes, for the 5 minutes before.
 COMPILE_WAIT = 7 * 60
@@ -67,7 +69,9 @@ def test_recorder_holds_statistics(stack: Stack) -> None:
         ),
         timeout=COMPILE_WAIT,
     )
-    assert power["sensor.pv_inverter_1_power"][-1]["mean"] == pytest.approx(14.31)
+    assert power["sensor.ssb_001_pae_replacement_pv_inverter_1_power"][-1]["mean"] == pytest.approx(
+        14.31
+    )
     answer = stack.ws(
         {"type": "recorder/get_statistics_metadata", "statistic_ids": [*ENERGY, *POWER]}
     )

@@ -12,7 +12,7 @@ def test_restart_keeps_everything(stack: Stack) -> None:
     entities_before = {e["unique_id"]: e["entity_id"] for e in stack.entity_registry()}
     devices_before = {d["id"] for d in stack.device_registry()}
     before = datetime.now(UTC)
-    soc_before = stack.states()["sensor.battery_state_of_charge"]
+    soc_before = stack.states()["sensor.ssb_001_pae_replacement_battery_state_of_charge"]
 
     stack.timings["stop"] = stack.stop_ha()
     stack.timings["restart to running"] = stack.start_ha()
@@ -32,7 +32,7 @@ def test_restart_keeps_everything(stack: Stack) -> None:
     soc = stack.wait_for(
         "a fresh state after the restart",
         lambda: (
-            (s := stack.states().get("sensor.battery_state_of_charge"))
+            (s := stack.states().get("sensor.ssb_001_pae_replacement_battery_state_of_charge"))
             and s["state"] == "30.0"
             and s
         ),
@@ -42,11 +42,11 @@ def test_restart_keeps_everything(stack: Stack) -> None:
         {
             "type": "history/history_during_period",
             "start_time": (before - timedelta(hours=1)).isoformat(),
-            "entity_ids": ["sensor.battery_state_of_charge"],
+            "entity_ids": ["sensor.ssb_001_pae_replacement_battery_state_of_charge"],
             "minimal_response": True,
             "no_attributes": True,
         }
     )
-    changes = history["sensor.battery_state_of_charge"]
+    changes = history["sensor.ssb_001_pae_replacement_battery_state_of_charge"]
     first = datetime.fromtimestamp(changes[0].get("lu", changes[0].get("lc")), UTC)
     assert first < before, "the state recorded before the restart is gone"

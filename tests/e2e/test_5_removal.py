@@ -55,7 +55,10 @@ def test_unload_stops_polling_and_connections(stack: Stack) -> None:
             for e in stack.rest("GET", "/api/config/config_entries/entry")
         ),
     )
-    stack.wait_for("the entities back", lambda: "sensor.battery_state_of_charge" in stack.states())
+    stack.wait_for(
+        "the entities back",
+        lambda: "sensor.ssb_001_pae_replacement_battery_state_of_charge" in stack.states(),
+    )
 
 
 def test_removal_takes_devices_and_entities(stack: Stack) -> None:
@@ -68,5 +71,5 @@ def test_removal_takes_devices_and_entities(stack: Stack) -> None:
     assert stack.entity_registry() == []
     all_entities = stack.ws({"type": "config/entity_registry/list"})
     assert not [e for e in all_entities if e.get("platform") == "skycentrics"]
-    assert "sensor.battery_state_of_charge" not in stack.states()
+    assert "sensor.ssb_001_pae_replacement_battery_state_of_charge" not in stack.states()
     assert stack.rest("GET", "/api/core/state")["state"] == "RUNNING"
