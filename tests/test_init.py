@@ -410,6 +410,28 @@ async def test_two_devices(hass: HomeAssistant, socket_enabled: None) -> None:
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_a_dropped_gateway_loses_its_devices(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """A gateway the entry no longer holds (Reconfigure dropped it) loses its device, its parts
+    and their entities at the next set-up; the other gateway keeps everything."""
+    async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
+        entry = await _setup_two_devices(hass, sim)
+        devices = dr.async_get(hass)
+        entities = er.async_get(hass)
+        assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 12
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, "devices": [SEED_DEVICE_ID]}
+        )
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        left = dr.async_entries_for_config_entry(devices, entry.entry_id)
+        assert len(left) == 6
+        assert all(key.startswith(str(SEED_DEVICE_ID)) for d in left for _, key in d.identifiers)
+        assert len(er.async_entries_for_config_entry(entities, entry.entry_id)) == 70
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_gateway_without_a_mac(hass: HomeAssistant) -> None:
     """A `mac` field that holds a serial number is the serial, not a MAC connection."""
     entry = MockConfigEntry(domain=DOMAIN)

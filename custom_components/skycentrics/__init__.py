@@ -85,6 +85,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
         _async_retry_device(hass, entry, client, device_id, interval)
     for coordinator in coordinators:
         async_register_gateway(hass, entry, coordinator.device)
+    _async_remove_dropped_devices(hass, entry)
     entry.runtime_data = SkyCentricsRuntimeData({c.device.id: c for c in coordinators})
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_spread_polls(hass, entry, coordinators, interval)
@@ -117,6 +118,19 @@ def _async_spread_polls(
 
         delay = interval.total_seconds() * index / len(coordinators)
         entry.async_on_unload(async_call_later(hass, delay, _poll))
+
+
+@callback
+def _async_remove_dropped_devices(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> None:
+    """Remove the devices (a gateway, its parts) of gateways the entry no longer holds (dropped
+    by Reconfigure); their entities go with them."""
+    configured = {str(int(device_id)) for device_id in entry.data[CONF_DEVICES]}
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        # Identifiers are "<gateway id>" and "<gateway id>_<part>" (entity.py).
+        gateways = {key.split("_", 1)[0] for domain, key in device.identifiers if domain == DOMAIN}
+        if gateways and not gateways & configured:
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
 
 @callback
