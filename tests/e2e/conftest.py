@@ -43,17 +43,17 @@ HA_START_TIMEOUT = float(os.environ.get("SKYCENTRICS_E2E_START_TIMEOUT", "900"))
 HA_PYTHON = os.environ.get("SKYCENTRICS_E2E_HA_PYTHON") or sys.executable
 
 
-def _load_bootstrap() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ha_bootstrap", ROOT / "scripts/ha_bootstrap.py")
+def _load_harness() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ha_harness", ROOT / "scripts/ha_harness.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["ha_bootstrap"] = module
+    sys.modules["ha_harness"] = module
     spec.loader.exec_module(module)
     return module
 
 
-ha_bootstrap = _load_bootstrap()
+ha_harness = _load_harness()
 
 
 def free_port() -> int:
@@ -157,7 +157,7 @@ class Stack:
 
     def start_ha(self) -> float:
         """Start Home Assistant and wait until its API answers; return the seconds it took."""
-        ha_bootstrap.prepare_config_dir(self.config_dir, self.ha_port)
+        ha_harness.prepare_config_dir(self.config_dir, self.ha_port)
         log = (self.artifacts / "home-assistant.console.log").open("ab")
         start = time.monotonic()
         self.ha = subprocess.Popen(  # noqa: S603
@@ -166,12 +166,10 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        self.run(ha_bootstrap.wait_for_ha(self.ha_url, HA_START_TIMEOUT))
+        self.run(ha_harness.wait_for_ha(self.ha_url, HA_START_TIMEOUT))
         if self.token:
-            self.token = self.run_session(
-                lambda s: ha_bootstrap.login(s, self.ha_url, USERNAME, PASSWORD)
-            )
-            self.run_session(lambda s: ha_bootstrap.wait_until_running(s, self.ha_url, self.token))
+            self.token = self.run_ha(lambda ha: ha.login(USERNAME, PASSWORD))
+            self.run_ha(lambda ha: ha.wait_until_running())
         return time.monotonic() - start
 
     def stop_ha(self) -> float:
@@ -206,11 +204,15 @@ class Stack:
 
         return asyncio.run(_wrap())
 
+    def run_ha[T](self, call: Callable[[Any], Awaitable[T]]) -> T:
+        """Run ``call(ha)`` with a fresh ``ha_harness.HomeAssistant`` for this stack's token."""
+        return self.run_session(
+            lambda s: call(ha_harness.HomeAssistant(s, self.ha_url, self.token))
+        )
+
     def ws(self, command: dict[str, Any]) -> Any:
         """One websocket command, as the frontend sends it; return its result."""
-        return self.run_session(
-            lambda s: ha_bootstrap.ws_command(s, self.ha_url, self.token, command)
-        )
+        return self.run_ha(lambda ha: ha.ws(command))
 
     def rest(self, method: str, path: str, body: Any = None) -> Any:
         """One REST call with the owner's token; return the decoded JSON (None if empty)."""
@@ -302,18 +304,14 @@ def stack() -> Iterator[Stack]:
         the_stack.start_simulator()
         started = time.monotonic()
         the_stack.timings["start to API up"] = the_stack.start_ha()
-        the_stack.token = the_stack.run_session(
-            lambda s: ha_bootstrap.onboard_or_login(
-                s, the_stack.ha_url, USERNAME, PASSWORD, name="End to end"
-            )
+        the_stack.token = the_stack.run_ha(
+            lambda ha: ha.onboard_or_login(USERNAME, PASSWORD, "End to end")
         )
-        the_stack.run_session(
-            lambda s: ha_bootstrap.wait_until_running(s, the_stack.ha_url, the_stack.token)
-        )
+        # The YAML's port is on trial until confirmed: confirm it, as the frontend's button does.
+        assert the_stack.run_ha(lambda ha: ha.promote_http_config(the_stack.config_dir))
+        the_stack.run_ha(lambda ha: ha.wait_until_running())
         the_stack.timings["start to running, onboarded"] = time.monotonic() - started
-        the_stack.run_session(
-            lambda s: ha_bootstrap.remove_onboarding_entries(s, the_stack.ha_url, the_stack.token)
-        )
+        the_stack.run_ha(lambda ha: ha.remove_onboarding_entries())
         yield the_stack
     finally:
         if the_stack.ha is not None:
