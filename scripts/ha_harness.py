@@ -39,8 +39,7 @@ CORE_CONFIG: Final[Mapping[str, Any]] = {
 }
 CONFIGURATION_YAML: Final = """\
 # Written by scripts/ha_harness.py; edit freely, it is not overwritten. What the UI and the
-# Energy dashboard need, without default_config's discovery, Bluetooth, cloud and media
-# integrations (which want hardware or the internet).
+# Energy dashboard need; not default_config, whose integrations want hardware or the internet.
 homeassistant:
   name: SkyCentrics development
 
@@ -95,11 +94,8 @@ def prepare_config_dir(config_dir: Path, port: int) -> None:
         )
     link = config_dir / "custom_components" / DOMAIN
     link.parent.mkdir(exist_ok=True)
-    target = os.path.relpath(ROOT / "custom_components" / DOMAIN, link.parent)
-    if not link.is_symlink() or os.readlink(link) != target:
-        if link.is_symlink():
-            link.unlink()
-        link.symlink_to(target, target_is_directory=True)
+    link.unlink(missing_ok=True)  # a link (a directory raises: not ours to remove)
+    link.symlink_to(os.path.relpath(ROOT / "custom_components" / DOMAIN, link.parent))
 
 
 @dataclass
@@ -217,21 +213,22 @@ class HomeAssistant:
                     path = f"/api/config/config_entries/entry/{entry['entry_id']}"
                     await self.request("DELETE", path)
 
-    async def run_flow(
-        self, start: Mapping[str, Any], answers: Mapping[str, Mapping[str, Any]]
-    ) -> dict[str, Any]:
-        """Run a config flow, answering each form from ``answers`` by step id (else with the
-        form's defaults: ``devices``); return its end (``create_entry`` or ``abort``)."""
+    async def add_entry(self, user_step: Mapping[str, str]) -> dict[str, Any]:
+        """Add a SkyCentrics entry through the config flow as the frontend does: ``user_step``
+        (client_id, client_secret, url), then the other forms' defaults (the devices offered);
+        return the entry, set up."""
         path = "/api/config/config_entries/flow"
-        result: dict[str, Any] = await self.request("POST", path, json=dict(start))
+        start = {"handler": DOMAIN, "show_advanced_options": False}
+        result: dict[str, Any] = await self.request("POST", path, json=start)
         while result["type"] == "form":
-            step = result["step_id"]
             if result.get("errors"):
-                raise HarnessError(f"config flow step {step!r}: {result['errors']}")
+                raise HarnessError(f"config flow step {result['step_id']!r}: {result['errors']}")
             defaults = {f["name"]: f["default"] for f in result["data_schema"] if "default" in f}
-            answer = answers.get(step, defaults)
+            answer = user_step if result["step_id"] == "user" else defaults
             result = await self.request("POST", f"{path}/{result['flow_id']}", json=answer)
-        return result
+        if result["type"] != "create_entry":
+            raise HarnessError(f"config flow ended without an entry: {result}")
+        return dict(result["result"])
 
 
 async def wait_for_ha(url: str, timeout: float) -> None:  # noqa: ASYNC109
@@ -263,13 +260,9 @@ async def setup(args: argparse.Namespace) -> int:
         await ha.promote_http_config(args.config_dir)
         await ha.wait_until_running(args.timeout)
         await ha.remove_onboarding_entries()
-        if not (entries := await ha.config_entries()):  # the flow sets the new entry up
+        if not (entries := await ha.config_entries()):
             keys = {"client_id": args.client_id, "client_secret": args.client_secret}
-            start = {"handler": DOMAIN, "show_advanced_options": False}
-            end = await ha.run_flow(start, {"user": {**keys, "url": args.api_url}})
-            if end["type"] != "create_entry":
-                raise HarnessError(f"config flow ended without an entry: {end}")
-            entries = [end["result"]]
+            entries = [await ha.add_entry({**keys, "url": args.api_url})]
     log(f"SkyCentrics entry {entries[0]['title']!r}: {entries[0]['state']}")
     if entries[0]["state"] != "loaded":  # e.g. the simulator's port changed since it was added
         log("see its log; reconfigure the entry in the UI, or start over (--reset)")
