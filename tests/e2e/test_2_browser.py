@@ -389,7 +389,10 @@ def test_energy_now_shows_the_live_power(page: Page, stack: Stack, expected: Exp
     """The Energy dashboard's "Now" view: power used = solar + battery discharge, live."""
     states = expected.states
     # kW, as the API reports them; the battery counts charging as positive.
-    solar = sum(float(states[f"sensor.pv_inverter_{n}_power"]["state"]) for n in (1, 2))
+    solar = sum(
+        float(states[f"sensor.ssb_001_pae_replacement_pv_inverter_{n}_power"]["state"])
+        for n in (1, 2)
+    )
     charging = float(
         states["sensor.ssb_001_pae_replacement_battery_charge_discharge_power"]["state"]
     )

@@ -399,7 +399,10 @@ def test_now_view_draws_the_battery_direction(page: Page, stack: Stack) -> None:
     charging (below the axis, power usage = solar - 9.9 kW); it discharges (-9.9 kW): drawn
     discharging (above the axis, power usage = solar + 9.9 kW). README's inverted choice."""
     states = _outside_playwright(stack.states)
-    solar = sum(float(states[f"sensor.pv_inverter_{n}_power"]["state"]) for n in (1, 2))
+    solar = sum(
+        float(states[f"sensor.ssb_001_pae_replacement_pv_inverter_{n}_power"]["state"])
+        for n in (1, 2)
+    )
     charging = float(
         states["sensor.ssb_001_pae_replacement_battery_charge_discharge_power"]["state"]
     )
