@@ -36,7 +36,6 @@ USERNAME = "e2e"
 PASSWORD = "e2e-password-not-secret"
 SIM_CLIENT_ID = "e2e-client"
 SIM_CLIENT_SECRET = "e2e-secret-never-logged"
-SEED_DEVICE_ID = 1592651608
 HA_START_TIMEOUT = float(os.environ.get("SKYCENTRICS_E2E_START_TIMEOUT", "900"))
 # The Python whose Home Assistant is started: the pinned one of .venv by default; scripts/test
 # points it at .venv-ha-latest to run the same checks against the newest release on PyPI.

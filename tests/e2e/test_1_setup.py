@@ -8,9 +8,9 @@ from custom_components.skycentrics.api import Snapshot
 from custom_components.skycentrics.button import BUTTONS
 from custom_components.skycentrics.classification import describe
 from custom_components.skycentrics.entity import gateway_unique_id, reading_unique_id
-from skycentrics_simulator import FLEET_DEVICE_IDS, load_seed_payload
+from skycentrics_simulator import FLEET_DEVICE_IDS, SEED_DEVICE_ID, load_seed_payload
 
-from .conftest import SEED_DEVICE_ID, SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
+from .conftest import SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
 
 SEED = load_seed_payload()
 BATTERY_POWER = "sensor.ssb_001_pae_replacement_battery_charge_discharge_power"

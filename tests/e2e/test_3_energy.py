@@ -27,6 +27,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 import pytest
 
+from skycentrics_simulator import SEED_DEVICE_ID
 from skycentrics_simulator.model import (
     BESS_CHARGE_COUNTER,
     BESS_DISCHARGE_COUNTER,
@@ -41,7 +42,7 @@ from skycentrics_simulator.seed import load_seed_payload
 from skycentrics_simulator.server import Simulator
 
 from .browser import chromium, log_in, new_context, screenshot
-from .conftest import PASSWORD, ROOT, SEED_DEVICE_ID, USERNAME, Stack
+from .conftest import PASSWORD, ROOT, USERNAME, Stack
 
 DOCS_IMAGES = ROOT / "docs" / "images"
 UPDATE_DOCS = os.environ.get("SKYCENTRICS_UPDATE_SCREENSHOTS") == "1"

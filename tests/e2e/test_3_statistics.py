@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import SEED_DEVICE_ID, Stack
+from skycentrics_simulator import SEED_DEVICE_ID
+
+from .conftest import Stack
 
 # The lifetime counters' hourly statistics (the entities have no state class of their own).
 GATEWAY = "ssb-001-pae-replacement"  # part devices, so their entities, are named after it

@@ -15,10 +15,10 @@ from typing import Any
 from playwright.sync_api import expect
 import pytest
 
-from skycentrics_simulator import FLEET_WATER_HEATER_ID
+from skycentrics_simulator import FLEET_WATER_HEATER_ID, SEED_DEVICE_ID
 
 from .browser import chromium, log_in, new_context, state_pattern
-from .conftest import PASSWORD, SEED_DEVICE_ID, USERNAME, Stack
+from .conftest import PASSWORD, USERNAME, Stack
 from .test_2_browser import (
     DEVICE_VIEWPORT,
     Shown,
