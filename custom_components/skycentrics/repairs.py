@@ -44,7 +44,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
 )
-import voluptuous as vol
+import probatio as vol
 
 from .api import Reading, Snapshot
 from .classification import describe, to_number
