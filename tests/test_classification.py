@@ -8,12 +8,15 @@ from typing import Any
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor.const import DEVICE_CLASS_STATE_CLASSES, DEVICE_CLASS_UNITS
 from homeassistant.const import EntityCategory, Platform
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.skycentrics.api import Reading, Snapshot
 from custom_components.skycentrics.classification import (
+    KEEP_UNIT,
+    RULES,
     CloudStatistic,
     component_of,
     describe,
@@ -477,3 +480,20 @@ def test_operational_state_values() -> None:
     assert state.value_fn(99) is None
     assert state.value_fn(2.5) is None
     assert state.value_fn(None) is None
+
+
+def test_every_row_fits_home_assistant() -> None:
+    """Each row's unit is one Home Assistant allows for its device class, and its state class
+    one the device class takes (sensor/const.py: DEVICE_CLASS_UNITS, DEVICE_CLASS_STATE_CLASSES);
+    an enum row has options, and a row with options is an enum."""
+    checked = 0
+    for rule in RULES:
+        if (kind := rule.sensor) is None or kind.device_class is None:
+            continue
+        checked += 1
+        if kind.unit != KEEP_UNIT and kind.device_class in DEVICE_CLASS_UNITS:
+            assert kind.unit in DEVICE_CLASS_UNITS[kind.device_class], rule.name
+        if kind.state_class is not None:
+            assert kind.state_class in DEVICE_CLASS_STATE_CLASSES[kind.device_class], rule.name
+        assert (kind.options is not None) is (kind.device_class is SensorDeviceClass.ENUM)
+    assert checked >= 30
