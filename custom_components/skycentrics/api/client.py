@@ -263,7 +263,8 @@ class SkyCentricsClient:
         it is sent with (``application/json``) and the MD5 of those very bytes, which are then
         sent. Nothing is sent on its own: one request per call, never retried, except once when
         the API refused the signature (401/403) and its Date shows that our clock is off (a
-        refused request did nothing), as for the other requests.
+        refused request did nothing), as for the other requests. (aiohttp itself sends a PUT
+        again once when a pooled connection turns out closed; the commands are idempotent.)
 
         Errors: SkyCentricsControlRefusedError for 401/403 (these keys may not control this
         device; never SkyCentricsAuthenticationError, so no reauth), SkyCentricsNotFoundError
