@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
@@ -727,3 +728,39 @@ async def test_all_means_every_device_that_takes_commands(
         ("PUT", f"{HEATER_PATH}/load_shed", {"s": 0, "duration": 0}),
         ("PUT", f"/api/devices/{CHARGER}/load_shed", {"s": 0, "duration": 0}),
     ]
+
+
+async def test_a_device_of_no_known_type_gets_buttons_once_it_shows_cta2045(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device whose object has no type, and whose first answer holds no CTA-2045 field, has
+    no buttons; they come at the first poll whose readings show the family."""
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_DEVICES: [WATER_HEATER]}
+    )
+    simulator.add_fault(faults.edit_json(lambda device: {**device, "type": None}))
+    simulator.add_fault(faults.edit_json(lambda data: {"device": WATER_HEATER}))
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    assert not [
+        e
+        for e in er.async_entries_for_config_entry(registry, config_entry.entry_id)
+        if e.domain == BUTTON_DOMAIN
+    ]
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _button(hass, WATER_HEATER, "shed_load")
+    freezer.tick(timedelta(seconds=61))  # later polls add nothing twice
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    buttons = [
+        e
+        for e in er.async_entries_for_config_entry(registry, config_entry.entry_id)
+        if e.domain == BUTTON_DOMAIN
+    ]
+    assert len(buttons) == 3
