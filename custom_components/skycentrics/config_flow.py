@@ -8,6 +8,7 @@ entry of this integration holds is never offered nor added twice.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 import math
 import re
@@ -542,93 +543,96 @@ class _NumberBox(NumberSelector):
             return math.nan
 
 
+@dataclass(frozen=True, slots=True)
+class _OptionNumber:
+    """A whole number the options step asks for: its range, unit, default and range error.
+
+    Only the poll interval is required; the others, left out, keep their stored value.
+    """
+
+    key: str
+    low: int
+    high: int
+    unit: str
+    default: int
+    error: str  # options.error in en.json (not config.error)
+    required: bool = False
+
+
+_OPTION_NUMBERS: Final = (
+    _OptionNumber(
+        CONF_SCAN_INTERVAL,
+        MIN_SCAN_INTERVAL_SECONDS,
+        MAX_SCAN_INTERVAL_SECONDS,
+        "s",
+        int(DEFAULT_SCAN_INTERVAL.total_seconds()),
+        "scan_interval_out_of_range",
+        required=True,
+    ),
+    _OptionNumber(
+        CONF_HISTORY_DAYS,
+        0,
+        MAX_HISTORY_DAYS,
+        "d",
+        DEFAULT_HISTORY_DAYS,
+        "history_days_out_of_range",
+    ),
+    _OptionNumber(
+        CONF_COMMAND_DURATION,
+        MIN_COMMAND_DURATION_MINUTES,
+        MAX_COMMAND_DURATION_MINUTES,
+        "min",
+        DEFAULT_COMMAND_DURATION_MINUTES,
+        "command_duration_out_of_range",
+    ),
+)
+
+
 class SkyCentricsOptionsFlow(OptionsFlowWithReload):
-    """Options: the poll interval, the days of history the hourly statistics start with, and
-    how long the demand-response buttons' commands last."""
+    """Options: the poll interval, the days of history the hourly statistics start with, how
+    long the demand-response buttons' commands last (_OPTION_NUMBERS), and the scale of
+    word-swapped counters (repairs.py)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the poll interval (MIN_ to MAX_SCAN_INTERVAL_SECONDS, whole seconds) and the
-        days of history (0 to MAX_HISTORY_DAYS, whole days; optional: kept when not given), and
-        the buttons' command duration (whole minutes, MIN_ to MAX_COMMAND_DURATION_MINUTES;
-        optional, kept when not given)."""
-        errors: dict[str, str] = {}  # options.error in en.json (not config.error)
+        """Ask for the numbers of _OPTION_NUMBERS, each a whole number within its range."""
+        errors: dict[str, str] = {}
         options = self.config_entry.options
         current: dict[str, float] = {
-            CONF_SCAN_INTERVAL: options.get(
-                CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
-            ),
-            CONF_HISTORY_DAYS: options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
-            CONF_COMMAND_DURATION: options.get(
-                CONF_COMMAND_DURATION, DEFAULT_COMMAND_DURATION_MINUTES
-            ),
+            number.key: options.get(number.key, number.default) for number in _OPTION_NUMBERS
         }
         if user_input is not None:
-            seconds = user_input[CONF_SCAN_INTERVAL]
-            days = user_input.get(CONF_HISTORY_DAYS)
-            minutes = user_input.get(CONF_COMMAND_DURATION)
-            checks = (
-                (
-                    CONF_SCAN_INTERVAL,
-                    "scan_interval_out_of_range",
-                    MIN_SCAN_INTERVAL_SECONDS <= seconds <= MAX_SCAN_INTERVAL_SECONDS,
-                ),
-                (
-                    CONF_HISTORY_DAYS,
-                    "history_days_out_of_range",
-                    days is None or 0 <= days <= MAX_HISTORY_DAYS,
-                ),
-                (
-                    CONF_COMMAND_DURATION,
-                    "command_duration_out_of_range",
-                    minutes is None
-                    or MIN_COMMAND_DURATION_MINUTES <= minutes <= MAX_COMMAND_DURATION_MINUTES,
-                ),
-            )
-            errors = {key: error for key, error, valid in checks if not valid}
+            given = {n.key: user_input[n.key] for n in _OPTION_NUMBERS if n.key in user_input}
+            errors = {
+                n.key: n.error
+                for n in _OPTION_NUMBERS
+                if n.key in given and not n.low <= given[n.key] <= n.high  # NaN: not a number
+            }
             if not errors:
-                data: dict[str, int] = {CONF_SCAN_INTERVAL: round(seconds)}
-                if days is not None:
-                    data[CONF_HISTORY_DAYS] = round(days)
-                elif CONF_HISTORY_DAYS in options:
-                    data[CONF_HISTORY_DAYS] = options[CONF_HISTORY_DAYS]
-                if minutes is not None:  # whole minutes; kept when left out, as the days
-                    data[CONF_COMMAND_DURATION] = round(minutes)
-                elif CONF_COMMAND_DURATION in options:
-                    data[CONF_COMMAND_DURATION] = options[CONF_COMMAND_DURATION]
+                data = {key: round(value) for key, value in given.items()}
+                data.update(
+                    {
+                        n.key: options[n.key]
+                        for n in _OPTION_NUMBERS
+                        if n.key not in given and n.key in options
+                    }
+                )
                 counters = counter_options_data(self.hass, self.config_entry, user_input)
                 return self.async_create_entry(data={**data, **counters})
-            for key, value in user_input.items():
-                if isinstance(value, float) and math.isfinite(value):
+            for key, value in given.items():
+                if math.isfinite(value):
                     current[key] = value
         schema = vol.Schema(
             {
-                vol.Required(CONF_SCAN_INTERVAL): _NumberBox(
+                (vol.Required if n.required else vol.Optional)(n.key): _NumberBox(
                     NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL_SECONDS,
-                        max=MAX_SCAN_INTERVAL_SECONDS,
+                        min=n.low,
+                        max=n.high,
                         step=1,
-                        unit_of_measurement="s",
+                        unit_of_measurement=n.unit,
                         mode=NumberSelectorMode.BOX,
                     )
-                ),
-                vol.Optional(CONF_HISTORY_DAYS): _NumberBox(
-                    NumberSelectorConfig(
-                        min=0,
-                        max=MAX_HISTORY_DAYS,
-                        step=1,
-                        unit_of_measurement="d",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Optional(CONF_COMMAND_DURATION): _NumberBox(
-                    NumberSelectorConfig(
-                        min=MIN_COMMAND_DURATION_MINUTES,
-                        max=MAX_COMMAND_DURATION_MINUTES,
-                        step=1,
-                        unit_of_measurement="min",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
+                )
+                for n in _OPTION_NUMBERS
             }
         )
         schema = schema.extend(counter_options_schema(self.hass, self.config_entry))
