@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 import re
 from typing import Final
 
@@ -887,3 +888,14 @@ def describe(reading: Reading, registered: Platform | None = None) -> Descriptio
             )
         )
     return Descriptions(rule.name, tuple(sensors), tuple(binaries))
+
+
+@lru_cache(maxsize=4096)
+def sensor_description(
+    sensor_id: str, kind: str, units: str
+) -> SkyCentricsSensorEntityDescription | None:
+    """The sensor description of any reading with this id, type and units, None when it makes
+    no sensor (cached: the value plays no part, so the statistics and the counters' repairs
+    look a reading up here on every poll and history record)."""
+    described = describe(Reading(sensor_id, sensor_id, kind, units, None, None)).sensors
+    return described[0] if described else None

@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
@@ -47,7 +46,7 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from .api import Reading, Snapshot
-from .classification import describe, to_number
+from .classification import sensor_description, to_number
 from .const import (
     CONF_REPORTED_COUNTERS,
     CONF_SWAPPED_COUNTERS,
@@ -73,12 +72,11 @@ def _issue_id(kind: str, device_id: int, sensor_id: str) -> str:
     return f"{kind}_{counter_key(device_id, sensor_id)}"
 
 
-@lru_cache(maxsize=4096)
 def is_counter(sensor_id: str, kind: str, units: str) -> bool:
     """Whether a reading with this id, type and units is a lifetime counter (its value plays
     no part, as in the classification)."""
-    described = describe(Reading(sensor_id, sensor_id, kind, units, None, None)).sensors
-    return bool(described) and described[0].counter
+    description = sensor_description(sensor_id, kind, units)
+    return description is not None and description.counter
 
 
 def _number(value: float) -> str:

@@ -65,7 +65,6 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 import hashlib
 import math
 import re
@@ -104,8 +103,8 @@ from .classification import (
     CloudStatistic,
     SkyCentricsSensorEntityDescription,
     component_of,
-    describe,
     device_name,
+    sensor_description,
     to_number,
 )
 from .const import (
@@ -249,16 +248,13 @@ def mean_row(start: datetime, values: Values) -> StatisticData | None:
     )
 
 
-@lru_cache(maxsize=4096)
 def statistic_description(
     sensor_id: str, kind: str, units: str
 ) -> SkyCentricsSensorEntityDescription | None:
-    """The sensor description of a numeric reading with this id, type and units, if it gets a
-    statistic (the value plays no part: a reading is taken as a number, as a unit change is)."""
-    described = describe(Reading(sensor_id, sensor_id, kind, units, None, None)).sensors
-    if not described or described[0].statistic is None:
-        return None
-    return described[0]
+    """The sensor description of a reading with this id, type and units, if it gets a
+    statistic (the value plays no part)."""
+    description = sensor_description(sensor_id, kind, units)
+    return description if description is not None and description.statistic else None
 
 
 def unit_of(sensor_id: str, kind: str, units: str) -> str | None:
