@@ -85,19 +85,12 @@ class Expected:
         return self.devices[name]
 
 
-@pytest.fixture(scope="module")
-def expected(stack: Stack) -> Expected:
-    """Registries, states and display precisions, read once through the APIs."""
-    if not stack.entry_id:
-        pytest.fail("no SkyCentrics entry: run tests/e2e/test_1_setup.py first (file order)")
-    devices = {d["name"]: d for d in stack.device_registry()}
-    all_entities: list[dict[str, Any]] = stack.ws({"type": "config/entity_registry/list"})
-    own = stack.entity_registry()
-    states = stack.states()
+def shown_entities(stack: Stack, states: dict[str, dict[str, Any]]) -> dict[str, list[Shown]]:
+    """Device id -> its enabled SkyCentrics entities as its page shows them with ``states``."""
     display = stack.ws({"type": "config/entity_registry/list_for_display"})["entities"]
     shown: dict[str, list[Shown]] = {}
     for entry in display:
-        if entry.get("pl") != "skycentrics" or entry["ei"] not in states:
+        if entry.get("pl") != "skycentrics" or not entry.get("en") or entry["ei"] not in states:
             continue
         state = states[entry["ei"]]
         pattern = state_pattern(
@@ -107,8 +100,20 @@ def expected(stack: Stack) -> Expected:
             unit=state["attributes"].get("unit_of_measurement"),
             device_class=state["attributes"].get("device_class"),
         )
-        if pattern is not None and entry.get("en"):
+        if pattern is not None:
             shown.setdefault(entry["di"], []).append(Shown(entry["ei"], entry["en"], pattern))
+    return shown
+
+
+@pytest.fixture(scope="module")
+def expected(stack: Stack) -> Expected:
+    """Registries, states and display precisions, read once through the APIs."""
+    if not stack.entry_id:
+        pytest.fail("no SkyCentrics entry: run tests/e2e/test_1_setup.py first (file order)")
+    devices = {d["name"]: d for d in stack.device_registry()}
+    all_entities: list[dict[str, Any]] = stack.ws({"type": "config/entity_registry/list"})
+    own = stack.entity_registry()
+    states = stack.states()
     return Expected(
         devices=devices,
         entity_counts={
@@ -117,7 +122,7 @@ def expected(stack: Stack) -> Expected:
         own_counts={d["id"]: sum(e["device_id"] == d["id"] for e in own) for d in devices.values()},
         own_entities=len(own),
         states=states,
-        shown=shown,
+        shown=shown_entities(stack, states),
     )
 
 

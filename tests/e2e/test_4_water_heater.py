@@ -17,7 +17,7 @@ import pytest
 
 from skycentrics_simulator import FLEET_WATER_HEATER_ID, SEED_DEVICE_ID
 
-from .browser import chromium, log_in, new_context, state_pattern
+from .browser import chromium, log_in, new_context
 from .conftest import PASSWORD, USERNAME, Stack
 from .test_2_browser import (
     DEVICE_VIEWPORT,
@@ -27,6 +27,7 @@ from .test_2_browser import (
     _outside_playwright,
     _save,
     _save_failure,
+    shown_entities,
 )
 
 FLOW = "/api/config/config_entries/flow"
@@ -207,21 +208,7 @@ def _shown(stack: Stack, device_id: str) -> list[Shown]:
     """The device's enabled entities as its page should show them now (test_2_browser's rule),
     and the operational state in words."""
     states = stack.states()
-    display = stack.ws({"type": "config/entity_registry/list_for_display"})["entities"]
-    shown: list[Shown] = []
-    for entry in display:
-        if entry.get("di") != device_id or not entry.get("en") or entry["ei"] not in states:
-            continue
-        state = states[entry["ei"]]
-        pattern = state_pattern(
-            state["state"],
-            domain=entry["ei"].split(".")[0],
-            precision=entry.get("dp"),
-            unit=state["attributes"].get("unit_of_measurement"),
-            device_class=state["attributes"].get("device_class"),
-        )
-        if pattern is not None:
-            shown.append(Shown(entry["ei"], entry["en"], pattern))
+    shown = shown_entities(stack, states).get(device_id, [])
     operational = _entities(stack, device_id)["operational_state"]
     words = _translations(stack)[STATE_KEY.format(states[operational]["state"])]
     # The whole words: "Running" is not "Running curtailed (shed)" (the row's next word, its
