@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 import re
 from typing import Any, Literal
+import unicodedata
 from unittest.mock import patch
 
 from aiohttp import web
@@ -285,8 +286,11 @@ BAD_FIELDS = [
     pytest.param(CONF_CLIENT_SECRET, "sec\nret", "invalid_client_secret", id="secret-lf"),
     pytest.param(CONF_CLIENT_SECRET, "sec\tret", "invalid_client_secret", id="secret-tab"),
     pytest.param(CONF_CLIENT_SECRET, " \t ", "invalid_client_secret", id="secret-blank"),
-    pytest.param(CONF_CLIENT_SECRET, "sécret", "invalid_client_secret", id="secret-not-ascii"),
-    pytest.param(CONF_CLIENT_SECRET, "s" * 513, "invalid_client_secret", id="secret-too-long"),
+    pytest.param(CONF_CLIENT_SECRET, "sec\x00ret", "invalid_client_secret", id="secret-nul"),
+    pytest.param(CONF_CLIENT_SECRET, "sec\x85ret", "invalid_client_secret", id="secret-c1"),
+    pytest.param(CONF_CLIENT_SECRET, "sec\ud800", "invalid_client_secret", id="secret-surrogate"),
+    pytest.param(CONF_CLIENT_SECRET, "s" * 4097, "invalid_client_secret", id="secret-too-long"),
+    pytest.param(CONF_CLIENT_SECRET, "é" * 2049, "invalid_client_secret", id="secret-4098-bytes"),
     pytest.param(CONF_URL, "http://[::1", "invalid_url", id="url-ipv6-open"),
     pytest.param(CONF_URL, "https://[::1]x", "invalid_url", id="url-ipv6-tail"),
     pytest.param(CONF_URL, "https://[zz]", "invalid_url", id="url-ipv6-garbage"),
@@ -337,6 +341,47 @@ async def test_every_bad_field_at_once(hass: HomeAssistant, simulator: Simulator
     }
     assert simulator.requests == []
     await _create(hass, flow_id, _keys(simulator))
+
+
+@pytest.mark.parametrize(
+    ("secret", "other"),
+    [
+        pytest.param(
+            "sécret ☃ 秘密 🔑", unicodedata.normalize("NFD", "sécret ☃ 秘密 🔑"), id="utf8"
+        ),
+        pytest.param("a secret, with spaces", "a secret,  with spaces", id="spaces"),
+        pytest.param("é" * 2048, "é" * 2047 + "e", id="4096-bytes"),
+    ],
+)
+async def test_any_utf8_secret_is_signed(
+    hass: HomeAssistant, simulator: Simulator, secret: str, other: str
+) -> None:
+    """Bug 9: a secret is any UTF-8 text up to 4096 bytes, signed with its UTF-8 bytes (as
+    scripts/create_api_token.py and the simulator sign it): the entry is created with it. A
+    secret of other bytes (the same text decomposed, NFD) is refused by the API."""
+    simulator.clients[CLIENT_ID] = secret
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _keys(simulator, **{CONF_CLIENT_SECRET: other})
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await _create(hass, flow_id, _keys(simulator, **{CONF_CLIENT_SECRET: secret}))
+    assert result["data"][CONF_CLIENT_SECRET] == secret
+
+
+async def test_secret_error_says_what_a_secret_is(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """A secret with a control character: the field error says what is accepted."""
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _keys(simulator, **{CONF_CLIENT_SECRET: "sec\x07ret"})
+    )
+    assert result["errors"] == {CONF_CLIENT_SECRET: "invalid_client_secret"}
+    (_, text) = _texts(result)
+    assert "4096 bytes" in text
+    assert "control characters" in text
+    assert "ASCII" not in text
 
 
 @pytest.mark.parametrize("tail", ["/api", "/api/", "/API/", "/"])

@@ -78,7 +78,13 @@ from .coordinator import SkyCentricsConfigEntry
 from .repairs import counter_options_data, counter_options_schema
 
 MAX_KEY_LENGTH: Final = 512
-"""Longest client id or secret accepted (real ones have 20 to 40 characters)."""
+"""Longest client id accepted (real ones have 20 to 40 characters)."""
+
+MAX_SECRET_BYTES: Final = 4096
+"""Longest secret accepted, in UTF-8 bytes (the bytes it is signed with)."""
+
+# Control characters (C0, DEL, C1) and lone surrogates (no UTF-8 holds them).
+_NOT_IN_SECRET: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 MAX_URL_LENGTH: Final = 2048
 
@@ -112,13 +118,21 @@ class _FieldError(ValueError):
 
 
 def _clean_key(value: object, error: str, forbidden: str = "") -> str:
-    """A client id or secret, stripped: 1 to MAX_KEY_LENGTH printable ASCII characters, none of
-    ``forbidden``. No control character, CR or LF: the client id goes into a header, the secret
-    is signed as ASCII."""
+    """A client id, stripped: 1 to MAX_KEY_LENGTH printable ASCII characters, none of
+    ``forbidden``. No control character, CR or LF: the client id goes into a header."""
     text = value.strip() if isinstance(value, str) else ""
     usable = 0 < len(text) <= MAX_KEY_LENGTH and text.isascii() and text.isprintable()
     if not usable or any(char in text for char in forbidden):
         raise _FieldError(error)
+    return text
+
+
+def _clean_secret(value: object) -> str:
+    """A client secret, stripped: any text of 1 to MAX_SECRET_BYTES bytes in UTF-8 without
+    control characters (it is only signed, as UTF-8, as scripts/create_api_token.py does)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if _NOT_IN_SECRET.search(text) or not 0 < len(text.encode()) <= MAX_SECRET_BYTES:
+        raise _FieldError("invalid_client_secret")
     return text
 
 
@@ -149,7 +163,7 @@ def _clean_url(value: object) -> str:
 _CLEANERS: Final[dict[str, Callable[[object], str]]] = {
     # No space or colon in a client id: the API's token is ``CLIENT_ID:SIGNATURE``.
     CONF_CLIENT_ID: partial(_clean_key, error="invalid_client_id", forbidden=" :"),
-    CONF_CLIENT_SECRET: partial(_clean_key, error="invalid_client_secret"),
+    CONF_CLIENT_SECRET: _clean_secret,
     CONF_URL: _clean_url,
 }
 
