@@ -34,7 +34,7 @@ from homeassistant.const import (
     CONF_URL,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowManager, FlowResultType
+from homeassistant.data_entry_flow import FlowManager, FlowResultType, InvalidData
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -1023,34 +1023,52 @@ async def test_options_poll_interval(
     assert coordinator.update_interval.total_seconds() == 300
 
 
+async def test_options_of_an_entry_not_loaded(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """An entry that is not loaded (its set-up failed, say) has options too: the numbers,
+    without the counters' field (its readings are unknown); they are stored."""
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    assert list(_suggested(result)) == [
+        CONF_SCAN_INTERVAL,
+        CONF_HISTORY_DAYS,
+        CONF_COMMAND_DURATION,
+    ]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 120, CONF_HISTORY_DAYS: 3}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert config_entry.options == {CONF_SCAN_INTERVAL: 120, CONF_HISTORY_DAYS: 3}
+
+
 @pytest.mark.parametrize(
-    "out_of_range",
+    ("value", "error"),
     [
-        5,
-        10,
-        MIN_SCAN_INTERVAL_SECONDS - 1,
-        MAX_SCAN_INTERVAL_SECONDS + 1,
-        -30,
-        math.nan,
-        math.inf,
-        "abc",
-        None,
+        (5, "Value 5.0 is too small"),
+        (MIN_SCAN_INTERVAL_SECONDS - 1, "Value 29.0 is too small"),
+        (MAX_SCAN_INTERVAL_SECONDS + 1, "Value 3601.0 is too large"),
+        (-30, "Value -30.0 is too small"),
+        (math.inf, "Value inf is too large"),
+        ("abc", "expected float"),
+        (None, "expected float"),
     ],
 )
 async def test_options_poll_interval_out_of_range(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry, out_of_range: Any
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    value: Any,
+    error: str,
 ) -> None:
-    """A poll interval outside 30-3600 s (or no number) is a translated field error naming the
-    bounds, not "Value 10.0 is too small"; the same flow then takes a good one."""
+    """A poll interval outside 30-3600 s (the frontend's box is bounded; posted by hand) or no
+    number: the number selector refuses it before the step, with its own untranslated error
+    (Home Assistant answers 400 with it); nothing is stored, and the same flow then takes a
+    good one."""
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     flow_id = result["flow_id"]
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {CONF_SCAN_INTERVAL: out_of_range}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_SCAN_INTERVAL: "scan_interval_out_of_range"}
-    (_, text) = _texts(result, "options")
-    assert text == "The poll interval must be from 30 to 3600 seconds."
+    with pytest.raises(InvalidData) as refused:
+        await hass.config_entries.options.async_configure(flow_id, {CONF_SCAN_INTERVAL: value})
+    assert refused.value.schema_errors == {CONF_SCAN_INTERVAL: error}
     assert loaded_entry.options == {}
     result = await hass.config_entries.options.async_configure(
         flow_id, {CONF_SCAN_INTERVAL: MIN_SCAN_INTERVAL_SECONDS}
@@ -1058,6 +1076,29 @@ async def test_options_poll_interval_out_of_range(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert loaded_entry.options == {CONF_SCAN_INTERVAL: MIN_SCAN_INTERVAL_SECONDS}
+
+
+@pytest.mark.parametrize("field", [CONF_SCAN_INTERVAL, CONF_HISTORY_DAYS, CONF_COMMAND_DURATION])
+@pytest.mark.parametrize("nan", [math.nan, "nan"])
+async def test_options_not_a_number(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry, field: str, nan: Any
+) -> None:
+    """NaN (the number selector takes "nan", outside no range) is a translated field error; the
+    form keeps the other numbers given; nothing is stored; the same flow then takes a number."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    flow_id = result["flow_id"]
+    given = {CONF_SCAN_INTERVAL: 90, CONF_HISTORY_DAYS: 30, CONF_COMMAND_DURATION: 120}
+    result = await hass.config_entries.options.async_configure(flow_id, given | {field: nan})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: "not_a_number"}
+    (_, text) = _texts(result, "options")
+    assert text == "Enter a number."
+    assert _suggested(result) == given | {field: 60 if field != CONF_HISTORY_DAYS else 7}
+    assert loaded_entry.options == {}
+    result = await hass.config_entries.options.async_configure(flow_id, given)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == given
 
 
 async def test_options_poll_interval_whole_seconds(
@@ -1116,20 +1157,28 @@ async def test_options_history_days(
     assert loaded_entry.options == {CONF_SCAN_INTERVAL: 120, CONF_HISTORY_DAYS: 0}
 
 
-@pytest.mark.parametrize("out_of_range", [400, MAX_HISTORY_DAYS + 1, -1, math.nan, "abc"])
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (400, "Value 400.0 is too large"),
+        (MAX_HISTORY_DAYS + 1, "Value 366.0 is too large"),
+        (-1, "Value -1.0 is too small"),
+        ("abc", "expected float"),
+    ],
+)
 async def test_options_history_days_out_of_range(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry, out_of_range: Any
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    value: Any,
+    error: str,
 ) -> None:
-    """More than 365 days (or fewer than 0, or no number) is a translated field error; the
-    form keeps the poll interval given; nothing is stored."""
+    """More than 365 days (or fewer than 0, or no number), posted by hand: the number
+    selector's own error, before the step; nothing is stored."""
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    flow_id = result["flow_id"]
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {CONF_SCAN_INTERVAL: 90, CONF_HISTORY_DAYS: out_of_range}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_HISTORY_DAYS: "history_days_out_of_range"}
-    (_, text) = _texts(result, "options")
-    assert text == "The days of history must be from 0 to 365."
-    assert _suggested(result)[CONF_SCAN_INTERVAL] == 90
+    with pytest.raises(InvalidData) as refused:
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_SCAN_INTERVAL: 90, CONF_HISTORY_DAYS: value}
+        )
+    assert refused.value.schema_errors == {CONF_HISTORY_DAYS: error}
     assert loaded_entry.options == {}

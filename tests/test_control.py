@@ -23,7 +23,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     area_registry as ar,
@@ -382,17 +382,17 @@ async def test_button_default_duration_is_an_hour(
 async def test_option_command_duration(
     hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
 ) -> None:
-    """The options step bounds the duration (1 to 1440 min, translated error), keeps it when
-    left out, and the reloaded buttons use the new one."""
+    """The options step bounds the duration (1 to 1440 min: its number selector refuses
+    others), keeps it when left out, and the reloaded buttons use the new one."""
     flow = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     schema_keys = {str(key) for key in flow["data_schema"].schema}
     assert CONF_COMMAND_DURATION in schema_keys
     for bad in (0, 0.4, 1441, "x"):
-        result = await hass.config_entries.options.async_configure(
-            flow["flow_id"], {"scan_interval": 60, CONF_COMMAND_DURATION: bad}
-        )
-        assert result["type"] is FlowResultType.FORM
-        assert result["errors"] == {CONF_COMMAND_DURATION: "command_duration_out_of_range"}
+        with pytest.raises(InvalidData) as refused:
+            await hass.config_entries.options.async_configure(
+                flow["flow_id"], {"scan_interval": 60, CONF_COMMAND_DURATION: bad}
+            )
+        assert list(refused.value.schema_errors) == [CONF_COMMAND_DURATION]
     result = await hass.config_entries.options.async_configure(
         flow["flow_id"], {"scan_interval": 60, CONF_COMMAND_DURATION: 1440}
     )

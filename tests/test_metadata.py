@@ -90,9 +90,9 @@ def test_config_flow_texts() -> None:
     source = (INTEGRATION / "config_flow.py").read_text()
     steps = set(re.findall(r'step_id="(\w+)"', source))
     assert steps <= set(config["step"]) | set(texts["options"]["step"])
-    # Set (errors[...] = "x"), returned ({"base": "x"}, {CONF_URL: "x"}) or a field's (error="x",
-    # _FieldError("x")); equal, so that a pattern that stops finding them fails.
-    pattern = r'(?:errors\[[^\]]+\] = |(?:"base"|CONF_\w+): |error=|_FieldError\()"(\w+)"'
+    # Set (errors[...] = "x"), returned ({"base": "x"}, {CONF_URL: "x"}) or a field rule's
+    # (msg="x", Invalid("x")); equal, so that a pattern that stops finding them fails.
+    pattern = r'(?:errors\[[^\]]+\] = |(?:"base"|CONF_\w+): |msg=|Invalid\()"(\w+)"'
     errors = set(re.findall(pattern, source))
     assert errors == set(config["error"])
     for step in config["step"].values():

@@ -33,17 +33,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_FRIENDLY_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.selector import (
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-)
-import probatio as vol
 
 from .api import Reading, Snapshot
 from .classification import sensor_description, to_number
@@ -105,104 +98,6 @@ def merged_choices(options: Mapping[str, Any], choices: Mapping[str, bool]) -> d
         (swapped if decode else reported).add(key)
         (reported if decode else swapped).discard(key)
     return {CONF_SWAPPED_COUNTERS: sorted(swapped), CONF_REPORTED_COUNTERS: sorted(reported)}
-
-
-def offered_counters(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, str]:
-    """The lifetime counters of a loaded entry (key -> label: the entity's name), sorted by
-    label; empty while the entry is not loaded (its readings are unknown then)."""
-    if entry.state is not ConfigEntryState.LOADED:
-        return {}
-    coordinators = entry.runtime_data.coordinators.values()
-    offered: dict[str, str] = {}
-    for coordinator in coordinators:
-        if coordinator.data is None:
-            continue
-        for reading in coordinator.data.readings.values():
-            if is_counter(reading.id, reading.type, reading.units):
-                label = coordinator.scales.name(reading.id, reading)
-                if len(coordinators) > 1:
-                    label = f"{label} ({coordinator.device.name})"
-                offered[counter_key(coordinator.device_id, reading.id)] = label
-    return dict(sorted(offered.items(), key=lambda item: item[1]))
-
-
-def open_swapped_issues(hass: HomeAssistant, keys: Iterable[str]) -> set[str]:
-    """Those of the keys whose counter has a swapped issue open."""
-    registry = ir.async_get(hass)
-    return {
-        key
-        for key in keys
-        if (issue := registry.async_get_issue(DOMAIN, f"{SWAPPED_ISSUE}_{key}")) is not None
-        and issue.active
-    }
-
-
-def counter_options_schema(hass: HomeAssistant, entry: ConfigEntry) -> dict[vol.Marker, Any]:
-    """The options form's field of counter scales: a multi-select of the lifetime counters
-    (ticked: decoded with the words swapped; default: the stored choice, else as reported).
-
-    Shown once there is something to choose: a counter with a stored choice, an open swapped
-    issue, or the swapped signature seen (no other user needs the question).
-    """
-    offered = offered_counters(hass, entry)
-    chosen = _keys(entry.options, CONF_SWAPPED_COUNTERS) | _keys(
-        entry.options, CONF_REPORTED_COUNTERS
-    )
-    seen = (
-        {
-            counter_key(coordinator.device_id, sensor_id)
-            for coordinator in entry.runtime_data.coordinators.values()
-            for sensor_id, detector in coordinator.scales.detectors.items()
-            if detector.holds
-        }
-        if offered
-        else set()
-    )
-    if not offered or not (set(offered) & (chosen | seen) or open_swapped_issues(hass, offered)):
-        return {}
-    decoded = _keys(entry.options, CONF_SWAPPED_COUNTERS)
-    return {
-        vol.Optional(
-            CONF_SWAPPED_COUNTERS, default=[key for key in offered if key in decoded]
-        ): SelectSelector(
-            SelectSelectorConfig(
-                options=[
-                    SelectOptionDict(value=key, label=label) for key, label in offered.items()
-                ],
-                multiple=True,
-                mode=SelectSelectorMode.LIST,
-            )
-        )
-    }
-
-
-def counter_options_data(
-    hass: HomeAssistant, entry: ConfigEntry, user_input: Mapping[str, Any]
-) -> dict[str, list[str]]:
-    """The options' counter lists after the options form (kept as they are without its field).
-
-    Saving settles the counters whose box changed and those with an open swapped issue (the
-    user saw the question); the others stay as they were (a choice, or none yet).
-    """
-    lists = {
-        option: list(entry.options[option])
-        for option in (CONF_SWAPPED_COUNTERS, CONF_REPORTED_COUNTERS)
-        if option in entry.options
-    }
-    if CONF_SWAPPED_COUNTERS not in user_input:
-        return lists
-    offered = offered_counters(hass, entry)
-    ticked = {str(key) for key in user_input[CONF_SWAPPED_COUNTERS]} & set(offered)
-    decoded = _keys(entry.options, CONF_SWAPPED_COUNTERS)
-    asked = open_swapped_issues(hass, offered)
-    choices = {
-        key: key in ticked for key in offered if (key in ticked) != (key in decoded) or key in asked
-    }
-    if not choices:
-        return lists
-    for key in choices:
-        ir.async_delete_issue(hass, DOMAIN, f"{SWAPPED_ISSUE}_{key}")
-    return merged_choices(entry.options, choices)
 
 
 @callback
