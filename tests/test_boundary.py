@@ -31,11 +31,17 @@ from custom_components.skycentrics.api import (
     SkyCentricsResponseError,
     Snapshot,
 )
-from custom_components.skycentrics.api.models import (
-    EARLIEST_TIME,
+from custom_components.skycentrics.api.decode import (
     INT64_MAX,
     INT64_MIN,
     MAX_DEPTH,
+    _prune_deep,
+    decode_json,
+    json_safe,
+)
+from custom_components.skycentrics.api.headers import parse_http_date, parse_retry_after
+from custom_components.skycentrics.api.readings import (
+    EARLIEST_TIME,
     MAX_FUTURE,
     MAX_ID_LENGTH,
     MAX_MAGNITUDE,
@@ -44,11 +50,6 @@ from custom_components.skycentrics.api.models import (
     MAX_TEXT,
     MAX_UNITS,
     ProblemLog,
-    _prune_deep,
-    decode_json,
-    json_safe,
-    parse_http_date,
-    parse_retry_after,
 )
 from skycentrics_simulator import SEED_DEVICE_ID, Fault, Simulator, faults, load_seed_payload
 

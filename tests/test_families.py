@@ -16,20 +16,15 @@ from typing import Any
 import pytest
 
 from custom_components.skycentrics.api import (
-    CTA2045_OPERATIONAL_STATES,
     CTA2045_TYPES,
     DEVICE_MODELS,
     Reading,
     Snapshot,
 )
-from custom_components.skycentrics.api.models import (
-    MAX_CT_ID_LENGTH,
-    MAX_ID_LENGTH,
-    ProblemLog,
-    decode_history,
-    decode_json,
-    parse_history,
-)
+from custom_components.skycentrics.api.decode import decode_json
+from custom_components.skycentrics.api.history import decode_history, parse_history
+from custom_components.skycentrics.api.models import MAX_CT_ID_LENGTH
+from custom_components.skycentrics.api.readings import MAX_ID_LENGTH, ProblemLog
 from skycentrics_simulator import load_seed_payload
 
 TIME = "2025-07-31 01:37:47"
@@ -696,7 +691,7 @@ def test_the_seed_payload_is_read_as_before() -> None:
 
 
 def test_device_type_tables() -> None:
-    """Every type of the SDK named; the CTA-2045 types among them; the operational states."""
+    """Every type of the SDK named; the CTA-2045 types among them."""
     assert set(DEVICE_MODELS) == {
         *(106, 107, 108, 109, 112, 5, 110, 8, 113, 111, 114, 3, 2),
         *(240, 241, 242, 243, 239, 105, 7, 9, 250, 350),
@@ -706,5 +701,3 @@ def test_device_type_tables() -> None:
     assert DEVICE_MODELS[107] == "AO Smith heat pump water heater"
     assert {106, 107, 5, 109, 108, 112, 110, 8, 113, 111, 114, 3, 2, 250} == CTA2045_TYPES
     assert set(DEVICE_MODELS) >= CTA2045_TYPES
-    assert CTA2045_OPERATIONAL_STATES[2] == "Running curtailed"
-    assert CTA2045_OPERATIONAL_STATES[3] == "Running heightened"

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 from yarl import URL
 
+from .decode import INT64_MAX, decode_json
 from .exceptions import (
     SkyCentricsAuthenticationError,
     SkyCentricsConnectionError,
@@ -26,21 +27,10 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
-from .models import (
-    INT64_MAX,
-    MAX_HISTORY_BYTES,
-    MAX_TEXT,
-    Device,
-    ProblemLog,
-    Snapshot,
-    api_error_message,
-    clean_text,
-    decode_history,
-    decode_json,
-    parse_devices,
-    parse_http_date,
-    parse_retry_after,
-)
+from .headers import api_error_message, parse_http_date, parse_retry_after
+from .history import MAX_HISTORY_BYTES, decode_history
+from .models import Device, Snapshot, parse_devices
+from .readings import MAX_TEXT, ProblemLog, clean_text
 from .signing import TOKEN_HEADER, api_token, http_date, request_line
 
 _LOGGER = logging.getLogger(__name__)
