@@ -35,11 +35,14 @@ from custom_components.skycentrics.api.decode import (
     INT64_MAX,
     INT64_MIN,
     MAX_DEPTH,
+    _decode_fast,
+    _decode_tolerant,
     _prune_deep,
     decode_json,
     json_safe,
 )
 from custom_components.skycentrics.api.headers import parse_http_date, parse_retry_after
+from custom_components.skycentrics.api.history import parse_history
 from custom_components.skycentrics.api.readings import (
     EARLIEST_TIME,
     MAX_FUTURE,
@@ -89,9 +92,22 @@ def _depth(value: object) -> int:
 
 
 def test_a_normal_answer_decodes_as_json_loads_does() -> None:
-    """The seed answer: exactly what json.loads gives."""
+    """The seed answer: exactly what json.loads gives, through orjson (with a BOM too)."""
     body = json.dumps(load_seed_payload()).encode()
     assert decode_json(body) == json.loads(body)
+    assert _decode_fast(body) == _decode_fast(b"\xef\xbb\xbf" + body) == json.loads(body)
+
+
+@pytest.mark.parametrize("number", [2**63, 2**64 - 1, 2**64, -(2**63) - 1, 10**30])
+def test_orjson_is_not_asked_about_integers_beyond_int64(number: int) -> None:
+    """orjson reads them as ints up to 2**64 - 1 and as floats beyond; the tolerant path makes
+    them NaN, as every other non-finite literal: a 19-digit run sends an answer there."""
+    body = f'{{"id": "a19digitrun", "x": [{number}]}}'.encode()
+    assert orjson.loads(body)["x"] != [math.nan]
+    with pytest.raises(ValueError, match="beyond int64"):
+        _decode_fast(body)
+    (value,) = decode_json(body)["x"]
+    assert math.isnan(value)
 
 
 @pytest.mark.parametrize(
@@ -101,6 +117,8 @@ def test_a_normal_answer_decodes_as_json_loads_does() -> None:
         ("1" + "0" * 20, math.nan),  # 21 characters: not even converted
         (str(2**64), math.nan),  # 20 characters, beyond int64
         (str(2**63), math.nan),
+        (str(2**64 - 1), math.nan),  # orjson: an int
+        (str(-(2**63) - 1), math.nan),  # orjson: a float
         (str(2**63 - 1), 2**63 - 1),
         (str(-(2**63)), -(2**63)),
         ("NaN", math.nan),
@@ -108,6 +126,8 @@ def test_a_normal_answer_decodes_as_json_loads_does() -> None:
         ("-Infinity", math.nan),
         ("1e400", math.inf),  # a float literal: float() itself says inf
         ("12", 12),
+        ("-0", 0),
+        ("-0.0", -0.0),
     ],
 )
 def test_number_literals(literal: str, expected: float) -> None:
@@ -871,6 +891,62 @@ def test_any_python_payload_is_safe(payload: object) -> None:
     except SkyCentricsResponseError:
         return
     _assert_safe(snapshot)
+
+
+class _Recorder(ProblemLog):
+    """A problem log that keeps the messages it would log, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def warn(self, key: tuple[object, ...], message: str, *args: object) -> None:
+        if key not in self._reported:
+            self.messages.append(message % args)
+        super().warn(key, message, *args)
+
+
+def _parsed(decoded: object) -> list[object]:
+    """What the parsers make of a decoded answer: a Device, a Snapshot and history records
+    (or the error of each), then the problems they logged."""
+    problems = _Recorder()
+    results: list[object] = []
+    for parse in (
+        lambda: Device.from_dict(decoded),
+        lambda: Snapshot.from_dict(decoded, 7, problems),
+        lambda: parse_history(decoded, 7, problems),
+    ):
+        try:
+            results.append(parse())
+        except SkyCentricsResponseError as err:
+            results.append(str(err))
+    return [*results, problems.messages]
+
+
+def _answers(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A /data answer, a day of history or a device object, made of ``scalars``."""
+    field = scalars | _json(scalars)
+    device = st.fixed_dictionaries(
+        {"id": scalars}, optional={"name": field, "mac": field, "type": field, "user": field}
+    )
+    return _payloads(scalars) | st.lists(_payloads(scalars), max_size=3) | device
+
+
+@PROPERTY_SETTINGS
+@given(answer=_answers(PYTHON_SCALARS | WIRE_SCALARS))
+def test_the_fast_path_decodes_as_the_tolerant_path(answer: object) -> None:
+    """Whatever orjson decodes (when asked), the tolerant path decodes the very same, and the
+    parsers make the same Device, Snapshot, history records and warnings of it."""
+    body = _dump(answer)
+    try:
+        fast = _decode_fast(body)
+    except ValueError:
+        event("the tolerant path alone")
+        return
+    event("both paths")
+    tolerant = _decode_tolerant(body)
+    assert fast == tolerant
+    assert _parsed(fast) == _parsed(tolerant)
 
 
 ORDINARY_JSON = st.recursive(

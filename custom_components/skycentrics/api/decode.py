@@ -5,6 +5,9 @@ Infinity become NaN (a non-finite marker that a reading turns into None); arrays
 nested deeper than `MAX_DEPTH` become null (only when json.loads gives up, so normal answers pay
 nothing); lone surrogates become U+FFFD.
 
+Most answers break none of these rules and go through orjson (`_decode_fast`); it refuses the
+rest, or is not asked (`_decode_fast` says which), and those take the tolerant path
+(`_decode_tolerant`). Both give the very same result for what orjson decodes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import json
 import math
 import re
 from typing import Any, Final
+
+import orjson
 
 from .exceptions import SkyCentricsResponseError
 
@@ -33,6 +38,12 @@ nests 3 levels; json.loads overflows the stack at about 100,000)."""
 REPLACEMENT: Final = "\ufffd"
 """What an invalid character becomes (U+FFFD REPLACEMENT CHARACTER)."""
 
+_BOM: Final = b"\xef\xbb\xbf"
+_DIGITS: Final = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+"""Translation table: every ASCII digit to "0", any other byte to a space."""
+_LONG_NUMBER: Final = b"0" * len(str(INT64_MAX))
+"""A run of digits as long as int64's largest: only such a literal can be beyond int64, which
+orjson reads as an int up to 2**64 - 1 and as a float beyond."""
 _SURROGATES: Final = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")  # json.loads may decode it to one
 # A JSON string (escapes included, unterminated at the end of the text too), or a run of
@@ -42,7 +53,29 @@ _JSON_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[{]+|[\]}]+', re.
 
 def decode_json(body: bytes) -> Any:
     """Decode an answer; raise SkyCentricsResponseError only when it is not JSON at all."""
-    return _decode_tolerant(body)
+    try:
+        return _decode_fast(body)
+    except ValueError:  # orjson.JSONDecodeError is one
+        return _decode_tolerant(body)
+
+
+def _decode_fast(body: bytes) -> Any:
+    """orjson's decoding of an answer; ValueError for one that orjson refuses (bad UTF-8, NaN,
+    Infinity, 1e400, nesting deeper than 1,024, not JSON) or that it would decode otherwise
+    than the tolerant path: a digit run as long as `_LONG_NUMBER`, a surrogate escape (the
+    tolerant path then walks the answer with `json_safe`, which also prunes deep nesting)."""
+    body = body.removeprefix(_BOM)
+    if may_escape_surrogates(body):
+        raise ValueError("a surrogate escape")
+    if _LONG_NUMBER in body.translate(_DIGITS):
+        raise ValueError("an integer literal may be beyond int64")
+    return orjson.loads(body)
+
+
+def may_escape_surrogates(body: bytes) -> bool:
+    """Whether ``body`` may escape a surrogate (``\\uD800``-``\\uDFFF``): two byte searches, far
+    quicker than a regular expression over the whole text."""
+    return b"\\ud" in body or b"\\uD" in body
 
 
 def text_of(body: bytes) -> str:
