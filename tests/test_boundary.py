@@ -14,6 +14,7 @@ import json
 import logging
 import math
 from typing import Any
+import unicodedata
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -43,13 +44,14 @@ from custom_components.skycentrics.api.decode import (
 )
 from custom_components.skycentrics.api.headers import parse_http_date, parse_retry_after
 from custom_components.skycentrics.api.history import parse_history
+from custom_components.skycentrics.api.models import MAX_ID_LENGTH
 from custom_components.skycentrics.api.readings import (
     EARLIEST_TIME,
     MAX_FUTURE,
-    MAX_ID_LENGTH,
     MAX_MAGNITUDE,
     MAX_PROBLEMS,
     MAX_READINGS,
+    MAX_SENSOR_ID_LENGTH,
     MAX_TEXT,
     MAX_UNITS,
     ProblemLog,
@@ -346,15 +348,41 @@ async def test_bad_text_over_http(simulator: Simulator, client: SkyCentricsClien
     orjson.dumps(snapshot.raw)  # the raw answer (diagnostics) has no surrogate either
 
 
-# --- 4. Reading ids: printable ASCII without "|", 1 to 128 characters ---------------------
+# --- 4. Sensor ids: any printable text of 1 to 255 characters ------------------------------
+
+UNICODE_IDS = [
+    "Température",
+    "温度センサー",  # CJK
+    "מד חום",  # right-to-left
+    "درجة_الحرارة",
+    "e\u0301te\u0301",  # combining marks
+    "\U0001f50b",  # an emoji
+    "\U0001f469\u200d\U0001f52c",  # an emoji ZWJ sequence
+    "\U0001f1eb\U0001f1f7 \u00a0x",  # a flag, a no-break space
+]
 
 
 @pytest.mark.parametrize(
-    "sensor_id", ["A", "SSU_[0062]_BV420_ZStat", "E30A_3_Amps:_3ph_Average", " x ", "~" * 128]
+    "sensor_id",
+    [
+        "A",
+        "SSU_[0062]_BV420_ZStat",
+        "E30A_3_Amps:_3ph_Average",
+        " x ",
+        "a|b",
+        "|",
+        "CT|1",  # not a family's namespace: those are lower case
+        "~" * 128,
+        "\u00e9" * MAX_SENSOR_ID_LENGTH,
+        *UNICODE_IDS,
+    ],
 )
 def test_good_ids(caplog: pytest.LogCaptureFixture, sensor_id: str) -> None:
-    """Printable ASCII, any of it but "|", kept exactly as sent."""
-    assert _reading(caplog, {"id": sensor_id}).id == sensor_id
+    """Bug 8: any printable text, "|" included, of 1 to 255 characters, kept exactly as sent."""
+    reading = _reading(caplog, {"id": sensor_id})
+    assert (reading.id, reading.name) == (sensor_id, sensor_id)  # no name: the id
+    assert not caplog.records
+    orjson.dumps(reading.id)
 
 
 @pytest.mark.parametrize(
@@ -362,13 +390,16 @@ def test_good_ids(caplog: pytest.LogCaptureFixture, sensor_id: str) -> None:
     [
         ("", "unusable id ''"),
         ("   ", "unusable id '   '"),
-        ("a|b", "unusable id 'a|b'"),
-        ("|", "unusable id '|'"),
-        ("é", "unusable id 'é'"),
+        ("\u3000\u00a0", "unusable id '\\u3000\\xa0'"),  # only (Unicode) whitespace
         ("a\x00", "unusable id 'a\\x00'"),
         ("a\tb", "unusable id 'a\\tb'"),
+        ("a\x7f", "unusable id 'a\\x7f'"),
+        ("Temp\x85", "unusable id 'Temp\\x85'"),  # C1
         ("\ud800", "unusable id '\\ud800'"),
-        ("x" * 129, "unusable id 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'..."),
+        ("x" * 256, "unusable id 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'..."),
+        ("cta2045|relay", "unusable id 'cta2045|relay': the payload families' namespace"),
+        ("thermostat|x", "unusable id 'thermostat|x': the payload families' namespace"),
+        ("ct|1|current", "unusable id 'ct|1|current': the payload families' namespace"),
         (5, "no usable id: int"),
         (None, "no usable id: null"),
         (["A"], "no usable id: list"),
@@ -385,17 +416,22 @@ def test_bad_ids_drop_the_reading(
     assert record.getMessage().startswith(f"Device 7: skipping sensor 0: {reason}")
 
 
-async def test_bad_ids_over_http(
+async def test_ids_over_http(
     simulator: Simulator, client: SkyCentricsClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Through the client: sensors with "|", surrogate or over-long ids are dropped."""
-    for sensor_id in ["BESS|X", "\ud800", "x" * 129, "caf\u00e9"]:
-        simulator.add_sensor(SEED_DEVICE_ID, {"id": sensor_id, "data": 1})
-    snapshot = await client.async_get_data(SEED_DEVICE_ID)
-    assert len(snapshot.readings) == 60
-    assert all(r.id.isascii() and "|" not in r.id for r in snapshot.readings.values())
+    """Through the client: Unicode ids and ids with "|" arrive as sent (bug 8: they were
+    dropped); ids with control characters, over-long or in a family's namespace are dropped,
+    logged once over two polls."""
+    good = [*UNICODE_IDS, "BESS|X", "x" * MAX_SENSOR_ID_LENGTH]
+    bad = ["a\x00b", "x" * (MAX_SENSOR_ID_LENGTH + 1), "cta2045|relay", "\x9b"]
+    for value, sensor_id in enumerate(good + bad):
+        simulator.add_sensor(SEED_DEVICE_ID, {"id": sensor_id, "data": value})
+    for _ in range(2):
+        snapshot = await client.async_get_data(SEED_DEVICE_ID)
+        assert list(snapshot.readings)[60:] == good
+        assert [snapshot.readings[sensor_id].value for sensor_id in good] == list(range(len(good)))
     skipped = [r.getMessage() for r in caplog.records if "skipping sensor" in r.getMessage()]
-    assert len(skipped) == 4
+    assert len(skipped) == len(bad)
     assert CLIENT_SECRET not in caplog.text
 
 
@@ -793,6 +829,7 @@ def _payloads(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     ids = (
         st.sampled_from(["A", "B", "C", "a|b", " "])
         | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=130)
+        | st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=250, max_size=260)
         | ANY_TEXT
         | anything
     )
@@ -817,11 +854,12 @@ def _assert_safe(snapshot: Snapshot) -> None:
     assert len(snapshot.readings) <= MAX_READINGS
     for key, reading in snapshot.readings.items():
         assert key == reading.id
-        assert 1 <= len(reading.id) <= MAX_ID_LENGTH
-        assert reading.id.isascii()
-        assert reading.id.isprintable()
-        assert "|" not in reading.id
+        assert 1 <= len(reading.id) <= MAX_SENSOR_ID_LENGTH
+        assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in reading.id)
         assert reading.id.strip()
+        if reading.id.startswith(("cta2045|", "thermostat|", "ct|")):  # a family's reading
+            assert reading.id.isascii()
+            assert len(reading.id) <= MAX_ID_LENGTH
         assert len(reading.name) <= MAX_TEXT
         assert len(reading.type) <= MAX_TEXT
         assert len(reading.units) <= MAX_UNITS

@@ -19,7 +19,7 @@ import zlib
 
 from .decode import decode_json, may_escape_surrogates, text_of
 from .exceptions import SkyCentricsResponseError
-from .models import Snapshot, parse_snapshot
+from .models import FAMILY_PREFIXES, Snapshot, parse_snapshot
 from .readings import MAX_FUTURE, MAX_PROBLEMS, Checks, ProblemLog, _as_int, _kind, _shorten
 
 MAX_HISTORY_BYTES: Final = 64 * 1024 * 1024
@@ -212,7 +212,7 @@ def _parse_records(
 ) -> list[Snapshot]:
     """Parse (key, record) pairs into Snapshots sorted by time; see `parse_history`."""
     latest = datetime.now(UTC) + MAX_FUTURE
-    checks = Checks(latest)
+    checks = Checks(latest, FAMILY_PREFIXES)
     snapshots: list[Snapshot] = []
     for key, record in items:
         try:

@@ -25,7 +25,6 @@ from .decode import INT64_MAX, INT64_MIN
 from .exceptions import SkyCentricsResponseError
 from .readings import (
     MAX_FUTURE,
-    MAX_ID_LENGTH,
     MAX_READINGS,
     MAX_TEXT,
     MAX_UNITS,
@@ -33,7 +32,6 @@ from .readings import (
     ProblemLog,
     Reading,
     _as_int,
-    _is_reading_id,
     _kind,
     _number_problem,
     _shorten,
@@ -43,6 +41,9 @@ from .readings import (
 
 _LOGGER = logging.getLogger(__name__)
 
+MAX_ID_LENGTH: Final = 128
+"""Longest id of a family reading (ids become parts of Home Assistant's unique ids)."""
+
 MAX_CT_CHANNELS: Final = 256
 """CT channels read from one answer (a Super SkyBox has a handful; the rest are dropped)."""
 
@@ -50,11 +51,14 @@ MAX_COMMODITIES: Final = 64
 """Entries read from each of ``commodity`` and ``commodities`` (CTA-2045 has 8 codes)."""
 
 FAMILY_SEPARATOR: Final = "|"
-"""What separates the parts of a family reading's id; sensor ids never hold it."""
+"""What separates the parts of a family reading's id."""
 
 CTA2045_PREFIX: Final = "cta2045|"
 THERMOSTAT_PREFIX: Final = "thermostat|"
 CT_PREFIX: Final = "ct|"
+
+FAMILY_PREFIXES: Final = (CTA2045_PREFIX, THERMOSTAT_PREFIX, CT_PREFIX)
+"""The families' namespaces: no sensor id may start with one of them."""
 
 MAX_CT_ID_LENGTH: Final = MAX_ID_LENGTH - len("ct||power_apparent")
 """Longest CT channel id: its readings' ids stay within `MAX_ID_LENGTH`."""
@@ -229,7 +233,7 @@ def parse_snapshot(
     elif answered_id is not None and answered_id != device_id:
         raise SkyCentricsResponseError(f"data answer is for device {answered_id}, not {device_id}")
     if checks is None:
-        checks = Checks(latest)
+        checks = Checks(latest, FAMILY_PREFIXES)
     snapshot_time = checks.time_of(raw.get("time"))
     if snapshot_time is None:
         snapshot_time = default_time
@@ -591,3 +595,15 @@ def _add_families(
         )
         families = dict(itertools.islice(families.items(), max(room, 0)))
     readings.update(families)
+
+
+def _is_reading_id(text: str) -> bool:
+    """Tell whether ``text`` may be part of a family reading's id (a CT channel's id):
+    1 to `MAX_ID_LENGTH` printable ASCII characters without ``|``, not all blank."""
+    return (
+        0 < len(text) <= MAX_ID_LENGTH
+        and text.isascii()
+        and text.isprintable()
+        and not text.isspace()
+        and "|" not in text
+    )

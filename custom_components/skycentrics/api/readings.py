@@ -4,7 +4,9 @@
 - Text: a lone surrogate is replaced by U+FFFD, everywhere (names, units and control
   characters in names and units too); names and types are cut to `MAX_TEXT`, units to
   `MAX_UNITS`; a text value longer than `MAX_TEXT` is None.
-- Sensor ids: see `Reading`; a sensor with another id is dropped.
+- Sensor ids: any text of 1 to `MAX_SENSOR_ID_LENGTH` characters without control characters,
+  not all blank, outside the payload families' namespace (see `Reading`); a sensor with
+  another id is dropped.
 - Times: inside [`EARLIEST_TIME`, now + `MAX_FUTURE`], else no time (None).
 - Size: at most `MAX_READINGS` readings per answer.
 
@@ -43,8 +45,8 @@ MAX_TEXT: Final = 255
 MAX_UNITS: Final = 32
 """Longest unit: far above any real one ("kWh", "var", "luxes")."""
 
-MAX_ID_LENGTH: Final = 128
-"""Longest reading id: ids become parts of Home Assistant's unique ids (the seed's longest: 41)."""
+MAX_SENSOR_ID_LENGTH: Final = 255
+"""Longest sensor id, as `MAX_TEXT` (the seed's longest: 41)."""
 
 MAX_READINGS: Final = 10_000
 """Readings read from one answer: Home Assistant takes at most 10,000 enabled entities per
@@ -59,7 +61,7 @@ MAX_FUTURE: Final = timedelta(days=1)
 MAX_PROBLEMS: Final = 1_000
 """Distinct problems `ProblemLog` remembers (and logs); the rest are not logged."""
 
-_BAD_CHARACTERS: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # in names, units
+_BAD_CHARACTERS: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # names, units, ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +70,13 @@ class Reading:
 
     What the parser guarantees (see the module's docstring for the constants):
 
-    - ``id``: 1 to `MAX_ID_LENGTH` printable ASCII characters (0x20-0x7E), not all blank.
-      A reading of the ``sensors`` list has the sensor's own id, which never holds ``|`` (a
-      sensor whose id breaks this rule is dropped, with a logged reason). A reading of another
-      payload family has an id of the reserved namespace, which always starts with its family
-      and ``|``: ``cta2045|...``, ``thermostat|...``, ``ct|<ct id>|...`` (see `Snapshot`), so
-      it can never be a sensor's. (Home Assistant's side appends ``|<key>`` to a reading id for
-      what it derives from it, e.g. ``{device}_{reading id}|problem``.)
+    - ``id``: a reading of the ``sensors`` list has the sensor's own id: 1 to
+      `MAX_SENSOR_ID_LENGTH` characters of any script, ``|`` included, without control
+      characters (C0, DEL, C1) or lone surrogates, not all blank (a sensor whose id breaks this
+      rule is dropped, with a logged reason). A reading of another payload family has an id of
+      the reserved namespace, which starts with its family and ``|``: ``cta2045|...``,
+      ``thermostat|...``, ``ct|<ct id>|...`` (printable ASCII, see `Snapshot`); a sensor id
+      that starts so is refused, so neither can take the other's id.
     - ``value``: None, an int or a finite float within ±`MAX_MAGNITUDE` (JSON true/false are
       read as 1/0), or a text of at most `MAX_TEXT` characters (lone surrogates replaced by
       U+FFFD) whose number, if it reads as one, is within the same bounds. Anything else is
@@ -186,11 +188,12 @@ class Checks:
     result; an input that cannot be a dict key (a list as a name) is checked every time.
     """
 
-    __slots__ = ("labels", "latest", "times")
+    __slots__ = ("labels", "latest", "reserved", "times")
 
-    def __init__(self, latest: datetime) -> None:
-        """Check against the latest acceptable time ``latest``."""
+    def __init__(self, latest: datetime, reserved: tuple[str, ...]) -> None:
+        """Check times against ``latest``, refuse sensor ids that start with ``reserved``."""
         self.latest = latest
+        self.reserved = reserved
         self.labels: dict[tuple[object, ...], tuple[str, str, str, str] | str] = {}
         self.times: dict[object, datetime | None] = {}
 
@@ -202,7 +205,7 @@ class Checks:
         Remembered under the four raw values, only for a text id: an id that is not text is
         refused naming its type, and 1 and true, equal as keys, must not share a result.
         """
-        found = _check_labels(sensor_id, name, kind, units)
+        found = _check_labels(sensor_id, name, kind, units, self.reserved)
         if type(sensor_id) is str:
             with contextlib.suppress(TypeError):  # unhashable: not remembered
                 self.labels[sensor_id, name, kind, units] = found
@@ -217,16 +220,22 @@ class Checks:
 
 
 def _check_labels(
-    sensor_id: object, name: object, kind: object, units: object
+    sensor_id: object, name: object, kind: object, units: object, reserved: tuple[str, ...]
 ) -> tuple[str, str, str, str] | str:
     """A sensor's (id, name, type, units) checked, or why its id is unusable."""
     if not isinstance(sensor_id, str):
         return f"no usable id: {_kind(sensor_id)}"
-    if not _is_reading_id(sensor_id):
+    if (
+        not 0 < len(sensor_id) <= MAX_SENSOR_ID_LENGTH
+        or sensor_id.isspace()
+        or _BAD_CHARACTERS.search(sensor_id)
+    ):
         return (
-            f"unusable id {_shorten(sensor_id)}: not 1-{MAX_ID_LENGTH} printable ASCII "
-            "characters without '|'"
+            f"unusable id {_shorten(sensor_id)}: not 1-{MAX_SENSOR_ID_LENGTH} characters "
+            "without control characters"
         )
+    if sensor_id.startswith(reserved):
+        return f"unusable id {_shorten(sensor_id)}: the payload families' namespace"
     name = clean_text(" ".join(name.split()), MAX_TEXT) if isinstance(name, str) else ""
     return sensor_id, name or sensor_id, clean_text(kind, MAX_TEXT), clean_text(units, MAX_UNITS)
 
@@ -234,17 +243,6 @@ def _check_labels(
 def _skip_sensor(problems: ProblemLog, device_id: int, index: int, reason: str) -> None:
     problems.warn(
         (device_id, index, reason), "Device %s: skipping sensor %d: %s", device_id, index, reason
-    )
-
-
-def _is_reading_id(text: str) -> bool:
-    """Tell whether ``text`` follows the reading id rule (see `Reading`)."""
-    return (
-        0 < len(text) <= MAX_ID_LENGTH
-        and text.isascii()
-        and text.isprintable()
-        and not text.isspace()
-        and "|" not in text
     )
 
 
