@@ -6,13 +6,13 @@ import asyncio
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
-import json
 import logging
 import socket
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+import orjson
 from yarl import URL
 
 from .decode import INT64_MAX, decode_json
@@ -56,7 +56,7 @@ type DemandResponseEvent = Literal["LU", "CPE", "GE"]
 """A demand-response event: LU load up (store energy now), CPE critical peak event, GE grid
 emergency (both curtail, as a shed does)."""
 
-DEMAND_RESPONSE_EVENTS: Final[frozenset[str]] = frozenset({"LU", "CPE", "GE"})
+DEMAND_RESPONSE_EVENTS: Final[frozenset[str]] = frozenset(get_args(DemandResponseEvent.__value__))
 
 MIN_CONTROL_DURATION: Final = 1
 MAX_CONTROL_DURATION: Final = 86_400
@@ -263,7 +263,7 @@ class SkyCentricsClient:
         SkyCentricsConnectionError. ValueError for a device id that is not an int within int64.
         """
         path = f"/api/devices/{_control_device_id(device_id)}/{endpoint}"
-        body = json.dumps(command, separators=(",", ":")).encode()
+        body = orjson.dumps(command)
         await self._fetch(
             path,
             JSON_MEDIA_TYPE,
@@ -276,17 +276,14 @@ class SkyCentricsClient:
     # --- requests ------------------------------------------------------------------------------
 
     async def _request_json(self, path: str) -> Any:
-        body = await self._request(path)
+        """Send one signed GET and return its JSON body (at most `max_response_bytes`)."""
+        body = await self._fetch(
+            path, JSON_MEDIA_TYPE, limit=self.max_response_bytes, time_limit=self.request_timeout
+        )
         try:
             return decode_json(body)
         except SkyCentricsResponseError as err:
             raise SkyCentricsResponseError(f"{path}: {err}") from err
-
-    async def _request(self, path: str) -> bytes:
-        """Send one signed GET and return the body (at most `max_response_bytes`)."""
-        return await self._fetch(
-            path, JSON_MEDIA_TYPE, limit=self.max_response_bytes, time_limit=self.request_timeout
-        )
 
     async def _fetch(
         self,

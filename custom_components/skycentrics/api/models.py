@@ -1,14 +1,5 @@
-"""The answers of ``/devices`` and ``/data``: `Device` and `Snapshot`, read by the rules of
-`readings`, once, before Home Assistant sees them.
-
-- Payload families (`Snapshot`): what a ``/data`` answer holds decides how it is read, never the
-  device's ``type``: a ``sensors`` list (the Super SkyBox), ``ct`` channels, CTA-2045 fields
-  (water heaters, EV chargers, pool pumps, plugs), thermostat fields. An answer may hold several;
-  each becomes the same `Reading` objects. A family's field that is malformed loses only its own
-  readings; an answer with no known family is an empty Snapshot. Unknown keys are ignored.
-  Readings of the other payload families get ids that start with their family and ``|``
-  (``cta2045|relay``, ``ct|1|current``): a namespace no sensor id can take.
-- Device objects: ids within int64 (`_as_int`), the id asked for, names and MACs cleaned.
+"""The answers of ``/devices`` and ``/data`` as `Device` and `Snapshot` (with its payload
+families), read by the rules of `readings`.
 """
 
 from __future__ import annotations
@@ -147,7 +138,7 @@ class Snapshot:
       ``ct|<ct id>|power_apparent`` (Apparent Power, VA), ``ct|<ct id>|power_factor`` (Power
       Factor, no unit), ``ct|<ct id>|voltage`` (Voltage, V), ``ct|<ct id>|rating`` (Current
       Rating, A). ``<ct id>`` is the channel's ``id``: a JSON integer (written in decimal) or a
-      text that follows the sensor id rule (printable ASCII, no ``|``) of at most
+      text of printable ASCII without ``|`` (`_is_reading_id`) of at most
       `MAX_CT_ID_LENGTH` characters; a channel with another id, or the same id as an earlier
       channel, is dropped (logged). The units of CT channels are not documented anywhere
       public: W, VA, V and A are assumed.
@@ -197,7 +188,7 @@ class Snapshot:
             raw,
             device_id,
             ProblemLog() if problems is None else problems,
-            datetime.now(UTC) + MAX_FUTURE,
+            Checks(datetime.now(UTC) + MAX_FUTURE, FAMILY_PREFIXES),
         )
 
 
@@ -205,11 +196,10 @@ def parse_snapshot(
     raw: object,
     device_id: int | None,
     problems: ProblemLog,
-    latest: datetime,
+    checks: Checks,
     *,
     default_time: datetime | None = None,
     keep_raw: bool = True,
-    checks: Checks | None = None,
     wanted: AbstractSet[str] | None = None,
     record: bool = False,
 ) -> Snapshot:
@@ -217,7 +207,7 @@ def parse_snapshot(
 
     ``default_time`` is the record's time when it has no usable ``time`` of its own (a history
     record keyed by its time); ``keep_raw`` keeps the decoded object for diagnostics;
-    ``checks`` carries the checks of earlier records of the same answer; with ``wanted``, only
+    ``checks`` may carry those of earlier records of the same answer; with ``wanted``, only
     the readings with those ids are kept (sensors not wanted are not even checked). A
     ``record`` (of history) with neither a sensor list nor a reading of another family is a
     SkyCentricsResponseError (the record is skipped); a live answer is then an empty Snapshot.
@@ -232,8 +222,6 @@ def parse_snapshot(
         device_id = answered_id
     elif answered_id is not None and answered_id != device_id:
         raise SkyCentricsResponseError(f"data answer is for device {answered_id}, not {device_id}")
-    if checks is None:
-        checks = Checks(latest, FAMILY_PREFIXES)
     snapshot_time = checks.time_of(raw.get("time"))
     if snapshot_time is None:
         snapshot_time = default_time

@@ -1,17 +1,6 @@
-"""One reading and the rules every value from the cloud passes before Home Assistant sees it.
-
-- Numbers: finite, within ±`MAX_MAGNITUDE`; otherwise that reading's value is None.
-- Text: a lone surrogate is replaced by U+FFFD, everywhere (names, units and control
-  characters in names and units too); names and types are cut to `MAX_TEXT`, units to
-  `MAX_UNITS`; a text value longer than `MAX_TEXT` is None.
-- Sensor ids: any text of 1 to `MAX_SENSOR_ID_LENGTH` characters without control characters,
-  not all blank, outside the payload families' namespace (see `Reading`); a sensor with
-  another id is dropped.
-- Times: inside [`EARLIEST_TIME`, now + `MAX_FUTURE`], else no time (None).
-- Size: at most `MAX_READINGS` readings per answer.
-
-A value that breaks a rule is None for that reading only, with one warning per device, sensor
-and kind of problem (`ProblemLog`), never one per poll.
+"""One reading, and the rules each value from the cloud passes before Home Assistant sees it
+(`Reading` says what they guarantee). A value that breaks a rule is None for that reading only,
+with one warning per device, sensor and kind of problem (`ProblemLog`), never one per poll.
 """
 
 from __future__ import annotations
@@ -66,9 +55,8 @@ _BAD_CHARACTERS: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # name
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """One sensor reading of a snapshot, with the time it was recorded.
-
-    What the parser guarantees (see the module's docstring for the constants):
+    """One sensor reading of a snapshot, with the time it was recorded. What the parser
+    guarantees (at most `MAX_READINGS` readings per answer):
 
     - ``id``: a reading of the ``sensors`` list has the sensor's own id: 1 to
       `MAX_SENSOR_ID_LENGTH` characters of any script, ``|`` included, without control
