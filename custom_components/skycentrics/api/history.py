@@ -75,9 +75,9 @@ def decode_history(
     The records of a list, or of an object keyed by time, are decoded one at a time
     (`_RECORD_DECODER`) and parsed at once, so a day's decoded JSON never exists whole. Against
     orjson.loads of the whole day then the same parsing (`scripts/bench -k history`, 30 days):
-    34 MiB of peak memory instead of 75 (25 instead of 69 for 5 counters) and a longest stall
-    of the event loop outside garbage collection of 25-37 ms instead of 84 (15 instead of
-    122), for 10-20 % more CPU. Whatever streaming cannot do exactly as `decode_json` +
+    34 MiB of peak memory instead of 75 (25 instead of 69 for 5 counters), a longest stall
+    of the event loop outside garbage collection of 20-37 ms instead of 84 (15-18 instead of
+    122), and about the same CPU. Whatever streaming cannot do exactly as `decode_json` +
     `parse_history` would (a lone surrogate, nesting too deep, a duplicate key, a lone record,
     JSON that is not valid, an integer of more than 4,300 digits) is done by them instead: the
     same records, and the warnings of the attempt are dropped. (An integer beyond int64 is
