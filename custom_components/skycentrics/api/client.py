@@ -276,14 +276,17 @@ class SkyCentricsClient:
     # --- requests ------------------------------------------------------------------------------
 
     async def _request_json(self, path: str) -> Any:
-        """Send one signed GET and return its JSON body (at most `max_response_bytes`)."""
-        body = await self._fetch(
-            path, JSON_MEDIA_TYPE, limit=self.max_response_bytes, time_limit=self.request_timeout
-        )
+        body = await self._request(path)
         try:
             return decode_json(body)
         except SkyCentricsResponseError as err:
             raise SkyCentricsResponseError(f"{path}: {err}") from err
+
+    async def _request(self, path: str) -> bytes:
+        """Send one signed GET and return the body (at most `max_response_bytes`)."""
+        return await self._fetch(
+            path, JSON_MEDIA_TYPE, limit=self.max_response_bytes, time_limit=self.request_timeout
+        )
 
     async def _fetch(
         self,
