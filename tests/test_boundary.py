@@ -14,6 +14,7 @@ import json
 import logging
 import math
 from typing import Any
+import unicodedata
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -31,24 +32,29 @@ from custom_components.skycentrics.api import (
     SkyCentricsResponseError,
     Snapshot,
 )
-from custom_components.skycentrics.api.models import (
-    EARLIEST_TIME,
+from custom_components.skycentrics.api.decode import (
     INT64_MAX,
     INT64_MIN,
     MAX_DEPTH,
-    MAX_FUTURE,
-    MAX_ID_LENGTH,
-    MAX_MAGNITUDE,
-    MAX_PROBLEMS,
-    MAX_READINGS,
-    MAX_TEXT,
-    MAX_UNITS,
-    ProblemLog,
+    _decode_fast,
+    _decode_tolerant,
     _prune_deep,
     decode_json,
     json_safe,
-    parse_http_date,
-    parse_retry_after,
+)
+from custom_components.skycentrics.api.headers import parse_http_date, parse_retry_after
+from custom_components.skycentrics.api.history import parse_history
+from custom_components.skycentrics.api.models import MAX_ID_LENGTH
+from custom_components.skycentrics.api.readings import (
+    EARLIEST_TIME,
+    MAX_FUTURE,
+    MAX_MAGNITUDE,
+    MAX_PROBLEMS,
+    MAX_READINGS,
+    MAX_SENSOR_ID_LENGTH,
+    MAX_TEXT,
+    MAX_UNITS,
+    ProblemLog,
 )
 from skycentrics_simulator import SEED_DEVICE_ID, Fault, Simulator, faults, load_seed_payload
 
@@ -88,9 +94,22 @@ def _depth(value: object) -> int:
 
 
 def test_a_normal_answer_decodes_as_json_loads_does() -> None:
-    """The seed answer: exactly what json.loads gives."""
+    """The seed answer: exactly what json.loads gives, through orjson (with a BOM too)."""
     body = json.dumps(load_seed_payload()).encode()
     assert decode_json(body) == json.loads(body)
+    assert _decode_fast(body) == _decode_fast(b"\xef\xbb\xbf" + body) == json.loads(body)
+
+
+@pytest.mark.parametrize("number", [2**63, 2**64 - 1, 2**64, -(2**63) - 1, 10**30])
+def test_orjson_is_not_asked_about_integers_beyond_int64(number: int) -> None:
+    """orjson reads them as ints up to 2**64 - 1 and as floats beyond; the tolerant path makes
+    them NaN, as every other non-finite literal: a 19-digit run sends an answer there."""
+    body = f'{{"id": "a19digitrun", "x": [{number}]}}'.encode()
+    assert orjson.loads(body)["x"] != [math.nan]
+    with pytest.raises(ValueError, match="beyond int64"):
+        _decode_fast(body)
+    (value,) = decode_json(body)["x"]
+    assert math.isnan(value)
 
 
 @pytest.mark.parametrize(
@@ -100,6 +119,8 @@ def test_a_normal_answer_decodes_as_json_loads_does() -> None:
         ("1" + "0" * 20, math.nan),  # 21 characters: not even converted
         (str(2**64), math.nan),  # 20 characters, beyond int64
         (str(2**63), math.nan),
+        (str(2**64 - 1), math.nan),  # orjson: an int
+        (str(-(2**63) - 1), math.nan),  # orjson: a float
         (str(2**63 - 1), 2**63 - 1),
         (str(-(2**63)), -(2**63)),
         ("NaN", math.nan),
@@ -107,6 +128,8 @@ def test_a_normal_answer_decodes_as_json_loads_does() -> None:
         ("-Infinity", math.nan),
         ("1e400", math.inf),  # a float literal: float() itself says inf
         ("12", 12),
+        ("-0", 0),
+        ("-0.0", -0.0),
     ],
 )
 def test_number_literals(literal: str, expected: float) -> None:
@@ -325,15 +348,41 @@ async def test_bad_text_over_http(simulator: Simulator, client: SkyCentricsClien
     orjson.dumps(snapshot.raw)  # the raw answer (diagnostics) has no surrogate either
 
 
-# --- 4. Reading ids: printable ASCII without "|", 1 to 128 characters ---------------------
+# --- 4. Sensor ids: any printable text of 1 to 255 characters ------------------------------
+
+UNICODE_IDS = [
+    "Température",
+    "温度センサー",  # CJK
+    "מד חום",  # right-to-left
+    "درجة_الحرارة",
+    "e\u0301te\u0301",  # combining marks
+    "\U0001f50b",  # an emoji
+    "\U0001f469\u200d\U0001f52c",  # an emoji ZWJ sequence
+    "\U0001f1eb\U0001f1f7 \u00a0x",  # a flag, a no-break space
+]
 
 
 @pytest.mark.parametrize(
-    "sensor_id", ["A", "SSU_[0062]_BV420_ZStat", "E30A_3_Amps:_3ph_Average", " x ", "~" * 128]
+    "sensor_id",
+    [
+        "A",
+        "SSU_[0062]_BV420_ZStat",
+        "E30A_3_Amps:_3ph_Average",
+        " x ",
+        "a|b",
+        "|",
+        "CT|1",  # not a family's namespace: those are lower case
+        "~" * 128,
+        "\u00e9" * MAX_SENSOR_ID_LENGTH,
+        *UNICODE_IDS,
+    ],
 )
 def test_good_ids(caplog: pytest.LogCaptureFixture, sensor_id: str) -> None:
-    """Printable ASCII, any of it but "|", kept exactly as sent."""
-    assert _reading(caplog, {"id": sensor_id}).id == sensor_id
+    """Bug 8: any printable text, "|" included, of 1 to 255 characters, kept exactly as sent."""
+    reading = _reading(caplog, {"id": sensor_id})
+    assert (reading.id, reading.name) == (sensor_id, sensor_id)  # no name: the id
+    assert not caplog.records
+    orjson.dumps(reading.id)
 
 
 @pytest.mark.parametrize(
@@ -341,13 +390,16 @@ def test_good_ids(caplog: pytest.LogCaptureFixture, sensor_id: str) -> None:
     [
         ("", "unusable id ''"),
         ("   ", "unusable id '   '"),
-        ("a|b", "unusable id 'a|b'"),
-        ("|", "unusable id '|'"),
-        ("é", "unusable id 'é'"),
+        ("\u3000\u00a0", "unusable id '\\u3000\\xa0'"),  # only (Unicode) whitespace
         ("a\x00", "unusable id 'a\\x00'"),
         ("a\tb", "unusable id 'a\\tb'"),
+        ("a\x7f", "unusable id 'a\\x7f'"),
+        ("Temp\x85", "unusable id 'Temp\\x85'"),  # C1
         ("\ud800", "unusable id '\\ud800'"),
-        ("x" * 129, "unusable id 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'..."),
+        ("x" * 256, "unusable id 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'..."),
+        ("cta2045|relay", "unusable id 'cta2045|relay': the payload families' namespace"),
+        ("thermostat|x", "unusable id 'thermostat|x': the payload families' namespace"),
+        ("ct|1|current", "unusable id 'ct|1|current': the payload families' namespace"),
         (5, "no usable id: int"),
         (None, "no usable id: null"),
         (["A"], "no usable id: list"),
@@ -364,17 +416,22 @@ def test_bad_ids_drop_the_reading(
     assert record.getMessage().startswith(f"Device 7: skipping sensor 0: {reason}")
 
 
-async def test_bad_ids_over_http(
+async def test_ids_over_http(
     simulator: Simulator, client: SkyCentricsClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Through the client: sensors with "|", surrogate or over-long ids are dropped."""
-    for sensor_id in ["BESS|X", "\ud800", "x" * 129, "caf\u00e9"]:
-        simulator.add_sensor(SEED_DEVICE_ID, {"id": sensor_id, "data": 1})
-    snapshot = await client.async_get_data(SEED_DEVICE_ID)
-    assert len(snapshot.readings) == 60
-    assert all(r.id.isascii() and "|" not in r.id for r in snapshot.readings.values())
+    """Through the client: Unicode ids and ids with "|" arrive as sent (bug 8: they were
+    dropped); ids with control characters, over-long or in a family's namespace are dropped,
+    logged once over two polls."""
+    good = [*UNICODE_IDS, "BESS|X", "x" * MAX_SENSOR_ID_LENGTH]
+    bad = ["a\x00b", "x" * (MAX_SENSOR_ID_LENGTH + 1), "cta2045|relay", "\x9b"]
+    for value, sensor_id in enumerate(good + bad):
+        simulator.add_sensor(SEED_DEVICE_ID, {"id": sensor_id, "data": value})
+    for _ in range(2):
+        snapshot = await client.async_get_data(SEED_DEVICE_ID)
+        assert list(snapshot.readings)[60:] == good
+        assert [snapshot.readings[sensor_id].value for sensor_id in good] == list(range(len(good)))
     skipped = [r.getMessage() for r in caplog.records if "skipping sensor" in r.getMessage()]
-    assert len(skipped) == 4
+    assert len(skipped) == len(bad)
     assert CLIENT_SECRET not in caplog.text
 
 
@@ -772,6 +829,7 @@ def _payloads(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     ids = (
         st.sampled_from(["A", "B", "C", "a|b", " "])
         | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=130)
+        | st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=250, max_size=260)
         | ANY_TEXT
         | anything
     )
@@ -796,11 +854,12 @@ def _assert_safe(snapshot: Snapshot) -> None:
     assert len(snapshot.readings) <= MAX_READINGS
     for key, reading in snapshot.readings.items():
         assert key == reading.id
-        assert 1 <= len(reading.id) <= MAX_ID_LENGTH
-        assert reading.id.isascii()
-        assert reading.id.isprintable()
-        assert "|" not in reading.id
+        assert 1 <= len(reading.id) <= MAX_SENSOR_ID_LENGTH
+        assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in reading.id)
         assert reading.id.strip()
+        if reading.id.startswith(("cta2045|", "thermostat|", "ct|")):  # a family's reading
+            assert reading.id.isascii()
+            assert len(reading.id) <= MAX_ID_LENGTH
         assert len(reading.name) <= MAX_TEXT
         assert len(reading.type) <= MAX_TEXT
         assert len(reading.units) <= MAX_UNITS
@@ -870,6 +929,62 @@ def test_any_python_payload_is_safe(payload: object) -> None:
     except SkyCentricsResponseError:
         return
     _assert_safe(snapshot)
+
+
+class _Recorder(ProblemLog):
+    """A problem log that keeps the messages it would log, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def warn(self, key: tuple[object, ...], message: str, *args: object) -> None:
+        if key not in self._reported:
+            self.messages.append(message % args)
+        super().warn(key, message, *args)
+
+
+def _parsed(decoded: object) -> list[object]:
+    """What the parsers make of a decoded answer: a Device, a Snapshot and history records
+    (or the error of each), then the problems they logged."""
+    problems = _Recorder()
+    results: list[object] = []
+    for parse in (
+        lambda: Device.from_dict(decoded),
+        lambda: Snapshot.from_dict(decoded, 7, problems),
+        lambda: parse_history(decoded, 7, problems),
+    ):
+        try:
+            results.append(parse())
+        except SkyCentricsResponseError as err:
+            results.append(str(err))
+    return [*results, problems.messages]
+
+
+def _answers(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A /data answer, a day of history or a device object, made of ``scalars``."""
+    field = scalars | _json(scalars)
+    device = st.fixed_dictionaries(
+        {"id": scalars}, optional={"name": field, "mac": field, "type": field, "user": field}
+    )
+    return _payloads(scalars) | st.lists(_payloads(scalars), max_size=3) | device
+
+
+@PROPERTY_SETTINGS
+@given(answer=_answers(PYTHON_SCALARS | WIRE_SCALARS))
+def test_the_fast_path_decodes_as_the_tolerant_path(answer: object) -> None:
+    """Whatever orjson decodes (when asked), the tolerant path decodes the very same, and the
+    parsers make the same Device, Snapshot, history records and warnings of it."""
+    body = _dump(answer)
+    try:
+        fast = _decode_fast(body)
+    except ValueError:
+        event("the tolerant path alone")
+        return
+    event("both paths")
+    tolerant = _decode_tolerant(body)
+    assert fast == tolerant
+    assert _parsed(fast) == _parsed(tolerant)
 
 
 ORDINARY_JSON = st.recursive(

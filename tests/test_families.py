@@ -16,20 +16,15 @@ from typing import Any
 import pytest
 
 from custom_components.skycentrics.api import (
-    CTA2045_OPERATIONAL_STATES,
     CTA2045_TYPES,
     DEVICE_MODELS,
     Reading,
     Snapshot,
 )
-from custom_components.skycentrics.api.models import (
-    MAX_CT_ID_LENGTH,
-    MAX_ID_LENGTH,
-    ProblemLog,
-    decode_history,
-    decode_json,
-    parse_history,
-)
+from custom_components.skycentrics.api.decode import decode_json
+from custom_components.skycentrics.api.history import decode_history, parse_history
+from custom_components.skycentrics.api.models import MAX_CT_ID_LENGTH, MAX_ID_LENGTH
+from custom_components.skycentrics.api.readings import ProblemLog
 from skycentrics_simulator import load_seed_payload
 
 TIME = "2025-07-31 01:37:47"
@@ -389,8 +384,8 @@ def test_duplicate_ct_ids(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_a_sensor_cannot_take_a_family_id(caplog: pytest.LogCaptureFixture) -> None:
-    """A sensor of the list whose id is a family id is dropped (ids with '|' are refused): it
-    can never shadow or fake a family reading."""
+    """A sensor of the list whose id is a family id is dropped (ids that start with a family's
+    prefix are refused): it can never shadow or fake a family reading."""
     caplog.set_level(logging.WARNING)
     payload = water_heater(
         sensors=[
@@ -402,12 +397,12 @@ def test_a_sensor_cannot_take_a_family_id(caplog: pytest.LogCaptureFixture) -> N
     assert readings["cta2045|relay"].value == 1
     assert readings["cta2045|relay"].name == "Relay"
     assert readings["cta2045_relay"].value == 5
-    assert "without '|'" in caplog.text
+    assert "'cta2045|relay': the payload families' namespace" in caplog.text
 
 
 def test_family_ids_are_in_the_reserved_namespace() -> None:
     """Every family reading's id starts with its family and '|', and follows the id rule
-    otherwise (printable ASCII, at most MAX_ID_LENGTH); no sensor's id holds a '|'."""
+    otherwise (printable ASCII, at most MAX_ID_LENGTH); the seed's sensor ids hold no '|'."""
     payload = {**load_seed_payload(), **water_heater(), **ct_thermostat(), "ct": [ct_channel(1)]}
     payload["device"] = 1
     for key, reading in Snapshot.from_dict(payload).readings.items():
@@ -696,7 +691,7 @@ def test_the_seed_payload_is_read_as_before() -> None:
 
 
 def test_device_type_tables() -> None:
-    """Every type of the SDK named; the CTA-2045 types among them; the operational states."""
+    """Every type of the SDK named; the CTA-2045 types among them."""
     assert set(DEVICE_MODELS) == {
         *(106, 107, 108, 109, 112, 5, 110, 8, 113, 111, 114, 3, 2),
         *(240, 241, 242, 243, 239, 105, 7, 9, 250, 350),
@@ -706,5 +701,3 @@ def test_device_type_tables() -> None:
     assert DEVICE_MODELS[107] == "AO Smith heat pump water heater"
     assert {106, 107, 5, 109, 108, 112, 110, 8, 113, 111, 114, 3, 2, 250} == CTA2045_TYPES
     assert set(DEVICE_MODELS) >= CTA2045_TYPES
-    assert CTA2045_OPERATIONAL_STATES[2] == "Running curtailed"
-    assert CTA2045_OPERATIONAL_STATES[3] == "Running heightened"

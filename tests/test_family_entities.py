@@ -24,7 +24,6 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.skycentrics import PLATFORMS
-from custom_components.skycentrics.api.device_types import CTA2045_OPERATIONAL_STATES
 from custom_components.skycentrics.classification import CTA2045_STATES
 from custom_components.skycentrics.const import DOMAIN
 from skycentrics_simulator import (
@@ -150,8 +149,8 @@ async def test_family_classes(hass: HomeAssistant, fleet: Simulator) -> None:
 
 
 def test_operational_states_cover_the_standard() -> None:
-    """One option per CTA-2045 operational state code."""
-    assert CTA2045_STATES.keys() == CTA2045_OPERATIONAL_STATES.keys()
+    """One option per CTA-2045 operational state code (CTA-2045-A: 0 to 12)."""
+    assert list(CTA2045_STATES) == list(range(13))
     assert len(set(CTA2045_STATES.values())) == len(CTA2045_STATES)
 
 

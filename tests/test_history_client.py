@@ -29,17 +29,17 @@ from custom_components.skycentrics.api import (
     SkyCentricsTimeoutError,
     Snapshot,
     client as client_module,
-    models,
+    history,
 )
 from custom_components.skycentrics.api.client import MAX_RESPONSE_BYTES
-from custom_components.skycentrics.api.models import (
+from custom_components.skycentrics.api.decode import decode_json
+from custom_components.skycentrics.api.history import (
     MAX_HISTORY_BYTES,
-    ProblemLog,
     decode_history,
-    decode_json,
     gunzip,
     parse_history,
 )
+from custom_components.skycentrics.api.readings import ProblemLog
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator, faults, load_seed_payload
 from skycentrics_simulator.model import LIFETIME_COUNTERS, unswap_words
 from skycentrics_simulator.server import Handler
@@ -667,14 +667,14 @@ def test_streamed_as_the_whole_answer(name: str, caplog: pytest.LogCaptureFixtur
 def test_a_plain_day_is_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
     """A list or a time-keyed object is decoded record by record, never as a whole; a
     duplicate key sends it to the whole-answer path."""
-    whole: list[str] = []
-    real = models._decode_text
+    whole: list[bytes] = []
+    real = history.decode_json
 
-    def spy(text: str) -> Any:
-        whole.append(text)
-        return real(text)
+    def spy(body: bytes) -> Any:
+        whole.append(body)
+        return real(body)
 
-    monkeypatch.setattr(models, "_decode_text", spy)
+    monkeypatch.setattr(history, "decode_json", spy)
     records = [_record(0), _record(1)]
     assert len(decode_history(json.dumps(records).encode(), SEED_DEVICE_ID)) == 2
     keyed = {"1753833600": records[0], "1753833660": records[1]}

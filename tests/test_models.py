@@ -8,12 +8,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.skycentrics.api import (
-    Device,
-    SkyCentricsResponseError,
-    Snapshot,
-    parse_devices,
-)
+from custom_components.skycentrics.api import Device, SkyCentricsResponseError, Snapshot
+from custom_components.skycentrics.api.models import parse_devices
 from skycentrics_simulator import load_seed_payload
 
 DEVICE = {

@@ -34,7 +34,7 @@ import aiohttp
 from yarl import URL
 
 from custom_components.skycentrics.api import SkyCentricsClient
-from custom_components.skycentrics.api.models import gunzip
+from custom_components.skycentrics.api.history import gunzip
 from custom_components.skycentrics.api.signing import TOKEN_HEADER, api_token, http_date
 from skycentrics_simulator import SEED_DEVICE_ID
 

@@ -2,16 +2,15 @@
 
 from .client import (
     DEFAULT_URL,
-    DEMAND_RESPONSE_EVENTS,
     HISTORY_SPAN,
     MAX_CONTROL_DURATION,
     MIN_CONTROL_DURATION,
     DemandResponseEvent,
     SkyCentricsClient,
-    is_loopback,
     normalize_url,
 )
-from .device_types import CTA2045_OPERATIONAL_STATES, CTA2045_TYPES, DEVICE_MODELS
+from .decode import json_safe
+from .device_types import CTA2045_TYPES, DEVICE_MODELS
 from .exceptions import (
     SkyCentricsAuthenticationError,
     SkyCentricsConnectionError,
@@ -23,32 +22,16 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
-from .models import (
-    COMMODITY_READINGS,
-    CT_PREFIX,
-    CTA2045_PREFIX,
-    THERMOSTAT_PREFIX,
-    Device,
-    Reading,
-    ReadingValue,
-    Snapshot,
-    json_safe,
-    parse_devices,
-)
+from .models import Device, Snapshot
+from .readings import Reading, ReadingValue
 
 __all__ = [
-    "COMMODITY_READINGS",
-    "CTA2045_OPERATIONAL_STATES",
-    "CTA2045_PREFIX",
     "CTA2045_TYPES",
-    "CT_PREFIX",
     "DEFAULT_URL",
-    "DEMAND_RESPONSE_EVENTS",
     "DEVICE_MODELS",
     "HISTORY_SPAN",
     "MAX_CONTROL_DURATION",
     "MIN_CONTROL_DURATION",
-    "THERMOSTAT_PREFIX",
     "DemandResponseEvent",
     "Device",
     "Reading",
@@ -64,8 +47,6 @@ __all__ = [
     "SkyCentricsTimeoutError",
     "SkyCentricsUrlError",
     "Snapshot",
-    "is_loopback",
     "json_safe",
     "normalize_url",
-    "parse_devices",
 ]

@@ -6,15 +6,16 @@ import asyncio
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
-import json
 import logging
 import socket
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+import orjson
 from yarl import URL
 
+from .decode import INT64_MAX, decode_json
 from .exceptions import (
     SkyCentricsAuthenticationError,
     SkyCentricsConnectionError,
@@ -26,21 +27,10 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
-from .models import (
-    INT64_MAX,
-    MAX_HISTORY_BYTES,
-    MAX_TEXT,
-    Device,
-    ProblemLog,
-    Snapshot,
-    api_error_message,
-    clean_text,
-    decode_history,
-    decode_json,
-    parse_devices,
-    parse_http_date,
-    parse_retry_after,
-)
+from .headers import api_error_message, parse_http_date, parse_retry_after
+from .history import MAX_HISTORY_BYTES, decode_history
+from .models import Device, Snapshot, parse_devices
+from .readings import MAX_TEXT, ProblemLog, clean_text
 from .signing import TOKEN_HEADER, api_token, http_date, request_line
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,7 +56,7 @@ type DemandResponseEvent = Literal["LU", "CPE", "GE"]
 """A demand-response event: LU load up (store energy now), CPE critical peak event, GE grid
 emergency (both curtail, as a shed does)."""
 
-DEMAND_RESPONSE_EVENTS: Final[frozenset[str]] = frozenset({"LU", "CPE", "GE"})
+DEMAND_RESPONSE_EVENTS: Final[frozenset[str]] = frozenset(get_args(DemandResponseEvent.__value__))
 
 MIN_CONTROL_DURATION: Final = 1
 MAX_CONTROL_DURATION: Final = 86_400
@@ -273,7 +263,7 @@ class SkyCentricsClient:
         SkyCentricsConnectionError. ValueError for a device id that is not an int within int64.
         """
         path = f"/api/devices/{_control_device_id(device_id)}/{endpoint}"
-        body = json.dumps(command, separators=(",", ":")).encode()
+        body = orjson.dumps(command)
         await self._fetch(
             path,
             JSON_MEDIA_TYPE,

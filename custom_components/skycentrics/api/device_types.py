@@ -1,10 +1,9 @@
-"""What the cloud's device ``type`` numbers and CTA-2045 codes mean: data, no logic.
+"""What the cloud's device ``type`` numbers mean: data, no logic.
 
 Sources, all public: SkyCentrics' own PHP SDK (composer package ``skycentrics/cloud``; mirror
 ``nazihanasse/cloud-php-sdk``, ``src/DTO/Device/DeviceTypeInterface.php`` and the ``supportType``
 lists of ``src/DTO/Device/Data/*``), agreeing with the other public clients listed in
-``docs/skycentrics-api.md`` ("Beyond the Super SkyBox"). The operational states are those of the
-CTA-2045 standard (the SDK only shows that ``state`` is an integer, 0-9 in its fixtures).
+``docs/skycentrics-api.md`` ("Beyond the Super SkyBox").
 
 The parser never chooses by ``type`` (it may be missing, or a type not listed here): it reads
 what a payload holds (see `models`). These tables are for naming devices and for callers that
@@ -53,21 +52,3 @@ CTA2045_TYPES: Final[frozenset[int]] = frozenset(
 )
 """Device types with a CTA-2045 port: those that take demand-response commands (``event``,
 ``load_shed``). From the PHP SDK's CTA-2045 type list, as the other public clients agree."""
-
-CTA2045_OPERATIONAL_STATES: Final[dict[int, str]] = {
-    0: "Idle normal",
-    1: "Running normal",
-    2: "Running curtailed",
-    3: "Running heightened",
-    4: "Idle curtailed",
-    5: "SGD error condition",
-    6: "Idle heightened",
-    7: "Cycling on",
-    8: "Cycling off",
-    9: "Variable following",
-    10: "Variable not following",
-    11: "Idle, opted out",
-    12: "Running, opted out",
-}
-"""The ``state`` of a CTA-2045 payload (reading ``cta2045|state``): the standard's operational
-state codes (CTA-2045-A, "Operational State Codes"). A code not listed is shown as a number."""
