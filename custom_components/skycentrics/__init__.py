@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-import re
 from typing import Any
 
 from homeassistant.const import (
@@ -28,11 +27,11 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.typing import ConfigType
 
 from .api import SkyCentricsClient
-from .classification import component_of
 from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER, MAX_DEVICE_RETRY
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator, SkyCentricsRuntimeData
-from .entity import async_register_gateway, gateway_identifier, part_identifier
+from .entity import async_register_devices, gateway_identifier, part_identifier
 from .services import async_setup_services
+from .statistics import HistoryImporter
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
 
@@ -57,9 +56,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
         seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL.total_seconds())
     )
 
+    importers: list[HistoryImporter] = []
+
     async def _async_start(device_id: int) -> SkyCentricsCoordinator:
         coordinator = SkyCentricsCoordinator(hass, entry, client, device_id, interval)
+        importer = HistoryImporter(hass, coordinator)
+        await importer.async_prepare()  # the counters' baselines, before the first poll
         await coordinator.async_config_entry_first_refresh()
+        importers.append(importer)
         return coordinator
 
     # All devices at once; every start ends before a failure is raised.
@@ -83,16 +87,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
             err,
         )
         _async_retry_device(hass, entry, client, device_id, interval)
-    for coordinator in coordinators:
-        async_register_gateway(hass, entry, coordinator.device)
+    async_register_devices(hass, entry, (coordinator.device for coordinator in coordinators))
     _async_remove_dropped_devices(hass, entry)
     entry.runtime_data = SkyCentricsRuntimeData({c.device.id: c for c in coordinators})
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_spread_polls(hass, entry, coordinators, interval)
-    for coordinator in coordinators:
-        # Hourly statistics in the background (unloading cancels the task).
-        entry.async_on_unload(coordinator.history.async_stop)
-        coordinator.history.async_start()
+    for importer in importers:
+        importer.async_start()  # hourly statistics in the background, after each poll
     return True
 
 
@@ -211,13 +212,15 @@ def _namespaced_unique_id(entity: er.RegistryEntry) -> str | None:
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> None:
-    """Delete the repair issues of a removed entry's devices (and the clock's, when no entry
-    is left to need it)."""
-    ids = "|".join(str(int(device_id)) for device_id in entry.data[CONF_DEVICES])
-    own = re.compile(rf"_({ids})(_|$)")
+    """Delete the repair issues of a removed entry (each names its entry), and the clock's
+    when no entry is left to need it."""
     others = [e for e in hass.config_entries.async_entries(DOMAIN) if e.entry_id != entry.entry_id]
-    for domain, issue_id in list(ir.async_get(hass).issues):
-        if domain == DOMAIN and (own.search(issue_id) or (issue_id == "clock_skew" and not others)):
+    for (domain, issue_id), issue in list(ir.async_get(hass).issues.items()):
+        if domain != DOMAIN:
+            continue
+        if (issue.data or {}).get("entry_id") == entry.entry_id or (
+            issue_id == "clock_skew" and not others
+        ):
             ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
@@ -235,7 +238,9 @@ async def async_remove_config_entry_device(
         if coordinator.unreachable:
             continue  # the API no longer answers for it: its devices may go
         live.add(gateway_identifier(coordinator.device_id))
-        for sensor_id in coordinator.data.readings:
-            if (part := component_of(sensor_id)) is not None:
-                live.add(part_identifier(coordinator.device_id, part.key))
+        live |= {
+            part_identifier(coordinator.device_id, described.part.key)
+            for key, described in coordinator.described.items()
+            if described.part is not None and described.sensor_id in coordinator.data.readings
+        }
     return not device_entry.identifiers & live

@@ -1,4 +1,4 @@
-"""Binary sensors: two-state readings (active/inactive) and alarm problem flags."""
+"""Binary sensors: two-state readings, alarm problem flags, and the device's Readings stale."""
 
 from __future__ import annotations
 
@@ -13,17 +13,18 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Reading
-from .classification import SkyCentricsBinarySensorEntityDescription, describe
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
-from .entity import (
-    SkyCentricsEntity,
-    SkyCentricsReadingEntity,
-    async_add_reading_entities,
-    registered_platform,
-)
+from .descriptions import Described, SkyCentricsBinarySensorEntityDescription
+from .entity import SkyCentricsEntity, SkyCentricsReadingEntity, async_add_reading_entities
 
 PARALLEL_UPDATES = 0  # read-only: the coordinator does all requests
+
+STALE = BinarySensorEntityDescription(
+    key="stale",
+    translation_key="stale",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
 
 
 async def async_setup_entry(
@@ -34,11 +35,10 @@ async def async_setup_entry(
     """Set up SkyCentrics binary sensors, now and as new readings appear."""
 
     def factory(
-        coordinator: SkyCentricsCoordinator, reading: Reading
+        coordinator: SkyCentricsCoordinator, described: Described
     ) -> Iterator[BinarySensorEntity]:
-        registered = registered_platform(hass, coordinator.device.id, reading.id)
-        for description in describe(reading, registered).binary_sensors:
-            yield SkyCentricsBinarySensor(coordinator, description, reading.id)
+        for description in described.binary_sensors:
+            yield SkyCentricsBinarySensor(coordinator, description, described.part)
 
     async_add_entities(
         SkyCentricsStaleSensor(coordinator, STALE)
@@ -48,13 +48,12 @@ async def async_setup_entry(
 
 
 class SkyCentricsBinarySensor(SkyCentricsReadingEntity, BinarySensorEntity):
-    """A SkyCentrics reading as a binary sensor."""
+    """A SkyCentrics reading as a binary sensor; unknown when its value is not two-state."""
 
     entity_description: SkyCentricsBinarySensorEntityDescription
 
     def _compute(self) -> bool | None:
-        """Unknown when the value is not a recognised two-state word."""
-        return self.convert(self.entity_description.value_fn)
+        return self.convert(self.entity_description.convert)
 
     @property
     def is_on(self) -> bool | None:
@@ -62,16 +61,8 @@ class SkyCentricsBinarySensor(SkyCentricsReadingEntity, BinarySensorEntity):
         return self._value  # type: ignore[no-any-return]
 
 
-STALE = BinarySensorEntityDescription(
-    key="stale",
-    translation_key="stale",
-    device_class=BinarySensorDeviceClass.PROBLEM,
-    entity_category=EntityCategory.DIAGNOSTIC,
-)
-
-
 class SkyCentricsStaleSensor(SkyCentricsEntity, BinarySensorEntity):
-    """On when the gateway's readings stopped advancing for several poll intervals."""
+    """On when the device's readings stopped advancing for several poll intervals."""
 
     def _compute(self) -> bool:
         return self.coordinator.stale

@@ -111,6 +111,11 @@ class SkyCentricsButton(SkyCentricsEntity, ButtonEntity):
         super().__init__(coordinator, description)
         self._seconds = seconds
 
+    @property
+    def available(self) -> bool:
+        """Unavailable while the API refuses the keys (no command is sent with them)."""
+        return super().available and not self.coordinator.auth_failed
+
     async def async_press(self) -> None:
         """Send the command (errors: translated HomeAssistantError), then refresh the device."""
         await async_send_command(

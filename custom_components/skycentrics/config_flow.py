@@ -62,8 +62,8 @@ from .const import (
     MIN_COMMAND_DURATION_MINUTES,
     MIN_SCAN_INTERVAL_SECONDS,
 )
-from .coordinator import SkyCentricsConfigEntry
-from .repairs import SWAPPED_ISSUE, counter_key, is_counter, merged_choices
+from .coordinator import SWAPPED_ISSUE, SkyCentricsConfigEntry, counter_key
+from .repairs import merged_choices
 
 MAX_CLIENT_ID_LENGTH: Final = 512  # real ones have 20 to 40 characters
 MAX_SECRET_BYTES: Final = 4096  # in UTF-8, the bytes the secret is signed with
@@ -459,12 +459,11 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
         coordinators = entry.runtime_data.coordinators.values()
         offered: dict[str, str] = {}
         for coordinator in coordinators:
-            for reading in coordinator.data.readings.values() if coordinator.data else ():
-                if is_counter(reading.id, reading.type, reading.units):
-                    label = coordinator.scales.name(reading.id, reading)
-                    if len(coordinators) > 1:
-                        label = f"{label} ({coordinator.device.name})"
-                    offered[counter_key(coordinator.device_id, reading.id)] = label
+            for key in coordinator.counters:
+                label = coordinator.entity_name(key)
+                if len(coordinators) > 1:
+                    label = f"{label} ({coordinator.device.name})"
+                offered[counter_key(coordinator.device_id, key)] = label
         registry = ir.async_get(self.hass)
         asked = {
             key
@@ -484,10 +483,10 @@ class SkyCentricsOptionsFlow(OptionsFlowWithReload):
         decoded = entry.options.get(CONF_SWAPPED_COUNTERS, [])
         chosen = {*decoded, *entry.options.get(CONF_REPORTED_COUNTERS, [])}
         seen = {
-            counter_key(coordinator.device_id, sensor_id)
+            counter_key(coordinator.device_id, key)
             for coordinator in entry.runtime_data.coordinators.values()
-            for sensor_id, detector in coordinator.scales.detectors.items()
-            if detector.holds
+            for key, counter in coordinator.counters.items()
+            if counter.detector.holds
         }
         if not set(offered) & (chosen | seen | asked):
             return {}

@@ -6,8 +6,6 @@ from datetime import timedelta
 import logging
 from typing import Final
 
-from homeassistant.const import UnitOfPower
-
 DOMAIN: Final = "skycentrics"
 LOGGER = logging.getLogger(__package__)
 
@@ -25,11 +23,11 @@ MAX_DEVICE_RETRY: Final = timedelta(minutes=30)
 MAX_RETRY_AFTER: Final = timedelta(hours=1)
 MAX_USABLE_RETRY_AFTER: Final = timedelta(days=1)
 
-# Lifetime energy counters (the classification's counter flag): how far one may rise between two
-# accepted readings (counter.py applies it, for the live sensor and the hourly statistics alike).
+# Lifetime energy counters (the descriptions' counter flag): how far one may rise between two
+# accepted readings (counters.py's rule, for the live entity and the hourly statistics alike).
 #   allowed rise (kWh) = max(COUNTER_MIN_RISE_KWH, rate (kW) x hours)
 #   rate  = max(COUNTER_MIN_RATE_KW, COUNTER_POWER_FACTOR x the largest |power| (kW) any power
-#           reading (unit W or kW) of the device reported since set-up);
+#           reading of the device reported since set-up);
 #           COUNTER_NO_POWER_RATE_KW when the device never reported a power reading
 #   hours = reading time of this reading - reading time of the last accepted one, at least one
 #           poll interval
@@ -39,21 +37,20 @@ COUNTER_POWER_FACTOR: Final = 10.0
 COUNTER_MIN_RATE_KW: Final = 10.0
 COUNTER_NO_POWER_RATE_KW: Final = 1000.0
 COUNTER_MIN_RISE_KWH: Final = 1.0
-# Reading units that are powers (as the classification table reads them: case-insensitive): the
-# readings the rate above comes from.
-POWER_UNITS: Final = {"w": UnitOfPower.WATT, "kw": UnitOfPower.KILO_WATT}
 
-# Word-swapped lifetime counters (counter.py, repairs.py). Options: the counters ("<device id>_
-# <sensor id>") decoded with their two 16-bit words swapped, and those kept as reported by a
+# Word-swapped lifetime counters (counters.py, repairs.py). Options: the counters ("<device id>_
+# <key>") decoded with their two 16-bit words swapped, and those kept as reported by a
 # choice (the others: as reported, no choice made yet).
 CONF_SWAPPED_COUNTERS: Final = "swapped_counters"
 CONF_REPORTED_COUNTERS: Final = "reported_counters"
-# Entry data: the decoded counters the statistics and restored states are in (the choice last
-# applied); a counter whose choice differs from it has its statistic imported again.
+# Entry data: the decoded counters the statistics are in (the choice last applied); a counter
+# whose choice differs from it has its statistic imported again.
 DATA_APPLIED_SWAPPED: Final = "applied_swapped_counters"
 
-# Hourly statistics (statistics.py): the cloud's history, then the polls.
+# Hourly statistics (statistics.py), from the cloud's history.
 CONF_HISTORY_DAYS: Final = "history_days"
+# Entry data: each device's history start (the first hour of its statistics), by device id.
+DATA_HISTORY_START: Final = "history_start"
 DEFAULT_HISTORY_DAYS: Final = 7  # days of history imported when the statistics are created
 MAX_HISTORY_DAYS: Final = 365  # the option's maximum, and the longest catch-up after an outage
 HISTORY_PAUSE: Final = timedelta(seconds=5)  # between two history requests of one device
@@ -64,8 +61,6 @@ HISTORY_RETRY: Final = timedelta(minutes=10)
 # A range the cloud refuses (an error answer, not a lost connection) this many times in a row is
 # imported without readings: its energy is counted in the first hour with readings after it.
 HISTORY_ATTEMPTS: Final = 5
-# Completed hours the polls covered, kept while older hours wait for the history (memory bound).
-LIVE_BUFFER_HOURS: Final = 6
 
 # Demand response (services.py, button.py): how long the buttons' shed and load-up last.
 CONF_COMMAND_DURATION: Final = "command_duration"

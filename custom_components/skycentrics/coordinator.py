@@ -1,19 +1,22 @@
-"""One DataUpdateCoordinator per SkyCentrics device: polls the signed /data endpoint."""
+"""One DataUpdateCoordinator per SkyCentrics device: it polls the signed /data endpoint, decides
+once what each reading becomes (classification.py, families.py), and judges the device's
+lifetime counters for every snapshot the polls and the cloud's history bring (counters.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
 from statistics import median_low
-from typing import Final
+from typing import Any, Final
 
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import UnitOfPower
-from homeassistant.core import HomeAssistant
+from homeassistant.const import Platform, UnitOfPower
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import PowerConverter
@@ -27,24 +30,31 @@ from .api import (
     SkyCentricsRateLimitError,
     Snapshot,
 )
-from .classification import to_number
+from .classification import describe_reading, reading_key
 from .const import (
-    CONF_HISTORY_DAYS,
-    DEFAULT_HISTORY_DAYS,
+    CONF_SWAPPED_COUNTERS,
     DOMAIN,
     LOGGER,
     MAX_RETRY_AFTER,
     MAX_USABLE_RETRY_AFTER,
-    POWER_UNITS,
 )
-from .counter import allowed_rise_kwh
-from .repairs import CounterScales
-from .statistics import HistoryImporter
+from .counters import CounterGuard, SwapDetector, allowed_rise_kwh, unswap_words
+from .descriptions import (
+    Described,
+    SkyCentricsSensorEntityDescription,
+    statistic_id,
+    to_number,
+    unique_id,
+    value_in_unit,
+)
+from .families import describe_families
 
 GRACE_POLLS: Final = 3  # failed polls during which entities keep their last good value
 STALE_POLLS: Final = 3  # poll intervals without a newer reading before the data is stale
 MIN_STALE_AGE: Final = timedelta(minutes=5)
 CLOCK_ISSUE_SECONDS: Final = 30  # a clock further off than this gets a repair issue
+SWAPPED_ISSUE: Final = "swapped_counter"
+IMPLAUSIBLE_ISSUE: Final = "implausible_counter"
 
 
 @dataclass(slots=True)
@@ -57,14 +67,32 @@ class SkyCentricsRuntimeData:
 type SkyCentricsConfigEntry = ConfigEntry[SkyCentricsRuntimeData]
 
 
+def counter_key(device_id: int, key: str) -> str:
+    """How the options and the repair issues name one device's counter."""
+    return f"{device_id}_{key}"
+
+
+@dataclass(slots=True)
+class Counter:
+    """One lifetime counter: its scale, the swapped signature in its values, and the guard whose
+    last accepted value (in the description's unit) the entity shows."""
+
+    description: SkyCentricsSensorEntityDescription
+    swapped: bool  # decoded with its two 16-bit words swapped (the user's choice)
+    guard: CounterGuard
+    detector: SwapDetector = field(default_factory=SwapDetector)
+    reported: float | None = None  # the latest poll's value as reported
+    implausible: dict[str, str] | None = None  # the implausible issue's numbers, while open
+
+
 class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
     """Fetch the device object once, then the latest readings, one request per poll.
 
     A flaky cloud does not flap entities: after a failed poll they keep the last good readings
     for ``GRACE_POLLS`` polls, then become unavailable (one warning; one info line when the
-    device answers again). Bad keys raise ConfigEntryAuthFailed (reauth; polling stops and the
-    entities become unavailable); 429 backs off for the server's Retry-After, held within [poll
-    interval, 1 hour]; a device the API no longer knows gets a repair issue.
+    device answers again). An answer without any reading is a failed poll too. Bad keys raise
+    ConfigEntryAuthFailed (reauth); 429 backs off for the server's Retry-After, held within
+    [poll interval, 1 hour]; a device the API no longer knows gets a repair issue.
     """
 
     config_entry: SkyCentricsConfigEntry
@@ -92,23 +120,23 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.failures = 0  # failed polls in a row
         self.unreachable = False  # failures outlasted the grace period, or the device is gone
         self.auth_failed = False  # the API refused the keys: polling stopped until reauth
-        self._device_gone: bool | None = None  # what the device's repair issue says
-        # What the clock repair issue last said (None: no issue), once it was checked.
-        self._clock_checked = False
-        self._clock_placeholders: dict[str, str] | None = None
         # When most readings were taken (the median reading time of a poll), the newest seen.
         self.latest_reading: datetime | None = None
         self._advanced_at: datetime | None = None  # when latest_reading last moved forward
         self._reported_stale = False
-        # The largest |power| (kW) any power reading of this device reported since set-up (in
-        # the polls and in the history the statistics import).
+        # What each reading becomes, by key (decided when the reading is first seen).
+        self.described: dict[str, Described] = {}
+        self._seen: set[str] = set()  # sensor ids of the list described already
+        # The largest |power| (kW) any power reading reported since set-up (polls and history).
         self.max_power_kw: float | None = None
-        # Hourly statistics: the polls' readings feed them, the cloud's history fills the gaps.
-        self.history = HistoryImporter(
-            hass, self, int(entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
-        )
-        # Lifetime counters: the chosen scale (word-swapped ones decoded), their repair issues.
-        self.scales = CounterScales(hass, self)
+        self._powers: list[SkyCentricsSensorEntityDescription] = []
+        self.counters: dict[str, Counter] = {}
+        swapped = {str(key) for key in entry.options.get(CONF_SWAPPED_COUNTERS, [])}
+        self._swapped = {key for key in swapped if key.startswith(f"{device_id}_")}
+        # Each counter's last accepted value and its time, read from its statistic's last row
+        # before the first poll (statistics.py): the one place a counter is restored from.
+        self.baselines: dict[str, tuple[float, datetime]] = {}
+        self.history_status: dict[str, Any] = {}  # where the hourly statistics stand
 
     @property
     def available(self) -> bool:
@@ -122,16 +150,19 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
 
     @property
     def stale(self) -> bool:
-        """Whether the readings' own times stopped advancing for several poll intervals.
-
-        Also while polling has stopped because the API refused the keys.
-        """
+        """Whether the readings' own times stopped advancing for several poll intervals (also
+        while polling has stopped because the API refused the keys)."""
         if self.auth_failed:
             return True
         if self._advanced_at is None or self.update_interval is None:
             return False
         limit = max(self.update_interval * STALE_POLLS, MIN_STALE_AGE)
         return dt_util.utcnow() - self._advanced_at > limit
+
+    @property
+    def interval_seconds(self) -> float:
+        """The poll interval in seconds."""
+        return self.update_interval.total_seconds() if self.update_interval else 0.0
 
     async def _async_setup(self) -> None:
         """Fetch the device object (name, MAC, type) before the first poll."""
@@ -141,13 +172,12 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _async_update_data(self) -> Snapshot:
         """Fetch one snapshot; ride out transient failures with the last good one."""
         try:
-            snapshot = self.scales.decode(
-                await self._call(self.client.async_get_data(self.device_id)), "poll"
-            )
+            snapshot = await self._call(self.client.async_get_data(self.device_id))
+            if not snapshot.readings and snapshot.families_empty:
+                raise UpdateFailed(translation_domain=DOMAIN, translation_key="no_readings")
         except ConfigEntryAuthFailed:
             # Home Assistant stops polling and starts a reauth flow: the values are not current.
             self.auth_failed = True
-            self.history.async_poll_failed()
             self.async_update_listeners()
             raise
         except UpdateFailed as err:
@@ -155,7 +185,6 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
                 raise  # nothing to keep showing: set-up retries later
             self.last_exception = err  # why polls fail, also in the grace period (diagnostics)
             self.failures += 1
-            self.history.async_poll_failed()
             gone = err.translation_key == "device_not_found"
             self._async_device_issue(gone)
             if (gone or self.failures > GRACE_POLLS) and not self.unreachable:
@@ -176,20 +205,65 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.failures = 0
         self.unreachable = False
         self.auth_failed = False
+        self._describe(snapshot)
         self._track_reading_time(snapshot)
-        self.track_power(snapshot)
-        self.history.async_poll_succeeded(snapshot)
+        self.observe_power(snapshot)
+        self._judge_counters(snapshot)
         stale = self.stale
         if recovered or stale != self._reported_stale:
             self.async_update_listeners()  # the snapshot may be unchanged: say so anyway
         self._reported_stale = stale
         return snapshot
 
-    def _track_reading_time(self, snapshot: Snapshot) -> None:
-        """Follow when most readings were taken: the median reading time, not the newest.
+    # --- what each reading becomes ----------------------------------------------------------
 
-        One sensor with a clock far ahead (or stuck) neither hides nor causes staleness.
-        """
+    def _describe(self, snapshot: Snapshot) -> None:
+        """Describe the readings seen for the first time (a reading's entity keeps the platform
+        it is registered in)."""
+        new: dict[str, Described] = {}
+        if snapshot.readings.keys() - self._seen:
+            registry = er.async_get(self.hass)
+            for sensor_id in snapshot.readings.keys() - self._seen:
+                self._seen.add(sensor_id)
+                key = reading_key(sensor_id)
+                registered = next(
+                    (
+                        platform
+                        for platform in (Platform.BINARY_SENSOR, Platform.SENSOR)
+                        if registry.async_get_entity_id(
+                            platform, DOMAIN, unique_id(self.device_id, key)
+                        )
+                    ),
+                    None,
+                )
+                new[key] = describe_reading(snapshot.readings[sensor_id], registered)
+        if not snapshot.families_empty:
+            new |= {
+                key: described
+                for key, described in describe_families(snapshot).items()
+                if key not in self.described
+            }
+        for key, described in new.items():
+            self.described[key] = described
+            for description in described.sensors:
+                if description.device_class is SensorDeviceClass.POWER:
+                    self._powers.append(description)
+                if description.counter:
+                    self.counters[key] = self._counter(key, description)
+
+    def _counter(self, key: str, description: SkyCentricsSensorEntityDescription) -> Counter:
+        counter = Counter(
+            description,
+            counter_key(self.device_id, key) in self._swapped,
+            CounterGuard(description.native_unit_of_measurement),
+        )
+        if baseline := self.baselines.pop(statistic_id(self.device_id, key), None):
+            counter.guard.last, counter.guard.last_time = baseline
+        return counter
+
+    def _track_reading_time(self, snapshot: Snapshot) -> None:
+        """Follow when most readings were taken: the median reading time, not the newest, so
+        that one sensor with a clock far ahead (or stuck) neither hides nor causes staleness."""
         times = [r.time for r in snapshot.readings.values() if r.time is not None]
         typical = median_low(times) if times else snapshot.time
         if typical is not None and (self.latest_reading is None or typical > self.latest_reading):
@@ -198,86 +272,227 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         elif self._advanced_at is None:
             self._advanced_at = dt_util.utcnow()
 
-    def track_power(self, snapshot: Snapshot) -> None:
-        """Remember the largest |power| the device's power readings (W, kW) reported."""
-        for reading in snapshot.readings.values():
-            unit = POWER_UNITS.get(reading.units.lower())
-            if unit is None or (number := to_number(reading.value)) is None:
+    def observe_power(self, snapshot: Snapshot) -> None:
+        """Remember the largest |power| the device's power readings reported (a poll's, or a
+        history record's): the counters' plausibility rule goes by it."""
+        for description in self._powers:
+            point = description.value_fn(snapshot)
+            if (
+                point is None
+                or (power := value_in_unit(description, point.value, point.units)) is None
+            ):
                 continue
-            power = PowerConverter.convert(abs(number), unit, UnitOfPower.KILO_WATT)
-            if self.max_power_kw is None or power > self.max_power_kw:
-                self.max_power_kw = power
+            unit = description.native_unit_of_measurement or UnitOfPower.WATT
+            kw = PowerConverter.convert(abs(power), unit, UnitOfPower.KILO_WATT)
+            if self.max_power_kw is None or kw > self.max_power_kw:
+                self.max_power_kw = kw
+
+    # --- lifetime counters ------------------------------------------------------------------
 
     def allowed_rise_kwh(self, since: datetime | None, until: datetime) -> float:
-        """The most energy (kWh) a counter of this device may plausibly add between two readings.
+        """The most energy (kWh) a counter of this device may add between two readings."""
+        return allowed_rise_kwh(self.max_power_kw, self.interval_seconds, since, until)
 
-        counter.py's rule with this device's largest power and its poll interval: what the live
-        sensors and the hourly statistics both judge counters by.
-        """
-        return allowed_rise_kwh(self.max_power_kw, self._interval_seconds, since, until)
+    def counter_value(self, key: str, value: object, units: str, source: str) -> float | None:
+        """A counter's reading in its entity's unit, decoded in the chosen scale (None: no
+        number, a value that cannot be a register, or a unit of another kind). The swapped
+        signature is watched on the values as reported; ``source``: "poll" or "history"."""
+        counter = self.counters[key]
+        number = to_number(value)  # type: ignore[arg-type]
+        if source == "poll":
+            counter.reported = number
+        held = counter.detector.holds
+        counter.detector.observe(number, source)
+        if counter.detector.holds != held:
+            self._async_counter_issue(key)
+        if counter.swapped:
+            number = unswap_words(number)
+        return value_in_unit(counter.description, number, units)
 
-    @property
-    def _interval_seconds(self) -> float:
-        return self.update_interval.total_seconds() if self.update_interval else 0.0
+    def _judge_counters(self, snapshot: Snapshot) -> None:
+        """Judge each counter's reading of a poll: the entity shows the last accepted value."""
+        for key, counter in self.counters.items():
+            point = counter.description.value_fn(snapshot)
+            if point is None:
+                continue
+            value = self.counter_value(key, point.value, point.units, "poll")
+            guard, last = counter.guard, counter.guard.last
+            was_rejecting = guard.rejecting
+            problem = guard.judge(value, point.time or dt_util.utcnow(), self.allowed_rise_kwh)
+            if problem is not None and not was_rejecting:
+                LOGGER.warning(
+                    "%s: counter %s went from %s to %s (%s); keeping %s until a plausible reading",
+                    self.name,
+                    key,
+                    last,
+                    value,
+                    problem,
+                    last,
+                )
+
+    @callback
+    def async_counter_judged(self, key: str, guard: CounterGuard) -> None:
+        """The hourly statistics' guard of a counter after a batch of hours: the implausible
+        issue is open while it refuses a rise, and closes once it accepts again."""
+        counter = self.counters[key]
+        refused = guard.refused if guard.rejecting else None
+        if refused is None or guard.last is None:
+            numbers = None
+        elif counter.implausible is not None:
+            return
+        else:
+            value, when, allowed = refused
+            numbers = {
+                "last": _number(guard.last),
+                "since": _time(guard.last_time),
+                "value": _number(value),
+                "at": _time(when),
+                "rise": _number(value - guard.last),
+                "allowed": _number(allowed),
+                "unit": guard.unit or "",
+            }
+            LOGGER.warning(
+                "%s: counter %s rose from %s to %s %s, more than the %s the device could have "
+                "delivered: not counted until a plausible reading",
+                self.name,
+                key,
+                guard.last,
+                value,
+                guard.unit,
+                numbers["allowed"],
+            )
+        if numbers != counter.implausible:
+            counter.implausible = numbers
+            self._async_counter_issue(key)
+
+    @callback
+    def _async_counter_issue(self, key: str) -> None:
+        """The counter's issue: swapped (fixable) while its values carry the signature and no
+        scale was chosen, else implausible while the statistics refuse a rise, else none."""
+        counter = self.counters[key]
+        name = counter_key(self.device_id, key)
+        options = self.config_entry.options
+        chosen = any(name in options.get(option, []) for option in _SCALE_OPTIONS)
+        placeholders = {"device": self.name, "sensor": self.entity_name(key), "sensor_id": key}
+        swapped = counter.detector.holds and not counter.swapped and not chosen
+        if swapped:
+            # The value the entity reads now (the history's are older), else the one seen.
+            value = counter.reported
+            if value is None or unswap_words(value) is None:
+                value = counter.detector.value
+            assert value is not None
+            placeholders |= _swapped_placeholders(value, counter.description)
+        self.async_set_issue(
+            f"{SWAPPED_ISSUE}_{name}", SWAPPED_ISSUE, placeholders if swapped else None, name
+        )
+        implausible = None if swapped or counter.implausible is None else placeholders
+        self.async_set_issue(
+            f"{IMPLAUSIBLE_ISSUE}_{name}",
+            IMPLAUSIBLE_ISSUE,
+            None if implausible is None else implausible | (counter.implausible or {}),
+        )
+
+    def entity_name(self, key: str) -> str:
+        """A reading's entity name as the user sees it (its key without an entity)."""
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            Platform.SENSOR, DOMAIN, unique_id(self.device_id, key)
+        )
+        state = self.hass.states.get(entity_id) if entity_id else None
+        return str(state.attributes.get("friendly_name", key)) if state else key
+
+    # --- repair issues ----------------------------------------------------------------------
+
+    @callback
+    def async_set_issue(
+        self,
+        issue_id: str,
+        translation_key: str,
+        placeholders: dict[str, str] | None,
+        counter: str | None = None,
+    ) -> None:
+        """Raise an issue of this entry (None: delete it), only when what it says changes. A
+        counter's swapped issue is fixable (repairs.py), its data naming the counter."""
+        registry = ir.async_get(self.hass)
+        issue = registry.async_get_issue(DOMAIN, issue_id)
+        if placeholders is None:
+            if issue is not None:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        if issue is not None and issue.translation_placeholders == placeholders:
+            return
+        if translation_key == SWAPPED_ISSUE:
+            LOGGER.warning(
+                "%s: counter %s reads %s, which looks like a register read with its two "
+                "16-bit words swapped (a repair issue offers to decode it)",
+                self.name,
+                placeholders["sensor_id"],
+                placeholders["value"],
+            )
+        data: dict[str, str | int | float | None] = {"entry_id": self.config_entry.entry_id}
+        if counter is not None:
+            data["key"] = counter
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            data=data,
+            is_fixable=counter is not None,
+            severity=ir.IssueSeverity.ERROR
+            if translation_key == "device_not_found"
+            else ir.IssueSeverity.WARNING,
+            translation_key=translation_key,
+            translation_placeholders=placeholders,
+        )
+
+    def _async_device_issue(self, gone: bool) -> None:
+        """The repair issue for a device the API no longer knows."""
+        self.async_set_issue(
+            f"device_not_found_{self.device_id}",
+            "device_not_found",
+            {"device": self.name, "device_id": str(self.device_id)} if gone else None,
+        )
+
+    def _async_clock_issue(self) -> None:
+        """Tell the user when this computer's clock is off (the API refuses wrong times). One
+        issue, judged on what every loaded entry's client last saw, this one's included."""
+        clients = {self.client} | {
+            coordinator.client
+            for entry in self.hass.config_entries.async_loaded_entries(DOMAIN)
+            for coordinator in entry.runtime_data.coordinators.values()
+        }
+        offset = max((c.observed_offset.total_seconds() for c in clients), key=abs)
+        placeholders = {
+            "offset": f"{abs(offset):.0f}",
+            "direction": "behind" if offset > 0 else "ahead of",
+        }
+        registry = ir.async_get(self.hass)
+        if abs(offset) <= CLOCK_ISSUE_SECONDS:
+            if registry.async_get_issue(DOMAIN, "clock_skew") is not None:
+                ir.async_delete_issue(self.hass, DOMAIN, "clock_skew")
+            return
+        issue = registry.async_get_issue(DOMAIN, "clock_skew")
+        if issue is None or issue.translation_placeholders != placeholders:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                "clock_skew",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="clock_skew",
+                translation_placeholders=placeholders,
+            )
+
+    # --- requests ---------------------------------------------------------------------------
 
     def backoff_seconds(self, retry_after: float | None) -> float:
-        """The wait before the next poll after a 429: within [poll interval, MAX_RETRY_AFTER].
-
-        A missing or unusable Retry-After (not finite, negative, over a day) waits one interval.
-        """
-        interval = self._interval_seconds
+        """The wait before the next request after a 429: within [poll interval,
+        MAX_RETRY_AFTER]; a missing or unusable Retry-After (not finite, negative, over a day)
+        waits one interval."""
+        interval = self.interval_seconds
         usable = MAX_USABLE_RETRY_AFTER.total_seconds()
         if retry_after is None or not math.isfinite(retry_after) or not 0 <= retry_after <= usable:
             return interval
         return max(interval, min(retry_after, MAX_RETRY_AFTER.total_seconds()))
-
-    def _async_device_issue(self, gone: bool) -> None:
-        """Raise (or clear) the repair issue for a device the API no longer knows, when that
-        changed (a start clears one left from before)."""
-        if gone == self._device_gone:
-            return
-        self._device_gone = gone
-        issue_id = f"device_not_found_{self.device_id}"
-        if gone:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="device_not_found",
-                translation_placeholders={"device": self.name, "device_id": str(self.device_id)},
-            )
-        else:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-
-    def _async_clock_issue(self) -> None:
-        """Tell the user when this computer's clock is off (the API refuses wrong times);
-        the repair issue is created or deleted only when what it says changes."""
-        offset = self.client.observed_offset.total_seconds()
-        placeholders = (
-            {
-                "offset": f"{abs(offset):.0f}",
-                "direction": "behind" if offset > 0 else "ahead of",
-            }
-            if abs(offset) > CLOCK_ISSUE_SECONDS
-            else None
-        )
-        if self._clock_checked and placeholders == self._clock_placeholders:
-            return
-        self._clock_checked, self._clock_placeholders = True, placeholders
-        if placeholders is None:
-            ir.async_delete_issue(self.hass, DOMAIN, "clock_skew")
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            "clock_skew",
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="clock_skew",
-            translation_placeholders=placeholders,
-        )
 
     async def _call[T](self, request: Awaitable[T]) -> T:
         """Await one client request, mapping its errors to Home Assistant's."""
@@ -311,3 +526,30 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             ) from err
         finally:
             self._async_clock_issue()
+
+
+_SCALE_OPTIONS: Final = (CONF_SWAPPED_COUNTERS, "reported_counters")
+
+
+def _number(value: float) -> str:
+    """A number as the issue texts show it: 338,624,512 (at most 3 decimals)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3f}".rstrip("0")
+
+
+def _time(when: datetime | None) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "(unknown)"
+
+
+def _swapped_placeholders(
+    value: float, description: SkyCentricsSensorEntityDescription
+) -> Mapping[str, str]:
+    """The numbers of the swapped issue: 338,624,512 = 5,167 x 65,536 -> 5,167."""
+    number = int(value)
+    high, low = divmod(number, 65536)
+    decoded = unswap_words(value)
+    return {
+        "value": f"{number:,}",
+        "multiple": f"{high:,} x 65,536" + (f" + {low:,}" if low else ""),
+        "decoded": f"{decoded:,}" if decoded is not None else "?",
+        "unit": description.native_unit_of_measurement or "",
+    }

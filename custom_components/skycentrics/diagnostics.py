@@ -83,8 +83,8 @@ def _device(coordinator: SkyCentricsCoordinator, secrets: Iterable[str]) -> dict
             "last_error": _last_error(coordinator, secrets),
             "clock_offset_seconds": coordinator.client.observed_offset.total_seconds(),
         },
-        # The hourly statistics: the hours imported (since set-up: from the history, from the
-        # polls), the history requests, the next hour, why the last history request failed.
+        # The hourly statistics: where they start, the hours and requests since set-up, the
+        # next hour, why the last history request failed.
         "history": _history(coordinator, secrets),
         # Each reading once, as the cloud sent it (id, name, type, units, data, time): what a
         # maintainer needs to see a bad value, a unit or a time the parser refused or changed.
@@ -94,8 +94,8 @@ def _device(coordinator: SkyCentricsCoordinator, secrets: Iterable[str]) -> dict
 
 
 def _history(coordinator: SkyCentricsCoordinator, secrets: Iterable[str]) -> dict[str, Any]:
-    history = coordinator.history.diagnostics()
-    history["last_error"] = _sanitised(history["last_error"], secrets)
+    history = dict(coordinator.history_status)
+    history["last_error"] = _sanitised(history.get("last_error"), secrets)
     return history
 
 

@@ -1,131 +1,123 @@
-"""Base entity and device registry helpers shared by the platforms."""
+"""The entities' base: their devices, unique ids, and a state written only when it changed.
+
+Unique ids: a reading's entity is ``{device}_{key}`` (its description's key: the sensor id of
+the list, or a family's ``cta2045|relay``); a derived flag adds ``|problem``; the device's own
+entities are ``{device}|stale``, ``{device}|last_reading``, ``{device}|shed_load``... (a ``|``
+right after the device id, which no key starts with).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import Device, Reading, ReadingValue
+from .api import Device, ReadingValue
 from .api.device_types import DEVICE_MODELS
-from .classification import component_of, device_name
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+from .descriptions import Described, Part, Point, device_name, unique_id
+
+# MACs that devices report when they have none of their own: never a connection.
+_PLACEHOLDER_MACS = frozenset({"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"})
 
 
 def gateway_identifier(device_id: int) -> tuple[str, str]:
-    """Return the device registry identifier of a gateway."""
+    """The device registry identifier of a SkyCentrics device."""
     return (DOMAIN, str(device_id))
 
 
 def part_identifier(device_id: int, part_key: str) -> tuple[str, str]:
-    """Return the device registry identifier of a gateway's part (see component_of)."""
+    """The device registry identifier of a part of a gateway (classification.part_of)."""
     return (DOMAIN, f"{device_id}_{part_key}")
 
 
-# Unique ids. A reading's entity is ``{device}_{sensor}`` (reading ids never hold a ``|``); what
-# is not a reading gets a ``|``-namespaced id, so no reading can ever take it:
-#   the gateway's own entities   {device}|stale, {device}|last_reading
-#   derived from a reading       {device}_{sensor}|problem  (the alarm flag)
-
-
-def reading_unique_id(device_id: int, sensor_id: str, key: str) -> str:
-    """Return the unique id of an entity for a reading (``key``: its description's key)."""
-    if key == sensor_id:
-        return f"{device_id}_{sensor_id}"
-    derived = key.removeprefix(sensor_id).lstrip("_")  # e.g. "problem" of X_ALARM_problem
-    return f"{device_id}_{sensor_id}|{derived}"
-
-
-def registered_platform(hass: HomeAssistant, device_id: int, sensor_id: str) -> Platform | None:
-    """The platform a reading's own entity is registered in (None: not registered yet).
-
-    An entity keeps the platform it was created in (classification.rule_for).
-    """
-    registry = er.async_get(hass)
-    unique_id = reading_unique_id(device_id, sensor_id, sensor_id)
-    for platform in (Platform.BINARY_SENSOR, Platform.SENSOR):
-        if registry.async_get_entity_id(platform, DOMAIN, unique_id) is not None:
-            return platform
-    return None
-
-
-def gateway_unique_id(device_id: int, key: str) -> str:
-    """Return the unique id of one of the gateway's own entities."""
-    return f"{device_id}|{key}"
-
-
 def _mac(device: Device) -> str | None:
-    """Return the device's MAC in registry form, when its `mac` field is one."""
+    """The device's ``mac`` field in registry form, when it is a MAC."""
     raw = device.mac.replace(":", "").replace("-", "").lower()
-    if len(raw) == 12 and all(c in "0123456789abcdef" for c in raw):
-        return dr.format_mac(raw)
-    return None
-
-
-def _model(device: Device) -> str:
-    """The device's model from its type (api/device_types.py); the type's number otherwise."""
-    if device.type is None:
-        return "SkyCentrics device"
-    return DEVICE_MODELS.get(device.type, f"SkyCentrics device type {device.type}")
+    if len(raw) != 12 or any(c not in "0123456789abcdef" for c in raw):
+        return None
+    return dr.format_mac(raw)
 
 
 @callback
-def async_register_gateway(
-    hass: HomeAssistant, entry: SkyCentricsConfigEntry, device: Device
+def async_register_devices(
+    hass: HomeAssistant, entry: SkyCentricsConfigEntry, devices: Iterable[Device]
 ) -> None:
-    """Register a device before its components name it as their via device.
+    """Register an entry's devices before their parts name them as their via device.
 
-    Its MAC is a connection; a ``mac`` field that is not a MAC is its serial number.
+    One Home Assistant device per SkyCentrics device id, always: the registry merges devices
+    that share a connection, so a MAC is a connection only when it is no placeholder and no
+    other device (of this entry, or already in the registry) has it; a device that an older
+    version merged with another is split again. A ``mac`` field that is not a MAC is the
+    device's serial number.
     """
-    mac = _mac(device)
-    dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id,
-        identifiers={gateway_identifier(device.id)},
-        connections={(CONNECTION_NETWORK_MAC, mac)} if mac else set(),
-        manufacturer=MANUFACTURER,
-        model=_model(device),
-        name=device.name,
-        serial_number=None if mac or not device.mac else device.mac,
-    )
+    devices = list(devices)
+    registry = dr.async_get(hass)
+    macs = [_mac(device) for device in devices]
+    for device, mac in zip(devices, macs, strict=True):
+        own = gateway_identifier(device.id)
+        connection = {(CONNECTION_NETWORK_MAC, mac)} if mac else set()
+        holder = registry.async_get_device(connections=connection) if connection else None
+        if (
+            mac in _PLACEHOLDER_MACS
+            or macs.count(mac) > 1
+            or (holder is not None and own not in holder.identifiers)
+        ):
+            connection = set()
+        merged = registry.async_get_device(identifiers={own})
+        if merged is not None and any(
+            domain == DOMAIN and key.isdigit() and key != str(device.id)
+            for domain, key in merged.identifiers
+        ):
+            registry.async_update_device(merged.id, new_identifiers={own}, new_connections=set())
+        model = "SkyCentrics device"
+        if device.type is not None:
+            model = DEVICE_MODELS.get(device.type, f"SkyCentrics device type {device.type}")
+        registry.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={own},
+            connections=connection,
+            manufacturer=MANUFACTURER,
+            model=model,
+            name=device.name,
+            serial_number=None if mac or not device.mac else device.mac,
+        )
 
 
-def device_info_for(
-    hass: HomeAssistant, coordinator: SkyCentricsCoordinator, sensor_id: str
-) -> DeviceInfo:
-    """Return the device an entity of this sensor belongs to: a component, or the gateway."""
-    gateway = coordinator.device
-    component = component_of(sensor_id)
-    if component is None:
-        return DeviceInfo(identifiers={gateway_identifier(gateway.id)})
+def device_info(coordinator: SkyCentricsCoordinator, part: Part | None) -> DeviceInfo:
+    """The device an entity is on: the SkyCentrics device, or a part of a gateway."""
+    device_id = coordinator.device_id
+    if part is None:
+        return DeviceInfo(identifiers={gateway_identifier(device_id)})
     return DeviceInfo(
-        identifiers={part_identifier(gateway.id, component.key)},
+        identifiers={part_identifier(device_id, part.key)},
         manufacturer=MANUFACTURER,
-        model=component.model,
-        name=device_name(gateway.name, component),
+        model=part.model,
+        name=device_name(coordinator.device.name, part),
         via_device_id=dr.async_get_device_id_by_identifier(
-            hass, gateway_identifier(gateway.id), config_entry_id=coordinator.config_entry.entry_id
+            coordinator.hass,
+            gateway_identifier(device_id),
+            config_entry_id=coordinator.config_entry.entry_id,
         ),
     )
 
 
 class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
     """An entity of one SkyCentrics device; by default one of the device's own (stale, last
-    reading, buttons), on the device itself.
+    reading, buttons), with the unique id ``{device}|{key}``.
 
     What the entity shows is ``_value`` (``native_value``/``is_on`` return it), computed by
     ``_compute`` after each poll. The state is written only when what it shows changed: a poll
-    brings new timestamps for every reading but most values stay the same, and skipping those
-    entities saves the state machine's work (and the recorder's). An exception while computing
-    or writing touches this entity alone: it is logged once and the entity is unavailable until
-    it computes again; the other entities of the poll carry on.
+    brings new timestamps for every reading but most values stay the same. An exception while
+    computing or writing touches this entity alone: it is logged once and the entity is
+    unavailable until it computes again; the other entities of the poll carry on.
     """
 
     _attr_has_entity_name = True
@@ -135,17 +127,14 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         self,
         coordinator: SkyCentricsCoordinator,
         description: EntityDescription,
-        unique_id: str | None = None,
-        device_info: DeviceInfo | None = None,
+        part: Part | None = None,
+        unique: str | None = None,
     ) -> None:
         """Bind the entity to its device (the first value is computed when it is added)."""
         super().__init__(coordinator)
         self.entity_description = description
-        device_id = coordinator.device.id
-        self._attr_unique_id = unique_id or gateway_unique_id(device_id, description.key)
-        self._attr_device_info = device_info or DeviceInfo(
-            identifiers={gateway_identifier(device_id)}
-        )
+        self._attr_unique_id = unique or f"{coordinator.device_id}|{description.key}"
+        self._attr_device_info = device_info(coordinator, part)
         self._failed = False  # computing or writing this entity's state raised
         self._shown: tuple[bool, Any] | None = None  # what the last state write showed
 
@@ -156,8 +145,7 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         return self.coordinator.data is not None and not self._failed
 
     async def async_added_to_hass(self) -> None:
-        """Compute the first value, and remember what the first state write (right after
-        this) shows."""
+        """Compute the first value, and remember what the first state write shows."""
         await super().async_added_to_hass()
         if self._needs_computing():
             self._refresh()
@@ -176,11 +164,6 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
             self._async_failed(err)
             self.async_write_ha_state()  # unavailable: nothing of the failing state is computed
         self._shown = (self.available, self._value)
-
-    @property
-    def _label(self) -> str:
-        """What the entity shows, for the log."""
-        return self.entity_description.key
 
     def _needs_computing(self) -> bool:
         """Whether this poll may change the value (reading entities: their reading changed)."""
@@ -204,7 +187,7 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
             LOGGER.error(
                 "%s: %s could not be shown (%s: %s); its entity is unavailable until it changes",
                 self.coordinator.name,
-                self._label,
+                self.entity_description.key,
                 type(err).__name__,
                 err,
                 exc_info=err,
@@ -213,54 +196,34 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
 
 
 class SkyCentricsReadingEntity(SkyCentricsEntity):
-    """An entity that shows one reading of its device, on the device's part it belongs to.
+    """An entity that shows one reading, on the device or the part of a gateway it is in.
 
-    The value is computed again only when the reading's value, unit or availability changed
+    The value is computed again only when the reading's value, units or availability changed
     (or the platform asks for it: ``_recheck``).
     """
 
+    entity_description: Any  # a description with value_fn (descriptions.py)
+
     def __init__(
-        self,
-        coordinator: SkyCentricsCoordinator,
-        description: EntityDescription,
-        sensor_id: str,
+        self, coordinator: SkyCentricsCoordinator, description: EntityDescription, part: Part | None
     ) -> None:
-        """Bind the entity to one sensor of the coordinator's device."""
-        device_id = coordinator.device.id
+        """Bind the entity to one reading of the coordinator's device."""
         super().__init__(
-            coordinator,
-            description,
-            reading_unique_id(device_id, sensor_id, description.key),
-            device_info_for(coordinator.hass, coordinator, sensor_id),
+            coordinator, description, part, unique_id(coordinator.device_id, description.key)
         )
-        self._sensor_id = sensor_id
         self._bad_value_logged = False
         self._computed_from: tuple[bool, ReadingValue, str] | None = None
 
     @property
-    def _label(self) -> str:
-        return f"sensor {self._sensor_id}"
-
-    @property
-    def _reading(self) -> Reading | None:
-        """This entity's reading in the latest snapshot (None when it is missing)."""
-        return self.coordinator.data.readings.get(self._sensor_id)
-
-    @property
-    def value(self) -> ReadingValue:
-        """This entity's value in the latest snapshot (None when it is missing)."""
-        reading = self._reading
-        return reading.value if reading is not None else None
+    def point(self) -> Point | None:
+        """This entity's reading in the latest snapshot (None when the snapshot lacks it)."""
+        return self.entity_description.value_fn(self.coordinator.data)  # type: ignore[no-any-return]
 
     @property
     def available(self) -> bool:
-        """Unavailable when the device is unreachable, stopped reporting this sensor, or the
+        """Unavailable when the device is unreachable, stopped reporting this reading, or the
         state could not be computed."""
-        return (
-            self.coordinator.available
-            and self._sensor_id in self.coordinator.data.readings
-            and not self._failed
-        )
+        return self.coordinator.available and self.point is not None and not self._failed
 
     @property
     def _recheck(self) -> bool:
@@ -268,11 +231,11 @@ class SkyCentricsReadingEntity(SkyCentricsEntity):
         return False
 
     def _needs_computing(self) -> bool:
-        reading = self._reading
+        point = self.point
         seen = (
-            self.coordinator.available and reading is not None,
-            reading.value if reading is not None else None,
-            reading.units if reading is not None else "",
+            self.coordinator.available and point is not None,
+            point.value if point is not None else None,
+            point.units if point is not None else "",
         )
         if seen == self._computed_from and not self._recheck:
             return False
@@ -281,14 +244,14 @@ class SkyCentricsReadingEntity(SkyCentricsEntity):
 
     def convert[T](self, convert: Callable[[ReadingValue], T]) -> T:
         """Convert this entity's value; an unusable one is logged once and becomes unknown."""
-        raw = self.value
+        raw = point.value if (point := self.point) is not None else None
         converted = convert(raw)
         if converted is None and raw is not None:
             if not self._bad_value_logged:
                 LOGGER.warning(
-                    "%s: sensor %s reported %r, which is not a usable value; shown as unknown",
+                    "%s: %s reported %r, which is not a usable value; shown as unknown",
                     self.coordinator.name,
-                    self._sensor_id,
+                    self.entity_description.key,
                     str(raw)[:50],
                 )
                 self._bad_value_logged = True
@@ -301,9 +264,9 @@ class SkyCentricsReadingEntity(SkyCentricsEntity):
 def async_add_reading_entities(
     entry: SkyCentricsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    factory: Callable[[SkyCentricsCoordinator, Reading], Iterable[Entity]],
+    factory: Callable[[SkyCentricsCoordinator, Described], Iterable[Entity]],
 ) -> None:
-    """Add entities for every reading, now and whenever a new sensor shows up (no reload).
+    """Add entities for every reading, now and whenever a new one shows up (no reload).
 
     A reading whose entities cannot be built is logged once and tried again on later polls;
     the other new readings of the poll get their entities.
@@ -318,28 +281,28 @@ def async_add_reading_entities(
             known: set[str] = known,
             failed: set[str] = failed,
         ) -> None:
-            new_ids = coordinator.data.readings.keys() - known
-            if not new_ids:
+            new_keys = coordinator.described.keys() - known
+            if not new_keys:
                 return
             entities: list[Entity] = []
-            for sensor_id in sorted(new_ids):
+            for key in sorted(new_keys):
                 try:
-                    built = list(factory(coordinator, coordinator.data.readings[sensor_id]))
+                    built = list(factory(coordinator, coordinator.described[key]))
                 except Exception as err:  # one reading must not stop the others
-                    if sensor_id not in failed:
+                    if key not in failed:
                         LOGGER.error(
-                            "%s: no entity for sensor %s (%s: %s); trying again on later polls",
+                            "%s: no entity for %s (%s: %s); trying again on later polls",
                             coordinator.name,
-                            sensor_id,
+                            key,
                             type(err).__name__,
                             err,
                             exc_info=err,
                         )
-                        failed.add(sensor_id)
+                        failed.add(key)
                     continue
                 entities.extend(built)
-                known.add(sensor_id)
-                failed.discard(sensor_id)
+                known.add(key)
+                failed.discard(key)
             if entities:
                 async_add_entities(entities)
 

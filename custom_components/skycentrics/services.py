@@ -67,9 +67,6 @@ EVENTS: Final[dict[str, DemandResponseEvent]] = {
 }
 """The action's event options (translated in the `event` selector) -> the API's event."""
 
-CTA2045_PREFIX: Final = "cta2045|"
-"""Reading ids of the CTA-2045 family (see api.models): a device reporting them has the port."""
-
 
 def _whole_seconds(value: Any) -> int:
     """Read a duration of whole seconds (an int, or a number or text holding a whole one)."""
@@ -127,8 +124,7 @@ def supports_demand_response(coordinator: SkyCentricsCoordinator) -> bool:
         return True
     if device_type is not None and device_type in DEVICE_MODELS:
         return False
-    data = coordinator.data
-    return data is not None and any(key.startswith(CTA2045_PREFIX) for key in data.readings)
+    return coordinator.data is not None and coordinator.data.cta2045 is not None
 
 
 def device_label(hass: HomeAssistant, coordinator: SkyCentricsCoordinator) -> str:
@@ -151,6 +147,12 @@ async def async_send_command(
     """
     name = device_label(hass, coordinator)
     placeholders = {"device": name}
+    if coordinator.auth_failed:  # nothing is sent with keys the API refuses
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="control_keys_refused",
+            translation_placeholders=placeholders,
+        )
     try:
         await command.async_send(coordinator.client, coordinator.device_id)
     except SkyCentricsControlRefusedError as err:

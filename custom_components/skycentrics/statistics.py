@@ -1,76 +1,39 @@
-"""Hourly external statistics of every device: the cloud's history, then the polls.
+"""Hourly external statistics of every device, from the cloud's history (opower's shape).
 
-What each reading gets (the classification's ``statistic``):
+What a reading gets (its description's ``statistic``; ids: descriptions.statistic_id):
 
-- a lifetime energy counter: ``skycentrics:<device id>_<slug of the sensor id>``, has_sum, the
-  entity's unit, named as the entity ("PV inverter 1 Lifetime energy produced"): THE series of
-  the Energy dashboard (the entity itself has no state class, so the recorder makes none);
-- a power or a state of charge: the same kind of id, the hourly mean, min and max, named
-  "<entity name> (cloud history)" (the entity keeps its own statistics as well).
+- a lifetime energy counter: the energy of each hour (has_sum), named as its entity: THE series
+  of the Energy dashboard (the entity itself has no state class, so the recorder makes none);
+- a power or a state of charge: the hourly mean, min and max, named "<entity> (cloud history)".
 
-Rows are hours in UTC (start = the hour's start), so no time zone or daylight saving change can
-shift, skip or repeat one. An hour holds the readings whose own time is in [start, start + 1 h):
-a reading at 10:59:59 is in the 10:00 hour, one at 11:00:00 in the 11:00 hour.
+Rows are hours in UTC; an hour holds the readings whose own time is in [start, start + 1 h).
+Energy: (last accepted value before the hour's end) - (last accepted value before its start),
+accepted by counters.py's rule, the very one the live entity shows by, with the device's power
+(so no hour is negative, and no glitch is counted); an hour without readings holds 0, and the
+first hour with readings after a gap holds the gap's energy. Mean, min, max: of the readings.
 
-- Energy: (last accepted value with time < hour end) - (last accepted value with time < hour
-  start). Accepted: counter.py's plausibility rule, the very one the live sensor applies (a drop,
-  a reset, a glitch to 0 or a glitch high is not accepted, so no hour is negative and no glitch
-  is counted). The sums telescope: over any range they add up to the counter's accepted
-  increase. An hour without readings holds 0; the first hour with readings after a gap holds the
-  gap's energy. The first hour of a new statistic counts from its first reading.
-- Mean, min, max: of the readings in the hour (the arithmetic mean of the readings, one a minute
-  in the history and one a poll from the polls: not weighted by time). No readings, no row.
+Each statistic continues from its last row (get_last_statistics: the sum, and the counter's
+last accepted value as the baseline); what is missing is read from the cloud's history, a day
+per request, HISTORY_PAUSE apart, once an hour ended HISTORY_SETTLE ago, and added with
+async_add_external_statistics. A statistic without rows starts at the device's history start
+(``history_days`` before it was added, stored in the entry), at most MAX_HISTORY_DAYS ago.
 
-Where hours come from (one importer per device, hours strictly in order; the statistics of the
-sensors the device reports now):
-
-- Set-up with no statistics yet: the last ``history_days`` days (option, default 7) from the
-  history, one day per request, HISTORY_PAUSE apart, in the background (an energy statistic
-  without any row, e.g. a new counter, gets them too; the others skip the hours they have).
-  With history_days 0, the statistics start with the first hour the polls cover.
-- Then the polls. An hour is *covered by the polls* when (1) an unbroken run of successful polls
-  (no failed poll in between) started before the hour began: its first poll brought readings
-  taken before the hour's start; (2) a poll of that run brought readings taken in the hour; and
-  (3) a poll of that run brought readings taken at or after the hour's end (the device's median
-  reading time, as the coordinator follows it, reached the hour's end). A covered hour is made
-  from the readings the polls brought: no history request.
-- Every other hour (HA was stopped, polls failed, the run started inside the hour, the cloud sent
-  no reading of the hour) is asked from the history once it ended HISTORY_SETTLE ago.
-- After a restart, each statistic continues from its last row (get_last_statistics): its sum,
-  and its ``state`` (the counter's last accepted value before the next hour) as the baseline;
-  nothing else is stored, so the recorder's rows are the one truth. The guard's clock restarts at
-  that hour (the last accepted reading's own time is not kept). Hours already in a statistic are
-  never imported again (importing an hour twice would write the same row and sum anyway).
-- Catching up goes back MAX_HISTORY_DAYS at most; a statistic whose last row is older starts
-  again from its first reading after that (the energy of hours never imported is in no hour).
-- The readings are in the scale the user chose for each counter (repairs.py: the coordinator's
-  ``scales.decode`` runs on the polls' snapshots and on every history record, before anything
-  here reads them). When a counter's scale changed since its statistic was imported, set-up
-  clears that statistic and imports it again from the cloud's history, from the first hour it
-  held (its sum starting again at 0), like a new statistic; then the scale applied is recorded.
-  The importer's counter guard also tells repairs.py when it refuses a rise (and when it
-  accepts again), for the implausible-rise issue.
-- A 429 waits for the Retry-After (held within [poll interval, 1 hour]) and continues; other
-  failures are tried again HISTORY_RETRY later (a range the cloud refuses HISTORY_ATTEMPTS
-  times in a row is imported without readings). Unloading the entry cancels the import.
-
-Memory: one day of history at a time (only the sensors with a statistic, and the powers, are
-read from it; the recorder writes a day before the next is asked), a few hours of poll readings
-(LIVE_BUFFER_HOURS), and per statistic its sum and baseline: bounded whatever the range.
+Before the first poll (``async_prepare``): a counter whose scale the user changed (swapped
+halves, repairs.py) has its statistic cleared, so that it is imported again from the history
+start in the new scale, and the scale is recorded as applied; each counter's last row becomes
+the baseline the coordinator judges the polls by. Ids of 0.2.0 that the id rule changed are
+renamed, with the Energy dashboard's preferences, when their reading is first seen.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-import hashlib
 import math
-import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-from homeassistant.components.recorder.db_schema import Statistics, StatisticsMeta
+from homeassistant.components.energy.data import async_get_manager as async_get_energy_manager
 from homeassistant.components.recorder.models import (
     StatisticData,
     StatisticMeanType,
@@ -81,57 +44,55 @@ from homeassistant.components.recorder.statistics import (
     get_last_statistics,
     get_metadata,
 )
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.sensor.const import UNIT_CONVERTERS
 from homeassistant.const import ATTR_FRIENDLY_NAME
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.recorder import get_instance, session_scope
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import BaseUnitConverter
-from sqlalchemy import func
 
 from .api import (
-    Reading,
     SkyCentricsAuthenticationError,
     SkyCentricsConnectionError,
     SkyCentricsError,
     SkyCentricsRateLimitError,
-    SkyCentricsTimeoutError,
     Snapshot,
 )
-from .classification import (
-    CloudStatistic,
-    SkyCentricsSensorEntityDescription,
-    component_of,
-    device_name,
-    sensor_description,
-    to_number,
-)
 from .const import (
+    CONF_HISTORY_DAYS,
+    CONF_SWAPPED_COUNTERS,
+    DATA_APPLIED_SWAPPED,
+    DATA_HISTORY_START,
+    DEFAULT_HISTORY_DAYS,
     DOMAIN,
     HISTORY_ATTEMPTS,
     HISTORY_PAUSE,
     HISTORY_RETRY,
     HISTORY_SETTLE,
-    LIVE_BUFFER_HOURS,
     LOGGER,
     MAX_HISTORY_DAYS,
-    POWER_UNITS,
 )
-from .counter import AllowedRise, CounterGuard
-
-if TYPE_CHECKING:
-    from .coordinator import SkyCentricsCoordinator
+from .coordinator import SkyCentricsCoordinator
+from .counters import CounterGuard
+from .descriptions import (
+    CloudStatistic,
+    SkyCentricsSensorEntityDescription,
+    device_name,
+    slug,
+    statistic_id,
+    unique_id,
+    value_in_unit,
+)
 
 HOUR: Final = timedelta(hours=1)
-HISTORY_SPAN: Final = timedelta(days=1)  # one history request: one day at most
+DAY: Final = timedelta(days=1)  # one history request
 MEAN_SUFFIX: Final = " (cloud history)"
-_NOT_SLUG: Final = re.compile(r"[^a-z0-9]+")
+POWER: Final = SensorDeviceClass.POWER
 
-
-async def async_wait(seconds: float) -> None:
-    """Wait between requests, or for a Retry-After (the tests move their virtual clock)."""
-    await asyncio.sleep(seconds)
+type Values = list[tuple[datetime, float]]  # (reading time, value in the statistic's unit)
 
 
 def hour_start(when: datetime) -> datetime:
@@ -139,568 +100,324 @@ def hour_start(when: datetime) -> datetime:
     return when.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-# --- Statistic ids ----------------------------------------------------------------------------
-
-
-def slug(text: str) -> str:
-    """Lowercase letters and digits, every other run of characters one ``_``, none at the ends."""
-    return _NOT_SLUG.sub("_", text.lower()).strip("_")
-
-
-def short_hash(text: str) -> str:
-    """Eight hex digits, always the same for the same text."""
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
-
-
-class StatisticIds:
-    """The statistic id of each sensor of one device: ``skycentrics:<device id>_<slug>``.
-
-    Two sensor ids with the same slug (``A-B`` and ``A_B``): the one given an id first keeps the
-    plain slug, the other gets ``_<short hash of its sensor id>``. The importer asks for the
-    sensors of the first poll in sorted order, so the ids are the same on every start as long as
-    the device reports the same sensors. Every id matches the recorder's VALID_STATISTIC_ID.
-    """
-
-    def __init__(self, device_id: int) -> None:
-        """Ids for one device."""
-        self._prefix = f"{DOMAIN}:{slug(str(device_id)) or 'device'}_"
-        self._ids: dict[str, str] = {}
-        self._taken: set[str] = set()
-
-    def get(self, sensor_id: str) -> str:
-        """Return the sensor's statistic id (the same for the importer's whole life)."""
-        if (known := self._ids.get(sensor_id)) is not None:
-            return known
-        object_slug = slug(sensor_id)
-        if not object_slug or object_slug in self._taken:
-            object_slug = f"{object_slug}_{short_hash(sensor_id)}".lstrip("_")
-        self._taken.add(object_slug)
-        self._ids[sensor_id] = statistic_id = self._prefix + object_slug
-        return statistic_id
-
-
-# --- Hours ------------------------------------------------------------------------------------
-
-type Values = list[tuple[datetime, float]]  # (reading time, value in the statistic's unit)
-
-
 @dataclass(slots=True, eq=False)
 class Series:
     """One statistic and what it needs to go on hour after hour."""
 
-    sensor_id: str
-    statistic_id: str
-    kind: CloudStatistic
-    unit: str | None
-    converter: type[BaseUnitConverter] | None
+    key: str
     description: SkyCentricsSensorEntityDescription
-    next_hour: datetime | None = None  # the first hour not in the statistic (None: no row yet)
+    statistic_id: str
+    unit: str | None  # the statistic's own unit (an older one of the same kind is kept)
+    next_hour: datetime  # the first hour not in the statistic
     sum: float = 0.0  # SUM: the sum of the last row
     guard: CounterGuard = field(init=False)  # SUM: the baseline (the last accepted value)
-    rejected: int = 0  # SUM: readings the guard did not accept (for the log)
 
     def __post_init__(self) -> None:
         """The guard judges in the statistic's unit."""
         self.guard = CounterGuard(self.unit)
 
-    def row(self, start: datetime, values: Values, allowed: AllowedRise) -> StatisticData | None:
+    @property
+    def kind(self) -> CloudStatistic | None:
+        """SUM or MEAN."""
+        return self.description.statistic
+
+    def row(
+        self, start: datetime, values: Values, coordinator: SkyCentricsCoordinator
+    ) -> StatisticData | None:
         """The row of the hour starting at ``start`` from its readings (sorted by time)."""
         if self.kind is CloudStatistic.MEAN:
-            return mean_row(start, values)
-        return self._sum_row(start, values, allowed)
-
-    def _sum_row(
-        self, start: datetime, values: Values, allowed: AllowedRise
-    ) -> StatisticData | None:
+            if not values:
+                return None
+            numbers = [value for _, value in values]
+            return StatisticData(
+                start=start,
+                mean=math.fsum(numbers) / len(numbers),
+                min=min(numbers),
+                max=max(numbers),
+            )
         guard = self.guard
         before = guard.last  # None: the statistic starts with its first reading
         for when, value in values:
-            if guard.judge(value, when, allowed) is not None:
-                self.rejected += 1
-            elif before is None:
+            if guard.judge(value, when, coordinator.allowed_rise_kwh) is None and before is None:
                 before = guard.last
         if guard.last is None or before is None:
             return None  # no reading yet
         self.sum += guard.last - before  # never negative: the guard accepts no drop
         return StatisticData(start=start, state=guard.last, sum=self.sum)
 
-    def value(self, reading: Reading) -> float | None:
-        """The reading's value in the statistic's unit; None when it has none or cannot be."""
-        number = to_number(reading.value)
-        if number is None:
+    def value(
+        self, coordinator: SkyCentricsCoordinator, record: Snapshot
+    ) -> tuple[datetime, float] | None:
+        """A history record's reading of this statistic (time, value in the statistic's unit);
+        a counter's decoded in its chosen scale. None without one."""
+        description = self.description
+        point = description.value_fn(record)
+        if point is None or (when := point.time or record.time) is None:
             return None
-        unit = unit_of(reading.id, reading.type, reading.units)
-        if unit == self.unit:
-            return float(number)
-        converter = self.converter
-        if converter is None or unit not in converter.VALID_UNITS:
-            return None
-        return converter.convert(float(number), unit, self.unit)
-
-
-def mean_row(start: datetime, values: Values) -> StatisticData | None:
-    """Mean (arithmetic, of the readings), min and max of an hour; None without readings."""
-    if not values:
-        return None
-    numbers = [value for _, value in values]
-    return StatisticData(
-        start=start, mean=math.fsum(numbers) / len(numbers), min=min(numbers), max=max(numbers)
-    )
-
-
-def statistic_description(
-    sensor_id: str, kind: str, units: str
-) -> SkyCentricsSensorEntityDescription | None:
-    """The sensor description of a reading with this id, type and units, if it gets a
-    statistic (the value plays no part)."""
-    description = sensor_description(sensor_id, kind, units)
-    return description if description is not None and description.statistic else None
-
-
-def unit_of(sensor_id: str, kind: str, units: str) -> str | None:
-    """The unit the classification gives a reading with these units (None: no statistic)."""
-    description = statistic_description(sensor_id, kind, units)
-    return description.native_unit_of_measurement if description else None
-
-
-def group_hours(values: Values) -> dict[datetime, Values]:
-    """Readings (any order) by the UTC hour their own time is in, each hour sorted by time."""
-    hours: dict[datetime, Values] = {}
-    for item in sorted(values, key=lambda item: item[0]):
-        hours.setdefault(hour_start(item[0]), []).append(item)
-    return hours
-
-
-# --- The importer -----------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _LiveHour:
-    """The readings the polls brought for one hour, and whether they cover it."""
-
-    readings: dict[str, list[Reading]] = field(default_factory=dict)
-    covered: bool = False
-
-
-@dataclass(slots=True)
-class HistoryStatus:
-    """What the diagnostics show about the import."""
-
-    first_hour: datetime | None = None  # the first hour imported since set-up
-    hours_from_history: int = 0
-    hours_from_polls: int = 0
-    history_requests: int = 0
-    last_error: str | None = None
-    last_error_at: datetime | None = None
+        if self.kind is CloudStatistic.SUM:
+            number = coordinator.counter_value(self.key, point.value, point.units, "history")
+        else:
+            number = value_in_unit(description, point.value, point.units)
+        own = description.native_unit_of_measurement
+        if number is not None and self.unit != own:
+            converter = UNIT_CONVERTERS[description.device_class]
+            number = converter.convert(number, own, self.unit)
+        return None if number is None else (when, number)
 
 
 class HistoryImporter:
-    """Hourly statistics of one device (see the module's docstring)."""
+    """Hourly statistics of one device (see the module)."""
 
-    def __init__(
-        self, hass: HomeAssistant, coordinator: SkyCentricsCoordinator, history_days: int
-    ) -> None:
-        """Import for one device; nothing runs before ``async_start``."""
+    def __init__(self, hass: HomeAssistant, coordinator: SkyCentricsCoordinator) -> None:
+        """Import for one device; nothing runs before ``async_prepare``."""
         self.hass = hass
         self.coordinator = coordinator
-        self.history_days = history_days
-        # Without the recorder there is nowhere to put statistics.
-        self.enabled = "recorder" in hass.config.components
-        self.status = HistoryStatus()
-        self.entity_ids: dict[str, str] = {}  # sensor id -> its entity (for the name)
-        self._ids = StatisticIds(coordinator.device_id)
+        self.entry = coordinator.config_entry
+        self.device_id = coordinator.device_id
+        self.enabled = "recorder" in hass.config.components  # nowhere to put them otherwise
         self._series: dict[str, Series] = {}
-        self._next_hour: datetime | None = None  # the first hour not imported yet
-        self._loaded = False
-        self._started = False
-        self._task: asyncio.Task[None] | None = None
-        self._again = False  # a poll came while the task ran: look again before ending
-        self._retry_at: datetime | None = None
-        self._attempts = 0  # refused answers in a row for the range at _next_hour
-        self._last_request: float | None = None  # when the last history request ended (loop)
-        self._names: dict[str, str] = {}  # translation key -> English text (fallback names)
-        # The polls: the run of successful polls, and the readings it brought.
-        self._run_start: datetime | None = None  # median reading time of the run's first poll
-        self._live: dict[datetime, _LiveHour] = {}
-        self._buffered_until: dict[str, datetime] = {}  # sensor id -> newest reading buffered
+        self._start = hour_start(dt_util.utcnow())  # the device's history start
+        self._names: dict[str, str] = {}  # translation key -> English name (fallback names)
+        self._wait_until: datetime | None = None  # no request before (pause, 429, retry)
+        self._wake: CALLBACK_TYPE | None = None
+        self._attempts = 0  # refused answers in a row for the range at hand
+        self._running = False
+        self._again = False
+        self.status = coordinator.history_status
+        self.status.update(
+            enabled=self.enabled,
+            statistics=0,
+            history_requests=0,
+            hours_imported=0,
+            last_error=None,
+            last_error_at=None,
+        )
 
-    # -- the polls (called by the coordinator) --------------------------------------------------
+    # --- before the first poll ----------------------------------------------------------------
 
-    @callback
-    def async_poll_succeeded(self, snapshot: Snapshot) -> None:
-        """Keep the poll's readings of statistics, close the hours it completes, go on."""
-        reached = self.coordinator.latest_reading
-        if not self.enabled or reached is None:
-            return
-        if self._run_start is None:
-            self._run_start = reached
-        oldest = hour_start(self._run_start)
-        if self._next_hour is not None:
-            oldest = max(oldest, self._next_hour)
-        # A sensor whose clock is hours ahead of the device's: its readings wait for nothing.
-        newest = hour_start(reached) + 2 * HOUR
-        for reading in snapshot.readings.values():
-            when = reading.time
-            if when is None or not oldest <= when < newest:
-                continue
-            if (
-                reading.id not in self._series
-                and statistic_description(reading.id, reading.type, reading.units) is None
-            ):
-                continue
-            buffered = self._buffered_until.get(reading.id)
-            if buffered is not None and when <= buffered:
-                continue  # the same reading again
-            self._buffered_until[reading.id] = when
-            hour = self._live.setdefault(hour_start(when), _LiveHour())
-            hour.readings.setdefault(reading.id, []).append(reading)
-        for start, hour in self._live.items():
-            if self._run_start < start and start + HOUR <= reached:
-                hour.covered = True
-        while len(self._live) > LIVE_BUFFER_HOURS:
-            del self._live[min(self._live)]  # the history will have it
-        self._async_kick()
-
-    @callback
-    def async_poll_failed(self) -> None:
-        """A failed poll ends the run: the hours it had not completed are not covered."""
+    async def async_prepare(self) -> None:
+        """Apply changed counter scales, find the history start and the counters' baselines."""
+        entry, device = self.entry, str(self.device_id)
+        own = f"{device}_"
+        chosen = {
+            str(k) for k in entry.options.get(CONF_SWAPPED_COUNTERS, []) if str(k).startswith(own)
+        }
+        applied = {
+            str(k) for k in entry.data.get(DATA_APPLIED_SWAPPED, []) if str(k).startswith(own)
+        }
+        data: dict[str, Any] = {}
+        if chosen != applied:
+            others = [
+                k for k in entry.data.get(DATA_APPLIED_SWAPPED, []) if not str(k).startswith(own)
+            ]
+            data[DATA_APPLIED_SWAPPED] = sorted(chosen | set(others))
         if not self.enabled:
+            self._update_entry(data)
             return
-        self._run_start = None
-        for start in [start for start, hour in self._live.items() if not hour.covered]:
-            del self._live[start]
-        self._async_kick()
+        instance = get_instance(self.hass)
+        if rescaled := sorted(
+            statistic_id(self.device_id, k.removeprefix(own)) for k in chosen ^ applied
+        ):
+            instance.async_clear_statistics(rescaled)
+            await instance.async_block_till_done()
+            LOGGER.info(
+                "%s: counters in a new scale, imported again: %s", self.coordinator.name, rescaled
+            )
+        baselines, existing = await instance.async_add_executor_job(self._baselines)
+        self.coordinator.baselines = baselines
+        starts = dict(entry.data.get(DATA_HISTORY_START, {}))
+        if device not in starts:
+            days = int(entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
+            # An entry of 0.2.0 has statistics: they began when it was added.
+            since = entry.created_at if existing else dt_util.utcnow()
+            starts[device] = hour_start(since - timedelta(days=days)).isoformat()
+            data[DATA_HISTORY_START] = starts
+        self._start = max(
+            datetime.fromisoformat(starts[device]),
+            hour_start(dt_util.utcnow()) - timedelta(days=MAX_HISTORY_DAYS),
+        )
+        self.status["imported_from"] = self._start.isoformat()
+        self._update_entry(data)
 
-    # -- the task -------------------------------------------------------------------------------
+    def _update_entry(self, data: dict[str, Any]) -> None:
+        if data:
+            self.hass.config_entries.async_update_entry(
+                self.entry, data={**self.entry.data, **data}
+            )
+
+    def _baselines(self) -> tuple[dict[str, tuple[float, datetime]], bool]:
+        """Each counter statistic's last accepted value and when (the end of its last row); and
+        whether the device has any statistic. In the recorder's executor."""
+        prefix = f"{DOMAIN}:{self.device_id}_"
+        metadata = get_metadata(self.hass, statistic_source=DOMAIN)
+        ours = [sid for sid in metadata if sid.startswith(prefix)]
+        baselines: dict[str, tuple[float, datetime]] = {}
+        for sid in ours:
+            if not metadata[sid][1]["has_sum"]:
+                continue
+            rows = get_last_statistics(self.hass, 1, sid, False, {"state"}).get(sid)
+            if rows and (state := rows[0].get("state")) is not None:
+                end = dt_util.utc_from_timestamp(rows[0]["start"]) + HOUR
+                baselines[sid] = (state, end)
+        return baselines, bool(ours)
+
+    # --- the task -----------------------------------------------------------------------------
 
     @callback
     def async_start(self) -> None:
-        """Start importing (after set-up: the background task never delays it)."""
+        """Import after every poll what can be imported (and stop with the entry)."""
         if not self.enabled:
-            LOGGER.debug("%s: no recorder, no hourly statistics", self.coordinator.name)
-            self.coordinator.scales.async_applied()  # no statistic to import again
             return
-        self._started = True
-        self._async_kick()
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self._kick))
+        self.entry.async_on_unload(self._stop)
+        self._kick()
 
     @callback
-    def async_stop(self) -> None:
-        """Stop: no new task (unloading the entry cancels the running one)."""
-        self._started = False
-
-    @property
-    def running(self) -> bool:
-        """Whether the import task is running."""
-        return self._task is not None and not self._task.done()
+    def _stop(self) -> None:
+        if self._wake is not None:
+            self._wake()
 
     @callback
-    def _async_kick(self) -> None:
-        if not self._started:
-            return
-        if self.running:
+    def _kick(self, _now: datetime | None = None) -> None:
+        if self._running:
             self._again = True
             return
-        entry = self.coordinator.config_entry
-        self._task = entry.async_create_background_task(
+        self._running = True
+        self.entry.async_create_background_task(
             self.hass, self._async_run(), f"{self.coordinator.name} hourly statistics"
         )
 
+    @callback
+    def _wait(self, seconds: float) -> None:
+        """No request before ``seconds`` from now; then look again."""
+        self._wait_until = dt_util.utcnow() + timedelta(seconds=seconds)
+        if self._wake is not None:
+            self._wake()
+        self._wake = async_call_later(self.hass, seconds, self._kick)
+
     async def _async_run(self) -> None:
-        """Import every hour that can be imported now, then end (a poll starts it again)."""
+        """Import the next range if one can be imported now (a poll or a wait's end runs it
+        again)."""
         try:
-            if not self._loaded:
-                await self._async_load()
             while True:
                 self._again = False
+                await self._async_add_series()
                 if not await self._async_step() and not self._again:
                     return
         except Exception as err:  # a bug must not end the polls: logged, tried on the next poll
             LOGGER.exception("%s: hourly statistics failed", self.coordinator.name)
             self._error(f"{type(err).__name__}: {err}")
-            # What was made in memory may not have reached the recorder: start again from the
-            # statistics' last rows.
-            self._loaded = False
-            self._series.clear()
-            self._next_hour = None
-
-    async def _async_load(self) -> None:
-        """Find where each statistic ends, and so the first hour to import."""
-        data = self.coordinator.data
-        readings = sorted(data.readings.values(), key=lambda r: r.id) if data else []
-        again = await self._async_clear_rescaled(readings)
-        await self._async_add_series(readings)
-        for sensor_id, first in again.items():
-            if (cleared := self._series.get(sensor_id)) is not None and cleared.next_hour is None:
-                cleared.next_hour = first  # imported again from the first hour it held
-        # The energy statistics lead (the others follow them): from the earliest hour one of
-        # them misses. One without any row yet (new, or its first rows were lost) gets the
-        # history_days days of history; the others skip the hours they have.
-        series = [s for s in self._series.values() if s.kind is CloudStatistic.SUM] or list(
-            self._series.values()
-        )
-        ends = [s.next_hour for s in series if s.next_hour is not None]
-        this_hour = hour_start(dt_util.utcnow())
-        if self.history_days > 0 and len(ends) < len(series):
-            ends.append(this_hour - timedelta(days=self.history_days))
-        start = min(ends) if ends else None  # None: from the first hour the polls cover
-        if start is not None:
-            start = max(start, this_hour - timedelta(days=MAX_HISTORY_DAYS))
-        self._next_hour = start
-        self._loaded = True
-        LOGGER.debug(
-            "%s: %d hourly statistics, importing from %s",
-            self.coordinator.name,
-            len(self._series),
-            start or "the first hour the polls cover",
-        )
-
-    async def _async_clear_rescaled(self, readings: list[Reading]) -> dict[str, datetime]:
-        """Clear the statistics of counters whose scale changed (repairs.py); return the first
-        hour each held: they are imported again from there, in the new scale."""
-        scales = self.coordinator.scales
-        if not scales.pending:
-            return {}
-        ids: dict[str, str] = {}
-        for reading in readings:  # ids taken in _async_add_series' order (stable ids)
-            if reading.id in self._series or not statistic_description(
-                reading.id, reading.type, reading.units
-            ):
-                continue
-            statistic_id = self._ids.get(reading.id)
-            if reading.id in scales.pending:
-                ids[reading.id] = statistic_id
-        instance = get_instance(self.hass)
-        firsts = await instance.async_add_executor_job(_first_hours, self.hass, list(ids.values()))
-        if ids:
-            instance.async_clear_statistics(list(ids.values()))
-            await instance.async_block_till_done()
-            LOGGER.info(
-                "%s: the scale of %s changed: their statistics are imported again from %s",
-                self.coordinator.name,
-                ", ".join(sorted(ids)),
-                ", ".join(_iso(firsts.get(i)) or "(none)" for i in ids.values()),
-            )
-        scales.async_applied()
-        return {sid: firsts[i] for sid, i in ids.items() if i in firsts}
+            self._series.clear()  # start again from the statistics' last rows
+        finally:
+            self._running = False
 
     async def _async_step(self) -> bool:
-        """Import the next hour(s); False when nothing can be imported now."""
-        start = self._next_hour
-        if start is None:
-            covered = [s for s, hour in self._live.items() if hour.covered]
-            if not covered:
-                return False
-            start = self._next_hour = min(covered)
-            await self._async_import_live_before(start)
-        live = self._live.get(start)
-        if live is not None and live.covered:
-            await self._async_import_live(start, live)
-            return True
-        now = dt_util.utcnow()
-        if self._retry_at is not None and now < self._retry_at:
+        """Import one range; False when nothing can be imported now."""
+        if not self._series:
             return False
+        now = dt_util.utcnow()
+        if self._wait_until is not None and now < self._wait_until:
+            return False
+        start = min(series.next_hour for series in self._series.values())
         settled = hour_start(now - HISTORY_SETTLE)
         if start >= settled:
             return False  # the hour is not over (or only just): its readings may still come
-        end = min(
-            start + HISTORY_SPAN,
-            settled,
-            *(s for s, hour in self._live.items() if hour.covered and s > start),
-        )
-        return await self._async_import_history(start, end)
-
-    # -- importing --------------------------------------------------------------------------------
-
-    async def _async_import_live(self, start: datetime, live: _LiveHour) -> None:
-        """Import one hour the polls covered."""
-        await self._async_add_series(readings[-1] for readings in live.readings.values())
-        self._write(self._rows(start, start + HOUR, live.readings))
-        self._done(start + HOUR)
-        self.status.hours_from_polls += 1
-        LOGGER.debug("%s: hour %s imported from the polls", self.coordinator.name, start)
-
-    async def _async_import_live_before(self, start: datetime) -> None:
-        """The statistics' baselines from the readings the polls brought before ``start``.
-
-        Without history (history_days 0) the first imported hour is the first covered one; the
-        readings before it make its baseline, as if imported, without rows.
-        """
-        for hour in sorted(s for s in self._live if s < start):
-            readings = self._live.pop(hour).readings
-            await self._async_add_series(r[-1] for r in readings.values())
-            fresh = [series for series in self._series.values() if series.next_hour is None]
-            self._rows(hour, hour + HOUR, readings)
-            for series in fresh:
-                series.sum = 0.0  # the baseline only: the sums start at ``start``
-
-    async def _async_import_history(self, start: datetime, end: datetime) -> bool:
-        """Import [start, end) (at most a day) from the history; False: try again later."""
-        coordinator = self.coordinator
-        loop = self.hass.loop
-        if self._last_request is not None:  # a polite pace: HISTORY_PAUSE between requests
-            pause = self._last_request + HISTORY_PAUSE.total_seconds() - loop.time()
-            if pause > 0:
-                await async_wait(pause)
-        self.status.history_requests += 1
+        end = min(start + DAY, settled)
         try:
-            snapshots = await coordinator.client.async_get_history(
-                coordinator.device_id, start, end, sensor_ids=self._history_sensor_ids()
+            self.status["history_requests"] += 1
+            records = await self.coordinator.client.async_get_history(
+                self.device_id, start, end, sensor_ids=self._sensor_ids()
             )
         except SkyCentricsRateLimitError as err:
-            wait = coordinator.backoff_seconds(err.retry_after)
+            wait = self.coordinator.backoff_seconds(err.retry_after)
             self._error(f"rate limited (HTTP 429): waiting {wait:g} s")
-            LOGGER.info(
-                "%s: the cloud asks to wait %g s before more history", coordinator.name, wait
-            )
-            await async_wait(wait)
-            self._last_request = None  # that wait was the pause
-            return True
-        except (
-            SkyCentricsConnectionError,
-            SkyCentricsTimeoutError,
-            SkyCentricsAuthenticationError,
-        ) as err:
-            return self._retry_later(start, end, err)  # not the range's fault: tried again
+            self._wait(wait)
+            return False
+        except (SkyCentricsConnectionError, SkyCentricsAuthenticationError) as err:
+            return self._retry_later(err)  # not the range's fault: tried again
         except SkyCentricsError as err:
             self._attempts += 1
             if self._attempts < HISTORY_ATTEMPTS:
-                return self._retry_later(start, end, err)
+                return self._retry_later(err)
             LOGGER.warning(
                 "%s: the cloud refused the history from %s to %s %d times (%s); these hours "
                 "are imported without readings (their energy is counted in the first hour "
                 "with readings after them)",
-                coordinator.name,
+                self.coordinator.name,
                 start,
                 end,
                 self._attempts,
                 err,
             )
-            snapshots = []
-        self._last_request = loop.time()
+            records = []
         self._attempts = 0
-        self._retry_at = None
-        readings: dict[str, list[Reading]] = {}
-        for raw in snapshots:
-            snapshot = coordinator.scales.decode(raw, "history")  # the chosen scale
-            coordinator.track_power(snapshot)  # the guard's rate: any power the device reported
-            for reading in snapshot.readings.values():
-                when = reading.time
-                if when is None or not start <= when < end:
-                    continue
-                if reading.id in self._series or statistic_description(
-                    reading.id, reading.type, reading.units
-                ):
-                    readings.setdefault(reading.id, []).append(reading)
-        del snapshots
-        await self._async_add_series(r[-1] for r in readings.values())
-        rows = self._rows(start, end, readings)
-        self._write(rows)
-        del readings
-        # One day in the recorder's queue at a time, however many days there are to import.
-        await get_instance(self.hass).async_block_till_done()
+        self._import(start, end, records)
+        del records
+        await get_instance(self.hass).async_block_till_done()  # one day queued at a time
+        self._wait(HISTORY_PAUSE.total_seconds())
+        return False
+
+    def _sensor_ids(self) -> set[str]:
+        """The sensors of the list a history record keeps: those with a statistic, and the
+        powers (the counters' rule goes by the largest power)."""
+        return {
+            described.sensor_id
+            for described in self.coordinator.described.values()
+            if described.sensor_id is not None
+            and any(d.statistic or d.device_class is POWER for d in described.sensors)
+        }
+
+    def _retry_later(self, err: SkyCentricsError) -> bool:
+        self._error(f"{type(err).__name__}: {err}")
+        LOGGER.debug("%s: history request failed (%s)", self.coordinator.name, err)
+        self._wait(HISTORY_RETRY.total_seconds())
+        return False
+
+    def _error(self, text: str) -> None:
+        self.status["last_error"] = text
+        self.status["last_error_at"] = dt_util.utcnow().isoformat()
+
+    # --- importing ----------------------------------------------------------------------------
+
+    def _import(self, start: datetime, end: datetime, records: Iterable[Snapshot]) -> None:
+        """Add the rows of the hours in [start, end) of every statistic that lacks them."""
+        coordinator = self.coordinator
+        values: dict[str, dict[datetime, Values]] = {key: {} for key in self._series}
+        for record in records:
+            coordinator.observe_power(record)
+            for key, series in self._series.items():
+                found = series.value(coordinator, record)
+                if found is not None and start <= found[0] < end:
+                    values[key].setdefault(hour_start(found[0]), []).append(found)
+        written = 0
+        for key, series in self._series.items():
+            rows: list[StatisticData] = []
+            hour = max(start, series.next_hour)
+            while hour < end:
+                in_hour = sorted(values[key].get(hour, []), key=lambda item: item[0])
+                if row := series.row(hour, in_hour, coordinator):
+                    rows.append(row)
+                hour += HOUR
+            series.next_hour = max(series.next_hour, end)
+            if series.kind is CloudStatistic.SUM:
+                coordinator.async_counter_judged(key, series.guard)
+            if rows:
+                async_add_external_statistics(self.hass, self._metadata(series), rows)
+                written += 1
         hours = round((end - start) / HOUR)
-        self._done(end)
-        self.status.hours_from_history += hours
+        self.status["hours_imported"] += hours
+        self.status["next_hour"] = end.isoformat()
         LOGGER.info(
             "%s: imported %d hour(s) of the cloud's history, %s to %s UTC (%d statistics)",
             coordinator.name,
             hours,
             start.strftime("%Y-%m-%d %H:%M"),
             end.strftime("%Y-%m-%d %H:%M"),
-            len(rows),
+            written,
         )
-        return True
-
-    def _history_sensor_ids(self) -> set[str]:
-        """The sensors read from the history: those with a statistic, and the powers (the
-        counter rule's rate comes from the largest power), of the device's latest readings."""
-        wanted = set(self._series)
-        if (data := self.coordinator.data) is not None:
-            for reading in data.readings.values():
-                if reading.units.lower() in POWER_UNITS or statistic_description(
-                    reading.id, reading.type, reading.units
-                ):
-                    wanted.add(reading.id)
-        return wanted
-
-    def _retry_later(self, start: datetime, end: datetime, err: SkyCentricsError) -> bool:
-        self._retry_at = dt_util.utcnow() + HISTORY_RETRY
-        self._error(f"{type(err).__name__}: {err}")
-        LOGGER.debug(
-            "%s: history from %s to %s failed (%s); trying again at %s",
-            self.coordinator.name,
-            start,
-            end,
-            err,
-            self._retry_at,
-        )
-        return False
-
-    def _error(self, text: str) -> None:
-        self.status.last_error = text
-        self.status.last_error_at = dt_util.utcnow()
-
-    def _done(self, end: datetime) -> None:
-        """Hours before ``end`` are imported."""
-        if self.status.first_hour is None:
-            self.status.first_hour = self._next_hour
-        self._next_hour = end
-        for start in [start for start in self._live if start < end]:
-            del self._live[start]
-
-    def _rows(
-        self, start: datetime, end: datetime, readings: Mapping[str, Iterable[Reading]]
-    ) -> dict[str, list[StatisticData]]:
-        """The rows of the hours in [start, end) of every statistic, by statistic id.
-
-        A statistic that has an hour already skips it; one whose last row is older than
-        ``start`` (hours that could not be imported) starts again from its next reading.
-        """
-        by_hour: dict[str, dict[datetime, Values]] = {}
-        for sensor_id, sensor_readings in readings.items():
-            if (series := self._series.get(sensor_id)) is None:
-                continue
-            values = [
-                (r.time, value)
-                for r in sensor_readings
-                if r.time is not None and (value := series.value(r)) is not None
-            ]
-            by_hour[sensor_id] = group_hours(values)
-        allowed = self.coordinator.allowed_rise_kwh
-        rows: dict[str, list[StatisticData]] = {}
-        hour = start
-        while hour < end:
-            for series in self._series.values():
-                if series.next_hour is not None and hour < series.next_hour:
-                    continue  # already in the statistic
-                if series.next_hour is not None and series.next_hour < hour:
-                    series.guard = CounterGuard(series.unit)  # a gap no one imported
-                values = by_hour.get(series.sensor_id, {}).get(hour, [])
-                row = series.row(hour, values, allowed)
-                series.next_hour = hour + HOUR
-                if row is not None:
-                    rows.setdefault(series.statistic_id, []).append(row)
-            hour += HOUR
-        for series in self._series.values():
-            if series.kind is CloudStatistic.SUM:
-                self.coordinator.scales.async_judged(series.sensor_id, series.guard)
-            if series.rejected:
-                LOGGER.debug(
-                    "%s: %d reading(s) of counter %s not counted (not plausible)",
-                    self.coordinator.name,
-                    series.rejected,
-                    series.sensor_id,
-                )
-                series.rejected = 0
-        return rows
-
-    def _write(self, rows: Mapping[str, list[StatisticData]]) -> None:
-        by_id = {series.statistic_id: series for series in self._series.values()}
-        for statistic_id, data in rows.items():
-            async_add_external_statistics(self.hass, self._metadata(by_id[statistic_id]), data)
 
     def _metadata(self, series: Series) -> StatisticMetaData:
-        converter = series.converter
+        converter = UNIT_CONVERTERS.get(series.description.device_class)
         is_sum = series.kind is CloudStatistic.SUM
         name = self._name(series)
         return StatisticMetaData(
@@ -715,59 +432,68 @@ class HistoryImporter:
 
     def _name(self, series: Series) -> str:
         """The entity's friendly name as the user sees it; made up like it without one."""
-        entity_id = self.entity_ids.get(series.sensor_id)
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            "sensor", DOMAIN, unique_id(self.device_id, series.key)
+        )
         state = self.hass.states.get(entity_id) if entity_id else None
         if state is not None and (name := state.attributes.get(ATTR_FRIENDLY_NAME)):
             return str(name)
         description = series.description
-        own = description.name if isinstance(description.name, str) else series.sensor_id
+        own = description.name if isinstance(description.name, str) else series.key
         if description.translation_key:
             text = self._names.get(description.translation_key, own)
             own = text.format_map(dict(description.translation_placeholders or {}))
-        device = device_name(self.coordinator.device.name, component_of(series.sensor_id))
-        return f"{device} {own}"
+        part = self.coordinator.described[series.key].part
+        return f"{device_name(self.coordinator.device.name, part)} {own}"
 
-    # -- statistics --------------------------------------------------------------------------------
+    # --- statistics -----------------------------------------------------------------------------
 
-    async def _async_add_series(self, readings: Iterable[Reading]) -> None:
-        """Create the statistics of readings that have none yet, each from its last row."""
-        new: list[Series] = []
-        for reading in readings:
-            if reading.id in self._series:
-                continue
-            description = statistic_description(reading.id, reading.type, reading.units)
-            if description is None or description.statistic is None:
-                continue
-            new.append(
-                Series(
-                    sensor_id=reading.id,
-                    statistic_id=self._ids.get(reading.id),
-                    kind=description.statistic,
-                    unit=description.native_unit_of_measurement,
-                    converter=UNIT_CONVERTERS.get(description.device_class),
-                    description=description,
-                )
-            )
+    async def _async_add_series(self) -> None:
+        """Take in the statistics of readings described since, each from its last row."""
+        new = [
+            (key, description)
+            for key, described in self.coordinator.described.items()
+            if key not in self._series
+            for description in described.sensors
+            if description.statistic is not None
+        ]
         if not new:
             return
         if not self._names:
             await self._async_load_names()
-        last = await get_instance(self.hass).async_add_executor_job(
-            _last_rows, self.hass, [series.statistic_id for series in new]
-        )
-        for series in new:
-            unit, row = last[series.statistic_id]
-            converter = series.converter
-            if unit != series.unit and converter is not None and unit in converter.VALID_UNITS:
-                series.unit = unit  # the statistic goes on in its own unit
-                series.guard = CounterGuard(unit)
-            if row is not None and row.get("start") is not None:
+        instance = get_instance(self.hass)
+        await self._async_rename_legacy_ids([key for key, _ in new])
+        ids = {key: statistic_id(self.device_id, key) for key, _ in new}
+        last = await instance.async_add_executor_job(self._last_rows, list(ids.values()))
+        oldest = hour_start(dt_util.utcnow()) - timedelta(days=MAX_HISTORY_DAYS)
+        for key, description in new:
+            unit, row = last[ids[key]]
+            converter = UNIT_CONVERTERS.get(description.device_class)
+            own = description.native_unit_of_measurement
+            if unit != own and not (
+                converter and unit in converter.VALID_UNITS and own in converter.VALID_UNITS
+            ):
+                unit = own  # a new statistic, or one in a unit of another kind
+            series = Series(key, description, ids[key], unit, self._start)
+            if row is not None:
                 series.next_hour = dt_util.utc_from_timestamp(row["start"]) + HOUR
-                if series.kind is CloudStatistic.SUM and row.get("state") is not None:
-                    series.sum = row.get("sum") or 0.0
-                    series.guard.last = row["state"]
-                    series.guard.last_time = series.next_hour
-            self._series[series.sensor_id] = series
+                series.sum = row.get("sum") or 0.0
+                if series.next_hour < oldest:  # beyond the catch-up: from its next reading
+                    series.next_hour = oldest
+                elif series.kind is CloudStatistic.SUM and row.get("state") is not None:
+                    series.guard.last, series.guard.last_time = row["state"], series.next_hour
+            self._series[key] = series
+        self.status["statistics"] = len(self._series)
+
+    def _last_rows(self, ids: list[str]) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
+        """Each statistic's unit and last row (None: none). In the recorder's executor."""
+        metadata = get_metadata(self.hass, statistic_ids=set(ids))
+        result: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
+        for sid in ids:
+            unit = metadata[sid][1]["unit_of_measurement"] if sid in metadata else None
+            rows = get_last_statistics(self.hass, 1, sid, False, {"state", "sum"}).get(sid)
+            result[sid] = (unit, dict(rows[0]) if rows else None)
+        return result
 
     async def _async_load_names(self) -> None:
         prefix = f"component.{DOMAIN}.entity.sensor."
@@ -781,58 +507,55 @@ class HistoryImporter:
         }
         self._names.setdefault("", "")  # loaded, even when there is no text at all
 
-    # -- diagnostics ---------------------------------------------------------------------------
+    async def _async_rename_legacy_ids(self, keys: list[str]) -> None:
+        """Rename the statistics that 0.2.0 gave the plain slug of a key that now has another
+        id (descriptions.statistic_id), and the Energy dashboard's references to them.
 
-    def diagnostics(self) -> dict[str, Any]:
-        """Where the import stands."""
-        status = self.status
-        return {
-            "enabled": self.enabled,
-            "history_days": self.history_days,
-            "running": self.running,
-            "statistics": len(self._series),
-            "imported_from": _iso(status.first_hour),
-            "imported_until": _iso(self._next_hour if status.first_hour else None),
-            "next_hour": _iso(self._next_hour),
-            "hours_from_history": status.hours_from_history,
-            "hours_from_polls": status.hours_from_polls,
-            "history_requests": status.history_requests,
-            "covered_hours_waiting": sum(hour.covered for hour in self._live.values()),
-            "retry_at": _iso(self._retry_at),
-            "last_error": status.last_error,
-            "last_error_at": _iso(status.last_error_at),
-        }
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.isoformat() if when is not None else None
-
-
-def _last_rows(
-    hass: HomeAssistant, statistic_ids: list[str]
-) -> dict[str, tuple[str | None, Mapping[str, Any] | None]]:
-    """Each statistic's unit and last row (None: none yet). In the recorder's executor."""
-    metadata = get_metadata(hass, statistic_ids=set(statistic_ids))
-    result: dict[str, tuple[str | None, Mapping[str, Any] | None]] = {}
-    for statistic_id in statistic_ids:
-        unit = (
-            metadata[statistic_id][1]["unit_of_measurement"] if statistic_id in metadata else None
+        0.2.0 gave the first of the keys that share a slug (sorted) the plain slug, the others
+        the slug and a hash, as the rule does now for ids not in upper-case slug form.
+        """
+        prefix = f"{DOMAIN}:{self.device_id}_"
+        by_slug: dict[str, list[str]] = {}
+        for key in sorted(keys):
+            by_slug.setdefault(slug(key), []).append(key)
+        moves = [
+            (prefix + text, statistic_id(self.device_id, key))
+            for text, group in by_slug.items()
+            for key in group[:1]
+            if prefix + text != statistic_id(self.device_id, key)
+        ]
+        if not moves:
+            return
+        instance = get_instance(self.hass)
+        existing = set(
+            await instance.async_add_executor_job(
+                lambda: get_metadata(self.hass, statistic_ids={i for move in moves for i in move})
+            )
         )
-        rows = get_last_statistics(hass, 1, statistic_id, False, {"state", "sum"})
-        result[statistic_id] = (unit, rows[statistic_id][0] if rows.get(statistic_id) else None)
-    return result
+        renames = {old: new for old, new in moves if old in existing and new not in existing}
+        for old, new in renames.items():
+            instance.async_update_statistics_metadata(old, new_statistic_id=new)
+            LOGGER.info("%s: statistic %s is now %s", self.coordinator.name, old, new)
+        if renames:
+            await instance.async_block_till_done()
+            await async_rename_in_energy_preferences(self.hass, renames)
 
 
-def _first_hours(hass: HomeAssistant, statistic_ids: list[str]) -> dict[str, datetime]:
-    """The first hour of each statistic that has rows. In the recorder's executor."""
-    if not statistic_ids:
-        return {}
-    with session_scope(hass=hass, read_only=True) as session:
-        rows = (
-            session.query(StatisticsMeta.statistic_id, func.min(Statistics.start_ts))
-            .join(Statistics, Statistics.metadata_id == StatisticsMeta.id)
-            .filter(StatisticsMeta.statistic_id.in_(statistic_ids))
-            .group_by(StatisticsMeta.statistic_id)
-            .all()
-        )
-    return {str(sid): dt_util.utc_from_timestamp(start) for sid, start in rows if start is not None}
+async def async_rename_in_energy_preferences(hass: HomeAssistant, renames: dict[str, str]) -> None:
+    """Point the Energy dashboard's preferences that name a renamed statistic at its new id."""
+    manager = await async_get_energy_manager(hass)
+    if manager.data is None:
+        return
+
+    def renamed(value: Any) -> Any:
+        if isinstance(value, str):
+            return renames.get(value, value)
+        if isinstance(value, list):
+            return [renamed(item) for item in value]
+        if isinstance(value, dict):
+            return {key: renamed(item) for key, item in value.items()}
+        return value
+
+    update = {key: renamed(value) for key, value in manager.data.items() if key != "version"}
+    if update != {key: value for key, value in manager.data.items() if key != "version"}:
+        await manager.async_update(update)  # type: ignore[arg-type]

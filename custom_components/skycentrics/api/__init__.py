@@ -22,6 +22,7 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
+from .families import Commodity, Cta2045, CtChannel, Measure, Thermostat
 from .models import Device, Snapshot
 from .readings import Reading, ReadingValue
 
@@ -32,8 +33,12 @@ __all__ = [
     "HISTORY_SPAN",
     "MAX_CONTROL_DURATION",
     "MIN_CONTROL_DURATION",
+    "Commodity",
+    "CtChannel",
+    "Cta2045",
     "DemandResponseEvent",
     "Device",
+    "Measure",
     "Reading",
     "ReadingValue",
     "SkyCentricsAuthenticationError",
@@ -47,6 +52,7 @@ __all__ = [
     "SkyCentricsTimeoutError",
     "SkyCentricsUrlError",
     "Snapshot",
+    "Thermostat",
     "json_safe",
     "normalize_url",
 ]

@@ -13,8 +13,8 @@ import zlib
 
 from .decode import decode_json, may_escape_surrogates, text_of
 from .exceptions import SkyCentricsResponseError
-from .models import FAMILY_PREFIXES, Snapshot, parse_snapshot
-from .readings import MAX_FUTURE, MAX_PROBLEMS, Checks, ProblemLog, _as_int, _kind, _shorten
+from .models import Snapshot, parse_snapshot
+from .readings import MAX_FUTURE, MAX_PROBLEMS, Checks, ProblemLog, as_int, kind_of, shorten
 
 MAX_HISTORY_BYTES: Final = 64 * 1024 * 1024
 """Largest day of history, as JSON after gunzip: a day of 60 sensors every minute is about
@@ -195,7 +195,7 @@ def parse_history(
         if isinstance(raw.get("sensors"), list) or "device" in raw:  # a lone record
             return _parse_records([(0, raw)], False, device_id, problems, sensor_ids)
         return _parse_records(raw.items(), True, device_id, problems, sensor_ids)
-    raise SkyCentricsResponseError(f"history answer is not a JSON list: {_kind(raw)}")
+    raise SkyCentricsResponseError(f"history answer is not a JSON list: {kind_of(raw)}")
 
 
 def _parse_records(
@@ -206,7 +206,7 @@ def _parse_records(
     sensor_ids: AbstractSet[str] | None = None,
 ) -> list[Snapshot]:
     """Parse (key, record) pairs into Snapshots sorted by time; see `parse_history`."""
-    checks = Checks(datetime.now(UTC) + MAX_FUTURE, FAMILY_PREFIXES)
+    checks = Checks(datetime.now(UTC) + MAX_FUTURE)
     snapshots: list[Snapshot] = []
     for key, record in items:
         try:
@@ -231,7 +231,7 @@ def _parse_records(
                 (device_id, "history record", str(err)),
                 "Device %s: skipping history record %s: %s",
                 device_id,
-                _shorten(str(key)),
+                shorten(str(key)),
                 err,
             )
             continue
@@ -248,7 +248,7 @@ def _snapshot_time(snapshot: Snapshot) -> datetime:
 def _parse_key_time(key: object, checks: Checks) -> datetime | None:
     """A history record's key: Unix seconds (as JSON keys are, in text) or an ISO time."""
     if isinstance(key, str) and key.isascii() and key.strip().isdigit():
-        return checks.time_of(_as_int(key))
+        return checks.time_of(as_int(key))
     return checks.time_of(key)
 
 

@@ -58,27 +58,16 @@ class Reading:
     """One sensor reading of a snapshot, with the time it was recorded. What the parser
     guarantees (at most `MAX_READINGS` readings per answer):
 
-    - ``id``: a reading of the ``sensors`` list has the sensor's own id: 1 to
-      `MAX_SENSOR_ID_LENGTH` characters of any script, ``|`` included, without control
-      characters (C0, DEL, C1) or lone surrogates, not all blank (a sensor whose id breaks this
-      rule is dropped, with a logged reason). A reading of another payload family has an id of
-      the reserved namespace, which starts with its family and ``|``: ``cta2045|...``,
-      ``thermostat|...``, ``ct|<ct id>|...`` (printable ASCII, see `Snapshot`); a sensor id
-      that starts so is refused, so neither can take the other's id.
+    - ``id``: the sensor's own id: 1 to `MAX_SENSOR_ID_LENGTH` characters of any script,
+      ``|`` included, without control characters (C0, DEL, C1) or lone surrogates, not all
+      blank (a sensor whose id breaks this rule is dropped, with a logged reason).
     - ``value``: None, an int or a finite float within ±`MAX_MAGNITUDE` (JSON true/false are
       read as 1/0), or a text of at most `MAX_TEXT` characters (lone surrogates replaced by
       U+FFFD) whose number, if it reads as one, is within the same bounds. Anything else is
       None, logged once.
     - ``name``, ``type``, ``units``: valid Unicode (a lone surrogate or a control character is
-      replaced by U+FFFD), at most `MAX_TEXT` / `MAX_TEXT` / `MAX_UNITS` characters. A family
-      reading's name, type and units are the parser's own (see `Snapshot`), except the units of
-      temperatures, setpoints and humidity, which are the cloud's as given (cleaned): "F" stays
-      "F", it is not turned into "°F".
-    - ``time``: None or inside [`EARLIEST_TIME`, now + `MAX_FUTURE`]. A family reading has the
-      answer's ``time`` (the families carry no time of their own).
-    - A family reading's value is a number or None, never text: a JSON number within the bounds,
-      true/false as 1/0, or a text that is a plain decimal number (``"12.5"``); anything else is
-      None, logged once.
+      replaced by U+FFFD), at most `MAX_TEXT` / `MAX_TEXT` / `MAX_UNITS` characters.
+    - ``time``: None or inside [`EARLIEST_TIME`, now + `MAX_FUTURE`] (else the answer's time).
     """
 
     id: str
@@ -118,7 +107,7 @@ def read_sensors(  # noqa: PLR0917 (the parts of one answer)
     for index, item in enumerate(itertools.islice(sensors, MAX_READINGS)):
         if type(item) is not dict and not isinstance(item, Mapping):  # dict first: no ABC
             if wanted is None:
-                _skip_sensor(problems, device_id, index, f"not a JSON object: {_kind(item)}")
+                _skip_sensor(problems, device_id, index, f"not a JSON object: {kind_of(item)}")
             continue
         get = item.get
         labels = (get("id"), get("name"), get("type"), get("units"))
@@ -176,12 +165,11 @@ class Checks:
     result; an input that cannot be a dict key (a list as a name) is checked every time.
     """
 
-    __slots__ = ("labels", "latest", "reserved", "times")
+    __slots__ = ("labels", "latest", "times")
 
-    def __init__(self, latest: datetime, reserved: tuple[str, ...]) -> None:
-        """Check times against ``latest``, refuse sensor ids that start with ``reserved``."""
+    def __init__(self, latest: datetime) -> None:
+        """Check times against ``latest``."""
         self.latest = latest
-        self.reserved = reserved
         self.labels: dict[tuple[object, ...], tuple[str, str, str, str] | str] = {}
         self.times: dict[object, datetime | None] = {}
 
@@ -193,7 +181,7 @@ class Checks:
         Remembered under the four raw values, only for a text id: an id that is not text is
         refused naming its type, and 1 and true, equal as keys, must not share a result.
         """
-        found = _check_labels(sensor_id, name, kind, units, self.reserved)
+        found = _check_labels(sensor_id, name, kind, units)
         if type(sensor_id) is str:
             with contextlib.suppress(TypeError):  # unhashable: not remembered
                 self.labels[sensor_id, name, kind, units] = found
@@ -208,22 +196,20 @@ class Checks:
 
 
 def _check_labels(
-    sensor_id: object, name: object, kind: object, units: object, reserved: tuple[str, ...]
+    sensor_id: object, name: object, kind: object, units: object
 ) -> tuple[str, str, str, str] | str:
     """A sensor's (id, name, type, units) checked, or why its id is unusable."""
     if not isinstance(sensor_id, str):
-        return f"no usable id: {_kind(sensor_id)}"
+        return f"no usable id: {kind_of(sensor_id)}"
     if (
         not 0 < len(sensor_id) <= MAX_SENSOR_ID_LENGTH
         or sensor_id.isspace()
         or _BAD_CHARACTERS.search(sensor_id)
     ):
         return (
-            f"unusable id {_shorten(sensor_id)}: not 1-{MAX_SENSOR_ID_LENGTH} characters "
+            f"unusable id {shorten(sensor_id)}: not 1-{MAX_SENSOR_ID_LENGTH} characters "
             "without control characters"
         )
-    if sensor_id.startswith(reserved):
-        return f"unusable id {_shorten(sensor_id)}: the payload families' namespace"
     name = clean_text(" ".join(name.split()), MAX_TEXT) if isinstance(name, str) else ""
     return sensor_id, name or sensor_id, clean_text(kind, MAX_TEXT), clean_text(units, MAX_UNITS)
 
@@ -241,16 +227,16 @@ def _parse_value(raw: object) -> tuple[ReadingValue, str | None]:
     if isinstance(raw, bool):
         return int(raw), None  # JSON true/false read as 1/0, as before
     if isinstance(raw, int | float):
-        problem = _number_problem(raw)
+        problem = number_problem(raw)
         return (None, problem) if problem else (raw, None)
     if isinstance(raw, str):
         text = replace_surrogates(raw)
         problem = _text_problem(text)
         return (None, problem) if problem else (text, None)
-    return None, f"a {_kind(raw)} is not a number or a text"
+    return None, f"a {kind_of(raw)} is not a number or a text"
 
 
-def _number_problem(number: float) -> str | None:
+def number_problem(number: float) -> str | None:
     """Why a number is not a usable value (None: it is finite and within MAX_MAGNITUDE)."""
     if isinstance(number, float) and not math.isfinite(number):
         return "not a finite number (NaN, Infinity, or an integer beyond int64)"
@@ -267,7 +253,7 @@ def _text_problem(text: str) -> str | None:
         number = float(text)
     except ValueError:
         return None  # a word such as "active"
-    problem = _number_problem(number)
+    problem = number_problem(number)
     return f"numeric text: {problem}" if problem else None
 
 
@@ -279,12 +265,12 @@ def clean_text(raw: object, limit: int) -> str:
     return _BAD_CHARACTERS.sub(REPLACEMENT, raw.strip())[:limit]
 
 
-def _shorten(text: str) -> str:
+def shorten(text: str) -> str:
     """A text for a log line: repr (escapes control characters and surrogates), cut short."""
     return repr(text[:40]) + ("..." if len(text) > 40 else "")
 
 
-def _kind(raw: object) -> str:
+def kind_of(raw: object) -> str:
     return "null" if raw is None else type(raw).__name__
 
 
@@ -310,7 +296,7 @@ def _parse_time(raw: object, latest: datetime) -> datetime | None:
     return parsed if EARLIEST_TIME <= parsed <= latest else None
 
 
-def _as_int(raw: object) -> int | None:
+def as_int(raw: object) -> int | None:
     """Read an id or a count: a JSON integer, or text of 1 to `MAX_INT_DIGITS` ASCII digits;
     within int64. Anything else (true, "²", "-1", 1.0, 2**64...) is None."""
     if isinstance(raw, str):
