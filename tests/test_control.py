@@ -42,7 +42,14 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 import yaml
 
-from custom_components.skycentrics.api import Device, Reading, Snapshot
+from custom_components.skycentrics.api import (
+    Cta2045,
+    CtChannel,
+    Device,
+    Measure,
+    Snapshot,
+    Thermostat,
+)
 from custom_components.skycentrics.const import CONF_COMMAND_DURATION, DOMAIN
 from custom_components.skycentrics.coordinator import SkyCentricsCoordinator
 from custom_components.skycentrics.services import supports_demand_response
@@ -127,7 +134,9 @@ def _coordinator(entry: MockConfigEntry, device: int) -> SkyCentricsCoordinator:
 
 def _state(entry: MockConfigEntry, device: int) -> Any:
     """The CTA-2045 operational state Home Assistant last read from /data."""
-    return _coordinator(entry, device).data.readings["cta2045|state"].value
+    cta2045 = _coordinator(entry, device).data.cta2045
+    assert cta2045 is not None and cta2045.state is not None
+    return cta2045.state.value
 
 
 def _data_requests(simulator: Simulator, device: int) -> int:
@@ -549,24 +558,23 @@ async def test_other_targets_are_refused(
 def test_supports_demand_response() -> None:
     """By type; a device without a known type when its readings hold the CTA-2045 family."""
 
-    def coordinator(device_type: int | None, *reading_ids: str) -> Any:
-        readings = {
-            rid: Reading(id=rid, name=rid, type="", units="", value=1, time=None)
-            for rid in reading_ids
-        }
+    def coordinator(device_type: int | None, **families: Any) -> Any:
         return SimpleNamespace(
             device=Device(id=1, name="x", mac="", type=device_type),
-            data=Snapshot(device_id=1, time=None, readings=readings),
+            data=Snapshot(device_id=1, time=None, **families),
         )
 
+    cta2045 = Cta2045(state=Measure(1))
     assert supports_demand_response(coordinator(107))
     assert supports_demand_response(coordinator(250))
-    assert not supports_demand_response(coordinator(242, "cta2045|state"))
+    assert not supports_demand_response(coordinator(242, cta2045=cta2045))
     assert not supports_demand_response(coordinator(None))
-    assert not supports_demand_response(coordinator(None, "thermostat|mode"))
-    assert supports_demand_response(coordinator(None, "cta2045|state"))
-    assert supports_demand_response(coordinator(9999, "cta2045|state"))
-    assert not supports_demand_response(coordinator(9999, "ct|1|power"))
+    assert not supports_demand_response(coordinator(None, thermostat=Thermostat(mode=Measure(1))))
+    assert supports_demand_response(coordinator(None, cta2045=cta2045))
+    assert supports_demand_response(coordinator(None, cta2045=Cta2045()))  # the family, no value
+    assert supports_demand_response(coordinator(9999, cta2045=cta2045))
+    ct = (CtChannel("1", power_real=Measure(5)),)
+    assert not supports_demand_response(coordinator(9999, ct=ct))
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -736,13 +744,19 @@ async def test_a_device_of_no_known_type_gets_buttons_once_it_shows_cta2045(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A device whose object has no type, and whose first answer holds no CTA-2045 field, has
-    no buttons; they come at the first poll whose readings show the family."""
+    """A device whose object has no type, and whose first answer holds no CTA-2045 field (a
+    reading of its sensor list only: an answer without any reading is a failed poll), has no
+    buttons; they come at the first poll whose readings show the family."""
     hass.config_entries.async_update_entry(
         config_entry, data={**config_entry.data, CONF_DEVICES: [WATER_HEATER]}
     )
+    sensor = {"id": "TANK", "name": "Tank", "type": "Temperature", "units": "F", "data": 120}
     simulator.add_fault(faults.edit_json(lambda device: {**device, "type": None}))
-    simulator.add_fault(faults.edit_json(lambda data: {"device": WATER_HEATER}))
+    simulator.add_fault(
+        faults.edit_json(
+            lambda data: {"device": WATER_HEATER, "time": data["time"], "sensors": [sensor]}
+        )
+    )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     registry = er.async_get(hass)
