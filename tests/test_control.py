@@ -13,13 +13,14 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
     CONF_DEVICES,
     CONF_URL,
+    STATE_UNAVAILABLE,
     Platform,
 )
 from homeassistant.core import HomeAssistant
@@ -613,6 +614,82 @@ async def test_refused_control_is_no_reauth(
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert not _coordinator(loaded_entry, WATER_HEATER).auth_failed
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move Home Assistant's clock by ``seconds``: the polls that fall due run."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_nothing_is_sent_while_the_keys_are_refused(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Bug 4: once the API refuses the entry's keys (a poll's 401: reauth), the buttons are
+    unavailable and a command raises the translated control_keys_refused error; nothing is
+    sent (a press of an unavailable button does nothing)."""
+    simulator.clients[CLIENT_ID] = "rotated-secret"
+    await _poll(hass, freezer, 61)  # every device polls once
+    assert all(_coordinator(loaded_entry, d).auth_failed for d in (WATER_HEATER, CHARGER))
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    buttons = [
+        _button(hass, device, key)
+        for device in (WATER_HEATER, CHARGER)
+        for key in ("shed_load", "load_up", "end_shed")
+    ]
+    for button in buttons:
+        assert hass.states.get(button).state == STATE_UNAVAILABLE, button
+    requests = len(simulator.requests)
+    for target in ({"device_id": _device_id(hass, WATER_HEATER)}, {ATTR_ENTITY_ID: "all"}):
+        with pytest.raises(HomeAssistantError) as caught:
+            await hass.services.async_call(
+                DOMAIN, "shed_load", {**target, "duration": 60}, blocking=True
+            )
+        assert caught.value.translation_key == "control_keys_refused"
+    assert str(caught.value) == (
+        "The SkyCentrics API refuses the keys of water-heater-simulated's entry: nothing was "
+        "sent. Re-authenticate the entry (Settings → Devices & services) first"
+    )
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: buttons}, blocking=True
+    )
+    assert simulator.control_requests == []
+    assert len(simulator.requests) == requests  # no request at all (no refresh either)
+
+
+async def test_keys_refused_on_one_device_hold_for_the_entry(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """The keys are the entry's: refused on the thermostat's poll, no command goes with them
+    to the water heater or the charger, which have not polled since."""
+    simulator.clients[CLIENT_ID] = "rotated-secret"
+    await _coordinator(loaded_entry, THERMOSTAT).async_refresh()
+    await hass.async_block_till_done()
+    assert _coordinator(loaded_entry, THERMOSTAT).auth_failed
+    assert not _coordinator(loaded_entry, WATER_HEATER).auth_failed  # not polled yet
+    buttons = [
+        _button(hass, device, key)
+        for device in (WATER_HEATER, CHARGER)
+        for key in ("shed_load", "load_up", "end_shed")
+    ]
+    for button in buttons:
+        assert hass.states.get(button).state == STATE_UNAVAILABLE, button
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: buttons}, blocking=True
+    )
+    for device in (WATER_HEATER, CHARGER):
+        with pytest.raises(HomeAssistantError) as caught:
+            await hass.services.async_call(
+                DOMAIN, "end_shed", {"device_id": _device_id(hass, device)}, blocking=True
+            )
+        assert caught.value.translation_key == "control_keys_refused"
+    assert simulator.control_requests == []
+    assert _puts(simulator) == []
 
 
 @pytest.mark.parametrize(
