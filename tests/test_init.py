@@ -35,7 +35,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.skycentrics.api import Device
 from custom_components.skycentrics.const import DOMAIN
-from custom_components.skycentrics.entity import async_register_gateway
+from custom_components.skycentrics.entity import async_register_devices
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
 from skycentrics_simulator.__main__ import pin_to_seed
 from skycentrics_simulator.server import Handler
@@ -338,16 +338,30 @@ async def test_setup_fails_only_when_no_device_answers(
 async def test_removing_the_entry_deletes_its_repair_issues(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
-    """Removing the entry deletes the repair issues of its devices (and the clock's, as no entry
-    is left); another device's and another integration's stay."""
-    kept = (("other", f"x_{SEED_DEVICE_ID}"), (DOMAIN, f"device_not_found_{SEED_DEVICE_ID}9"))
-    deleted = (
-        (DOMAIN, f"device_not_found_{SEED_DEVICE_ID}"),
-        (DOMAIN, f"swapped_counter_{SEED_DEVICE_ID}_BESS_LIFETIME_CHARGE_COUNTER"),
-        (DOMAIN, f"unit_changed_{SEED_DEVICE_ID}_SOLAR_INVERTER_1_ENERGY"),
-        (DOMAIN, "clock_skew"),
+    """Removing an entry deletes the repair issues it raised (each names its entry in its data);
+    another entry's stay, also those whose ids hold this entry's device id (bug 3: they were
+    found by a pattern on the id), and another integration's. The clock's goes with the last
+    entry."""
+    other = MockConfigEntry(domain=DOMAIN, unique_id="other", data={"devices": [5]})
+    other.add_to_hass(hass)
+    own = (
+        f"device_not_found_{SEED_DEVICE_ID}",
+        f"swapped_counter_{SEED_DEVICE_ID}_BESS_LIFETIME_CHARGE_COUNTER",
+        f"implausible_counter_{SEED_DEVICE_ID}_SOLAR_INVERTER_1_ENERGY",
     )
-    for domain, issue_id in (*kept, *deleted):
+    others = (f"device_not_found_{SEED_DEVICE_ID}9", f"swapped_counter_5_METER_{SEED_DEVICE_ID}")
+    for entry, issue_ids in ((loaded_entry, own), (other, others)):
+        for issue_id in issue_ids:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                issue_id,
+                data={"entry_id": entry.entry_id},
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="x",
+            )
+    for domain, issue_id in (("other", f"x_{SEED_DEVICE_ID}"), (DOMAIN, "clock_skew")):
         ir.async_create_issue(
             hass,
             domain,
@@ -358,9 +372,14 @@ async def test_removing_the_entry_deletes_its_repair_issues(
         )
     assert await hass.config_entries.async_remove(loaded_entry.entry_id)
     await hass.async_block_till_done()
-    issues = set(ir.async_get(hass).issues)
-    assert issues >= set(kept)
-    assert not issues & set(deleted)
+    assert set(ir.async_get(hass).issues) == {
+        ("other", f"x_{SEED_DEVICE_ID}"),
+        (DOMAIN, "clock_skew"),  # the other entry may need it
+        *((DOMAIN, issue_id) for issue_id in others),
+    }
+    assert await hass.config_entries.async_remove(other.entry_id)
+    await hass.async_block_till_done()
+    assert set(ir.async_get(hass).issues) == {("other", f"x_{SEED_DEVICE_ID}")}
 
 
 async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
@@ -436,12 +455,39 @@ async def test_gateway_without_a_mac(hass: HomeAssistant) -> None:
     """A `mac` field that holds a serial number is the serial, not a MAC connection."""
     entry = MockConfigEntry(domain=DOMAIN)
     entry.add_to_hass(hass)
-    async_register_gateway(hass, entry, Device(id=7, name="Box", mac="SN-0042", type=999))
+    async_register_devices(hass, entry, [Device(id=7, name="Box", mac="SN-0042", type=999)])
     device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "7"), entry.entry_id)
     assert device is not None
     assert device.connections == set()
     assert device.serial_number == "SN-0042"
     assert device.model == "SkyCentrics device type 999"
+
+
+async def test_two_devices_sharing_a_mac_stay_two(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """Bug 6: two devices of one entry whose objects carry the same MAC are two Home Assistant
+    devices, each with its parts and entities (the registry merges devices by connection: the
+    shared MAC is none)."""
+    async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
+        for device in sim.devices.values():
+            device["mac"] = "2c:cf:67:6d:ad:bb"
+        entry = await _setup_two_devices(hass, sim)
+        registry = dr.async_get(hass)
+        devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
+        assert len(devices) == 12
+        for device_id in (SEED_DEVICE_ID, SEED_DEVICE_ID + 1):
+            gateway = registry.async_get_device_by_identifier(
+                (DOMAIN, str(device_id)), entry.entry_id
+            )
+            assert gateway is not None
+            assert gateway.identifiers == {(DOMAIN, str(device_id))}
+            assert gateway.connections == set()
+            parts = [d for d in devices if d.via_device_id == gateway.id]
+            assert len(parts) == 5
+        entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        assert len(entities) == 140
+        assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_a_poll_writes_only_what_changed(
