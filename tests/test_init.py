@@ -490,6 +490,58 @@ async def test_two_devices_sharing_a_mac_stay_two(
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_a_mac_is_a_connection_only_when_it_is_the_device_s_own(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A MAC is the device's registry connection when no other device of the entry has it and
+    it is no placeholder; devices that an older version merged into one are split again. A
+    device of another entry with that MAC is no merge (the registry keeps entries apart). Only
+    the registry's current API: no deprecation is reported."""
+    entry = MockConfigEntry(domain=DOMAIN)
+    entry.add_to_hass(hass)
+    elsewhere = MockConfigEntry(domain="router")
+    elsewhere.add_to_hass(hass)
+    registry = dr.async_get(hass)
+    router = registry.async_get_or_create(
+        config_entry_id=elsewhere.entry_id,
+        identifiers={("router", "client-7")},
+        connections={(dr.CONNECTION_NETWORK_MAC, "aa:bb:cc:dd:ee:ff")},
+    )
+    merged = registry.async_get_or_create(  # as 0.2.0 left two devices sharing a MAC
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, "3"), (DOMAIN, "4")},
+        connections={(dr.CONNECTION_NETWORK_MAC, "11:22:33:44:55:66")},
+    )
+    async_register_devices(
+        hass,
+        entry,
+        [
+            Device(id=1, name="Own", mac="2CCF676DADBB"),
+            Device(id=2, name="Zeros", mac="00-00-00-00-00-00"),
+            Device(id=3, name="Split 3", mac="11:22:33:44:55:66"),
+            Device(id=4, name="Split 4", mac="11:22:33:44:55:66"),
+            Device(id=7, name="Also a router's", mac="aa:bb:cc:dd:ee:ff"),
+        ],
+    )
+
+    def device(device_id: int) -> dr.DeviceEntry:
+        found = registry.async_get_device_by_identifier((DOMAIN, str(device_id)), entry.entry_id)
+        assert found is not None
+        return found
+
+    assert device(1).connections == {(dr.CONNECTION_NETWORK_MAC, "2c:cf:67:6d:ad:bb")}
+    assert device(2).connections == set()
+    assert device(2).serial_number is None  # a placeholder MAC is no serial number either
+    assert device(3).id == merged.id
+    assert device(3).identifiers == {(DOMAIN, "3")}
+    assert device(3).connections == device(4).connections == set()
+    assert device(7).connections == {(dr.CONNECTION_NETWORK_MAC, "aa:bb:cc:dd:ee:ff")}
+    assert device(7).identifiers == {(DOMAIN, "7")}
+    assert registry.async_get(router.id) == router
+    assert len({device(i).id for i in (1, 2, 3, 4, 7)} | {router.id}) == 6
+    assert "deprecated" not in caplog.text
+
+
 async def test_a_poll_writes_only_what_changed(
     hass: HomeAssistant,
     simulator: Simulator,
