@@ -136,7 +136,8 @@ def _coordinator(entry: MockConfigEntry, device: int) -> SkyCentricsCoordinator:
 def _state(entry: MockConfigEntry, device: int) -> Any:
     """The CTA-2045 operational state Home Assistant last read from /data."""
     cta2045 = _coordinator(entry, device).data.cta2045
-    assert cta2045 is not None and cta2045.state is not None
+    assert cta2045 is not None
+    assert cta2045.state is not None
     return cta2045.state.value
 
 

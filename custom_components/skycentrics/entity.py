@@ -54,9 +54,9 @@ def async_register_devices(
 
     One Home Assistant device per SkyCentrics device id, always: the registry merges an
     entry's devices that share a connection, so a MAC is a connection only when it is no
-    placeholder and no other device of the entry (listed here, or registered) has it; a device
-    that an older version merged with another is split again. A ``mac`` field that is not a MAC is the
-    device's serial number.
+    placeholder and no other device of the entry (listed here, or registered) has it; a
+    device that an older version merged with another is split again. A ``mac`` field that is
+    not a MAC is the device's serial number.
     """
     devices = list(devices)
     registry = dr.async_get(hass)
