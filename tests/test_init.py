@@ -430,10 +430,11 @@ async def test_two_devices(hass: HomeAssistant, socket_enabled: None) -> None:
 
 
 async def test_a_dropped_gateway_loses_its_devices(
-    hass: HomeAssistant, socket_enabled: None
+    hass: HomeAssistant, socket_enabled: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A gateway the entry no longer holds (Reconfigure dropped it) loses its device, its parts
-    and their entities at the next set-up; the other gateway keeps everything."""
+    and their entities at the next set-up; the other gateway keeps everything. Only the
+    registry's current API: Home Assistant reports no misuse."""
     async with Simulator(clients={CLIENT_ID: "s"}, device_count=2) as sim:
         entry = await _setup_two_devices(hass, sim)
         devices = dr.async_get(hass)
@@ -448,6 +449,7 @@ async def test_a_dropped_gateway_loses_its_devices(
         assert len(left) == 6
         assert all(key.startswith(str(SEED_DEVICE_ID)) for d in left for _, key in d.identifiers)
         assert len(er.async_entries_for_config_entry(entities, entry.entry_id)) == 70
+        assert "Detected that custom integration" not in caplog.text
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -496,7 +498,7 @@ async def test_a_mac_is_a_connection_only_when_it_is_the_device_s_own(
     """A MAC is the device's registry connection when no other device of the entry has it and
     it is no placeholder; devices that an older version merged into one are split again. A
     device of another entry with that MAC is no merge (the registry keeps entries apart). Only
-    the registry's current API: no deprecation is reported."""
+    the registry's current API: Home Assistant reports no misuse."""
     entry = MockConfigEntry(domain=DOMAIN)
     entry.add_to_hass(hass)
     elsewhere = MockConfigEntry(domain="router")
@@ -539,7 +541,7 @@ async def test_a_mac_is_a_connection_only_when_it_is_the_device_s_own(
     assert device(7).identifiers == {(DOMAIN, "7")}
     assert registry.async_get(router.id) == router
     assert len({device(i).id for i in (1, 2, 3, 4, 7)} | {router.id}) == 6
-    assert "deprecated" not in caplog.text
+    assert "Detected that custom integration" not in caplog.text
 
 
 async def test_a_poll_writes_only_what_changed(
