@@ -1117,7 +1117,9 @@ async def test_options_history_days(
     hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
 ) -> None:
     """The days of history: an optional number box of whole days, 0 to 365, stored with the
-    poll interval; kept when a later form leaves it out."""
+    poll interval (the entry reloads: set-up's history import reads it); kept when a later
+    form leaves it out."""
+    (before,) = loaded_entry.runtime_data.coordinators.values()
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert _selectors(result)[CONF_HISTORY_DAYS].serialize() == {
         "selector": {
@@ -1136,8 +1138,9 @@ async def test_options_history_days(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert loaded_entry.options == {CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: 365}
-    (coordinator,) = loaded_entry.runtime_data.coordinators.values()
-    assert coordinator.history.history_days == 365
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    (after,) = loaded_entry.runtime_data.coordinators.values()
+    assert after is not before  # set up again, with the option
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert _suggested(result) == {
         CONF_SCAN_INTERVAL: 60,

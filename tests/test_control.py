@@ -13,13 +13,14 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
     CONF_DEVICES,
     CONF_URL,
+    STATE_UNAVAILABLE,
     Platform,
 )
 from homeassistant.core import HomeAssistant
@@ -42,7 +43,14 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 import yaml
 
-from custom_components.skycentrics.api import Device, Reading, Snapshot
+from custom_components.skycentrics.api import (
+    Cta2045,
+    CtChannel,
+    Device,
+    Measure,
+    Snapshot,
+    Thermostat,
+)
 from custom_components.skycentrics.const import CONF_COMMAND_DURATION, DOMAIN
 from custom_components.skycentrics.coordinator import SkyCentricsCoordinator
 from custom_components.skycentrics.services import supports_demand_response
@@ -127,7 +135,10 @@ def _coordinator(entry: MockConfigEntry, device: int) -> SkyCentricsCoordinator:
 
 def _state(entry: MockConfigEntry, device: int) -> Any:
     """The CTA-2045 operational state Home Assistant last read from /data."""
-    return _coordinator(entry, device).data.readings["cta2045|state"].value
+    cta2045 = _coordinator(entry, device).data.cta2045
+    assert cta2045 is not None
+    assert cta2045.state is not None
+    return cta2045.state.value
 
 
 def _data_requests(simulator: Simulator, device: int) -> int:
@@ -549,24 +560,23 @@ async def test_other_targets_are_refused(
 def test_supports_demand_response() -> None:
     """By type; a device without a known type when its readings hold the CTA-2045 family."""
 
-    def coordinator(device_type: int | None, *reading_ids: str) -> Any:
-        readings = {
-            rid: Reading(id=rid, name=rid, type="", units="", value=1, time=None)
-            for rid in reading_ids
-        }
+    def coordinator(device_type: int | None, **families: Any) -> Any:
         return SimpleNamespace(
             device=Device(id=1, name="x", mac="", type=device_type),
-            data=Snapshot(device_id=1, time=None, readings=readings),
+            data=Snapshot(device_id=1, time=None, **families),
         )
 
+    cta2045 = Cta2045(state=Measure(1))
     assert supports_demand_response(coordinator(107))
     assert supports_demand_response(coordinator(250))
-    assert not supports_demand_response(coordinator(242, "cta2045|state"))
+    assert not supports_demand_response(coordinator(242, cta2045=cta2045))
     assert not supports_demand_response(coordinator(None))
-    assert not supports_demand_response(coordinator(None, "thermostat|mode"))
-    assert supports_demand_response(coordinator(None, "cta2045|state"))
-    assert supports_demand_response(coordinator(9999, "cta2045|state"))
-    assert not supports_demand_response(coordinator(9999, "ct|1|power"))
+    assert not supports_demand_response(coordinator(None, thermostat=Thermostat(mode=Measure(1))))
+    assert supports_demand_response(coordinator(None, cta2045=cta2045))
+    assert supports_demand_response(coordinator(None, cta2045=Cta2045()))  # the family, no value
+    assert supports_demand_response(coordinator(9999, cta2045=cta2045))
+    ct = (CtChannel("1", power_real=Measure(5)),)
+    assert not supports_demand_response(coordinator(9999, ct=ct))
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -605,6 +615,82 @@ async def test_refused_control_is_no_reauth(
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert not _coordinator(loaded_entry, WATER_HEATER).auth_failed
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move Home Assistant's clock by ``seconds``: the polls that fall due run."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_nothing_is_sent_while_the_keys_are_refused(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Bug 4: once the API refuses the entry's keys (a poll's 401: reauth), the buttons are
+    unavailable and a command raises the translated control_keys_refused error; nothing is
+    sent (a press of an unavailable button does nothing)."""
+    simulator.clients[CLIENT_ID] = "rotated-secret"
+    await _poll(hass, freezer, 61)  # every device polls once
+    assert all(_coordinator(loaded_entry, d).auth_failed for d in (WATER_HEATER, CHARGER))
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    buttons = [
+        _button(hass, device, key)
+        for device in (WATER_HEATER, CHARGER)
+        for key in ("shed_load", "load_up", "end_shed")
+    ]
+    for button in buttons:
+        assert hass.states.get(button).state == STATE_UNAVAILABLE, button
+    requests = len(simulator.requests)
+    for target in ({"device_id": _device_id(hass, WATER_HEATER)}, {ATTR_ENTITY_ID: "all"}):
+        with pytest.raises(HomeAssistantError) as caught:
+            await hass.services.async_call(
+                DOMAIN, "shed_load", {**target, "duration": 60}, blocking=True
+            )
+        assert caught.value.translation_key == "control_keys_refused"
+    assert str(caught.value) == (
+        "The SkyCentrics API refuses the keys of water-heater-simulated's entry: nothing was "
+        "sent. Re-authenticate the entry (Settings → Devices & services) first"
+    )
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: buttons}, blocking=True
+    )
+    assert simulator.control_requests == []
+    assert len(simulator.requests) == requests  # no request at all (no refresh either)
+
+
+async def test_keys_refused_on_one_device_hold_for_the_entry(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """The keys are the entry's: refused on the thermostat's poll, no command goes with them
+    to the water heater or the charger, which have not polled since."""
+    simulator.clients[CLIENT_ID] = "rotated-secret"
+    await _coordinator(loaded_entry, THERMOSTAT).async_refresh()
+    await hass.async_block_till_done()
+    assert _coordinator(loaded_entry, THERMOSTAT).auth_failed
+    assert not _coordinator(loaded_entry, WATER_HEATER).auth_failed  # not polled yet
+    buttons = [
+        _button(hass, device, key)
+        for device in (WATER_HEATER, CHARGER)
+        for key in ("shed_load", "load_up", "end_shed")
+    ]
+    for button in buttons:
+        assert hass.states.get(button).state == STATE_UNAVAILABLE, button
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: buttons}, blocking=True
+    )
+    for device in (WATER_HEATER, CHARGER):
+        with pytest.raises(HomeAssistantError) as caught:
+            await hass.services.async_call(
+                DOMAIN, "end_shed", {"device_id": _device_id(hass, device)}, blocking=True
+            )
+        assert caught.value.translation_key == "control_keys_refused"
+    assert simulator.control_requests == []
+    assert _puts(simulator) == []
 
 
 @pytest.mark.parametrize(
@@ -736,13 +822,19 @@ async def test_a_device_of_no_known_type_gets_buttons_once_it_shows_cta2045(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A device whose object has no type, and whose first answer holds no CTA-2045 field, has
-    no buttons; they come at the first poll whose readings show the family."""
+    """A device whose object has no type, and whose first answer holds no CTA-2045 field (a
+    reading of its sensor list only: an answer without any reading is a failed poll), has no
+    buttons; they come at the first poll whose readings show the family."""
     hass.config_entries.async_update_entry(
         config_entry, data={**config_entry.data, CONF_DEVICES: [WATER_HEATER]}
     )
+    sensor = {"id": "TANK", "name": "Tank", "type": "Temperature", "units": "F", "data": 120}
     simulator.add_fault(faults.edit_json(lambda device: {**device, "type": None}))
-    simulator.add_fault(faults.edit_json(lambda data: {"device": WATER_HEATER}))
+    simulator.add_fault(
+        faults.edit_json(
+            lambda data: {"device": WATER_HEATER, "time": data["time"], "sensors": [sensor]}
+        )
+    )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     registry = er.async_get(hass)

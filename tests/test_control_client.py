@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from custom_components.skycentrics.api import (
     SkyCentricsRateLimitError,
     SkyCentricsResponseError,
     SkyCentricsTimeoutError,
+    Snapshot,
 )
 from custom_components.skycentrics.api.signing import api_token, http_date, request_line
 from skycentrics_simulator import (
@@ -101,13 +103,33 @@ async def serve(socket_enabled: None) -> AsyncGenerator[Callable[[Handler], Awai
 
 
 async def _state(client: SkyCentricsClient, device_id: int) -> dict[str, Any]:
-    """The CTA-2045 readings of a device, through the client: suffix -> value."""
-    snapshot = await client.async_get_data(device_id)
-    return {
-        key.removeprefix("cta2045|"): reading.value
-        for key, reading in snapshot.readings.items()
-        if key.startswith("cta2045|")
+    """The CTA-2045 fields a device reports, through the client: ``state``, ``relay``,
+    ``power``, ``commodity_{code}_{instantaneous|cumulative}`` -> value."""
+    cta2045 = (await client.async_get_data(device_id)).cta2045
+    assert cta2045 is not None
+    found = {
+        name: measure.value
+        for name in ("state", "relay", "power")
+        if (measure := getattr(cta2045, name)) is not None
     }
+    for code, commodity in cta2045.commodities.items():
+        for name in ("instantaneous", "cumulative"):
+            if (measure := getattr(commodity, name)) is not None:
+                found[f"commodity_{code}_{name}"] = measure.value
+    return found
+
+
+def _fields(snapshot: Snapshot) -> tuple[Any, ...]:
+    """What a snapshot holds (not the values): sensor ids, the families' fields, CT ids."""
+    families = [snapshot.cta2045, snapshot.thermostat]
+    return (
+        set(snapshot.readings),
+        *(
+            None if family is None else {f.name for f in fields(family) if getattr(family, f.name)}
+            for family in families
+        ),
+        [channel.id for channel in snapshot.ct],
+    )
 
 
 # --- requests as sent -----------------------------------------------------------------------
@@ -284,9 +306,10 @@ async def test_devices_without_cta2045_take_commands_without_effect(
     """The simulator takes a command for any readable device; only the water heater and the
     charger show one (the thermostat and the SkyBoxes have no CTA-2045 fields)."""
     for device_id in (FLEET_THERMOSTAT_ID, FLEET_SKYBOX_ID, SEED_DEVICE_ID):
-        before = (await client.async_get_data(device_id)).readings.keys()
+        before = _fields(await client.async_get_data(device_id))
+        assert before[1] is None  # no CTA-2045 family
         await client.async_shed_load(device_id, 60)
-        assert (await client.async_get_data(device_id)).readings.keys() == before
+        assert _fields(await client.async_get_data(device_id)) == before
 
 
 async def test_202_is_done(simulator: Simulator, client: SkyCentricsClient) -> None:

@@ -131,7 +131,7 @@ def _async_remove_dropped_devices(hass: HomeAssistant, entry: SkyCentricsConfigE
         # Identifiers are "<gateway id>" and "<gateway id>_<part>" (entity.py).
         gateways = {key.split("_", 1)[0] for domain, key in device.identifiers if domain == DOMAIN}
         if gateways and not gateways & configured:
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+            registry.async_remove_device(device.id)  # a device belongs to one entry
 
 
 @callback

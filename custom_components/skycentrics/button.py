@@ -14,7 +14,7 @@ from .api.device_types import DEVICE_MODELS
 from .const import CONF_COMMAND_DURATION, DEFAULT_COMMAND_DURATION_MINUTES
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 from .entity import SkyCentricsEntity
-from .services import Command, async_send_command, supports_demand_response
+from .services import Command, async_send_command, keys_refused, supports_demand_response
 
 PARALLEL_UPDATES = 1  # commands one at a time
 
@@ -111,10 +111,18 @@ class SkyCentricsButton(SkyCentricsEntity, ButtonEntity):
         super().__init__(coordinator, description)
         self._seconds = seconds
 
+    async def async_added_to_hass(self) -> None:
+        """Follow the entry's other devices too: a poll of any of them may find the keys
+        refused."""
+        await super().async_added_to_hass()
+        for other in self.coordinator.config_entry.runtime_data.coordinators.values():
+            if other is not self.coordinator:
+                self.async_on_remove(other.async_add_listener(self._handle_coordinator_update))
+
     @property
     def available(self) -> bool:
-        """Unavailable while the API refuses the keys (no command is sent with them)."""
-        return super().available and not self.coordinator.auth_failed
+        """Unavailable while the API refuses the entry's keys (no command is sent with them)."""
+        return super().available and not keys_refused(self.coordinator)
 
     async def async_press(self) -> None:
         """Send the command (errors: translated HomeAssistantError), then refresh the device."""

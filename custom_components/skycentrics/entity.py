@@ -52,11 +52,11 @@ def async_register_devices(
 ) -> None:
     """Register an entry's devices before their parts name them as their via device.
 
-    One Home Assistant device per SkyCentrics device id, always: the registry merges devices
-    that share a connection, so a MAC is a connection only when it is no placeholder and no
-    other device (of this entry, or already in the registry) has it; a device that an older
-    version merged with another is split again. A ``mac`` field that is not a MAC is the
-    device's serial number.
+    One Home Assistant device per SkyCentrics device id, always: the registry merges an
+    entry's devices that share a connection, so a MAC is a connection only when it is no
+    placeholder and no other device of the entry (listed here, or registered) has it; a
+    device that an older version merged with another is split again. A ``mac`` field that is
+    not a MAC is the device's serial number.
     """
     devices = list(devices)
     registry = dr.async_get(hass)
@@ -64,14 +64,18 @@ def async_register_devices(
     for device, mac in zip(devices, macs, strict=True):
         own = gateway_identifier(device.id)
         connection = {(CONNECTION_NETWORK_MAC, mac)} if mac else set()
-        holder = registry.async_get_device(connections=connection) if connection else None
+        holder = (
+            registry.async_get_device_by_connection((CONNECTION_NETWORK_MAC, mac), entry.entry_id)
+            if mac
+            else None
+        )
         if (
             mac in _PLACEHOLDER_MACS
             or macs.count(mac) > 1
             or (holder is not None and own not in holder.identifiers)
         ):
             connection = set()
-        merged = registry.async_get_device(identifiers={own})
+        merged = registry.async_get_device_by_identifier(own, entry.entry_id)
         if merged is not None and any(
             domain == DOMAIN and key.isdigit() and key != str(device.id)
             for domain, key in merged.identifiers

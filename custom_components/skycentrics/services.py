@@ -127,6 +127,13 @@ def supports_demand_response(coordinator: SkyCentricsCoordinator) -> bool:
     return coordinator.data is not None and coordinator.data.cta2045 is not None
 
 
+def keys_refused(coordinator: SkyCentricsCoordinator) -> bool:
+    """Whether the API refused the keys of the device's entry (on any of its devices' polls:
+    the keys are the entry's), so that nothing is sent with them until a reauth."""
+    entry = coordinator.config_entry
+    return any(c.auth_failed for c in entry.runtime_data.coordinators.values())
+
+
 def device_label(hass: HomeAssistant, coordinator: SkyCentricsCoordinator) -> str:
     """The device's name as the user sees it (their own name first), for messages."""
     device = dr.async_get(hass).async_get_device_by_identifier(
@@ -147,7 +154,7 @@ async def async_send_command(
     """
     name = device_label(hass, coordinator)
     placeholders = {"device": name}
-    if coordinator.auth_failed:  # nothing is sent with keys the API refuses
+    if keys_refused(coordinator):  # nothing is sent with keys the API refuses
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="control_keys_refused",
