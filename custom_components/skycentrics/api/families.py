@@ -215,7 +215,8 @@ class _Reader:
 def parse_families(
     raw: Mapping[str, Any], device_id: int, problems: ProblemLog, time: datetime | None
 ) -> Families:
-    """Read the families an answer holds (see the module)."""
+    """Read the families an answer holds (see the module); a family without any field read
+    (only ``"ct": []``, malformed fields) is absent, as in an answer without it."""
     get = raw.get
     cta2045 = any(get(key) is not None for key in _CTA2045_FIELDS)
     thermostat = any(get(key) is not None for key in _THERMOSTAT_FIELDS)
@@ -223,9 +224,11 @@ def parse_families(
     if get("ct") is None and not cta2045 and not thermostat and not shared:
         return NO_FAMILIES  # the common case of a Super SkyBox without "ct"
     reader = _Reader(device_id, problems, time)
+    controller = _read_cta2045(raw, reader, shared=not thermostat) if cta2045 else None
+    climate = _read_thermostat(raw, reader) if thermostat or not cta2045 else None
     return Families(
-        _read_cta2045(raw, reader, shared=not thermostat) if cta2045 else None,
-        _read_thermostat(raw, reader) if thermostat or not cta2045 else None,
+        None if controller == Cta2045() else controller,
+        None if climate == Thermostat() else climate,
         _read_ct(get("ct"), reader) if get("ct") is not None else (),
     )
 
