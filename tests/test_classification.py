@@ -30,6 +30,7 @@ from custom_components.skycentrics.classification import (
     rule_for,
 )
 from custom_components.skycentrics.descriptions import (
+    MAX_STATISTIC_ID_LENGTH,
     CloudStatistic,
     is_problem,
     statistic_id,
@@ -591,3 +592,16 @@ def test_statistic_ids_of_sensor_keys() -> None:
     for name in found:
         assert VALID_STATISTIC_ID.match(name), name
     assert statistic_id(device, reading_key("Température")) == statistic_id(device, "Température")
+
+
+@pytest.mark.parametrize("device", [SEED_DEVICE_ID, 2**63 - 1])
+def test_long_sensor_ids_get_statistic_ids_that_fit(device: int) -> None:
+    """A sensor id of up to 255 characters (bug 8) gets a statistic id within the recorder's
+    column (statistics_meta.statistic_id: 255), valid and its own; ids that fit keep theirs."""
+    ids = ["A" * 255, "A" * 254 + "B", "a_" * 127, "A" * 200, "|" * 255, "é" * 255]
+    found = [statistic_id(device, reading_key(sensor_id)) for sensor_id in ids]
+    assert len(set(found)) == len(ids)
+    for name in found:
+        assert len(name) <= MAX_STATISTIC_ID_LENGTH == 255
+        assert VALID_STATISTIC_ID.match(name), name
+    assert found[3] == f"skycentrics:{device}_{'a' * 200}"
