@@ -7,7 +7,7 @@ the simulator's answers with `skycentrics_simulator.faults`; the rest are parser
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import json
@@ -42,9 +42,9 @@ from custom_components.skycentrics.api.decode import (
     decode_json,
     json_safe,
 )
+from custom_components.skycentrics.api.families import MAX_CT_ID_LENGTH, Measure
 from custom_components.skycentrics.api.headers import parse_http_date, parse_retry_after
 from custom_components.skycentrics.api.history import parse_history
-from custom_components.skycentrics.api.models import MAX_ID_LENGTH
 from custom_components.skycentrics.api.readings import (
     EARLIEST_TIME,
     MAX_FUTURE,
@@ -371,7 +371,10 @@ UNICODE_IDS = [
         " x ",
         "a|b",
         "|",
-        "CT|1",  # not a family's namespace: those are lower case
+        "CT|1",
+        "cta2045|relay",  # a family's key: the sensor's entity doubles the "|" (test_entities)
+        "thermostat|x",
+        "ct|1|current",
         "~" * 128,
         "\u00e9" * MAX_SENSOR_ID_LENGTH,
         *UNICODE_IDS,
@@ -397,9 +400,6 @@ def test_good_ids(caplog: pytest.LogCaptureFixture, sensor_id: str) -> None:
         ("Temp\x85", "unusable id 'Temp\\x85'"),  # C1
         ("\ud800", "unusable id '\\ud800'"),
         ("x" * 256, "unusable id 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'..."),
-        ("cta2045|relay", "unusable id 'cta2045|relay': the payload families' namespace"),
-        ("thermostat|x", "unusable id 'thermostat|x': the payload families' namespace"),
-        ("ct|1|current", "unusable id 'ct|1|current': the payload families' namespace"),
         (5, "no usable id: int"),
         (None, "no usable id: null"),
         (["A"], "no usable id: list"),
@@ -419,11 +419,11 @@ def test_bad_ids_drop_the_reading(
 async def test_ids_over_http(
     simulator: Simulator, client: SkyCentricsClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Through the client: Unicode ids and ids with "|" arrive as sent (bug 8: they were
-    dropped); ids with control characters, over-long or in a family's namespace are dropped,
-    logged once over two polls."""
-    good = [*UNICODE_IDS, "BESS|X", "x" * MAX_SENSOR_ID_LENGTH]
-    bad = ["a\x00b", "x" * (MAX_SENSOR_ID_LENGTH + 1), "cta2045|relay", "\x9b"]
+    """Through the client: Unicode ids and ids with "|" (a family's key too) arrive as sent
+    (bug 8: they were dropped); ids with control characters or over-long are dropped, logged
+    once over two polls."""
+    good = [*UNICODE_IDS, "BESS|X", "cta2045|relay", "x" * MAX_SENSOR_ID_LENGTH]
+    bad = ["a\x00b", "x" * (MAX_SENSOR_ID_LENGTH + 1), "\x9b"]
     for value, sensor_id in enumerate(good + bad):
         simulator.add_sensor(SEED_DEVICE_ID, {"id": sensor_id, "data": value})
     for _ in range(2):
@@ -837,10 +837,30 @@ def _payloads(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     sensor = st.fixed_dictionaries({"id": ids}, optional=optional) | st.fixed_dictionaries(
         {}, optional={"id": anything, **optional}
     )
+    # The payload families' fields (api/families.py), of the right shape or not.
+    wrapper = st.fixed_dictionaries({"data": field}, optional={"units": field}) | field
+    power = st.fixed_dictionaries({}, optional={"real": field, "apparent": field}) | field
+    channel = st.fixed_dictionaries(
+        {"id": st.integers() | ids}, optional={"current": field, "power": power, "voltage": field}
+    )
+    commodity = st.fixed_dictionaries(
+        {"code": st.sampled_from([0, 1, 6, 7]) | field},
+        optional={"instantaneous": field, "cumulative": field, "units": field},
+    )
     return (
         st.fixed_dictionaries(
             {"sensors": st.lists(sensor | sensor | anything, max_size=6)},
-            optional={"device": st.just(7) | field, "time": field, "ct": anything},
+            optional={
+                "device": st.just(7) | field,
+                "time": field,
+                "ct": st.lists(channel | anything, max_size=3) | anything,
+                "relay": field,
+                "state": field,
+                "thermostat": st.fixed_dictionaries({}, optional={"mode": field}) | field,
+                "temperature": wrapper,
+                "setpoint": wrapper,
+                "commodities": st.lists(commodity | anything, max_size=3) | anything,
+            },
         )
         | anything
     )
@@ -857,9 +877,6 @@ def _assert_safe(snapshot: Snapshot) -> None:
         assert 1 <= len(reading.id) <= MAX_SENSOR_ID_LENGTH
         assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in reading.id)
         assert reading.id.strip()
-        if reading.id.startswith(("cta2045|", "thermostat|", "ct|")):  # a family's reading
-            assert reading.id.isascii()
-            assert len(reading.id) <= MAX_ID_LENGTH
         assert len(reading.name) <= MAX_TEXT
         assert len(reading.type) <= MAX_TEXT
         assert len(reading.units) <= MAX_UNITS
@@ -875,6 +892,32 @@ def _assert_safe(snapshot: Snapshot) -> None:
             assert abs(value) <= MAX_MAGNITUDE
         assert reading.time is None or EARLIEST_TIME <= reading.time <= latest
         orjson.dumps([reading.id, reading.name, reading.type, reading.units, value, reading.time])
+    for channel in snapshot.ct:
+        assert 1 <= len(channel.id) <= MAX_CT_ID_LENGTH
+        assert channel.id.isascii()
+        assert channel.id.isprintable()
+        assert "|" not in channel.id
+    for measure in _measures(snapshot):
+        value = measure.value
+        assert value is None or type(value) in (int, float)
+        assert value is None or (math.isfinite(value) and abs(value) <= MAX_MAGNITUDE)
+        assert len(measure.units) <= MAX_UNITS
+        assert measure.time == snapshot.time
+        orjson.dumps([measure.units, value])
+
+
+def _measures(snapshot: Snapshot) -> list[Measure]:
+    """Every field of the snapshot's payload families."""
+    parts: list[Any] = [snapshot.cta2045, snapshot.thermostat, *snapshot.ct]
+    if snapshot.cta2045 is not None:
+        parts += snapshot.cta2045.commodities.values()
+    return [
+        value
+        for part in parts
+        if part is not None
+        for value in (getattr(part, item.name) for item in fields(part))
+        if isinstance(value, Measure)
+    ]
 
 
 def _assert_encodable(raw: object) -> None:

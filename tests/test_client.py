@@ -98,7 +98,7 @@ async def test_list_get_and_data(simulator: Simulator, session: aiohttp.ClientSe
 
 async def test_the_fleet_through_the_client(session: aiohttp.ClientSession) -> None:
     """Issue 11: every device of the simulator's fleet, listed and read through the client:
-    each gives the readings of the families its payload holds (none fails)."""
+    each gives the sensor list and the typed families its payload holds (none fails)."""
     async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}, fleet=True) as sim:
         client = _client(session, sim.url)
         devices = {d.id: d.type for d in await client.async_get_devices()}
@@ -111,15 +111,20 @@ async def test_the_fleet_through_the_client(session: aiohttp.ClientSession) -> N
         }
         families = {}
         for device_id in devices:
-            readings = (await client.async_get_data(device_id)).readings
-            families[device_id] = {key.split("|")[0] if "|" in key else "" for key in readings}
-            assert readings
+            snapshot = await client.async_get_data(device_id)
+            held = {
+                "sensors": bool(snapshot.readings),
+                "cta2045": snapshot.cta2045 is not None,
+                "thermostat": snapshot.thermostat is not None,
+                "ct": bool(snapshot.ct),
+            }
+            families[device_id] = {family for family, there in held.items() if there}
     assert families == {
-        SEED_DEVICE_ID: {""},
+        SEED_DEVICE_ID: {"sensors"},
         FLEET_WATER_HEATER_ID: {"cta2045"},
         FLEET_THERMOSTAT_ID: {"thermostat"},
         FLEET_EV_CHARGER_ID: {"cta2045"},
-        FLEET_SKYBOX_ID: {"", "ct"},
+        FLEET_SKYBOX_ID: {"sensors", "ct"},
     }
 
 

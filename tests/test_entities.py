@@ -1,8 +1,12 @@
 """Entities against the simulator: one failing entity stays alone; unique ids no reading can
-take; the 1.1 -> 1.2 migration of the gateway's and the alarm flags' unique ids."""
+take (a sensor id with "|", any script); the 1.1 -> 1.2 migration of the gateway's and the
+alarm flags' unique ids."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 import logging
 from typing import Any
@@ -11,18 +15,19 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, valid_entity_id
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.skycentrics import classification, sensor
+from custom_components.skycentrics import coordinator as coordinator_module, sensor
 from custom_components.skycentrics.api import Reading, ReadingValue
-from custom_components.skycentrics.classification import Descriptions
+from custom_components.skycentrics.classification import describe_reading
 from custom_components.skycentrics.const import DOMAIN
-from skycentrics_simulator import SEED_DEVICE_ID, Simulator
+from custom_components.skycentrics.descriptions import Described, Part, to_number
+from skycentrics_simulator import FLEET_SKYBOX_ID, SEED_DEVICE_ID, Simulator
 
-from .common import CLIENT_ID
+from .common import CLIENT_ID, CLIENT_SECRET
 
 DEVICE = SEED_DEVICE_ID
 
@@ -51,14 +56,26 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 # --- one entity's failure is its own ---------------------------------------------------------
 
-_real_to_number = classification.to_number
-
 
 def _to_number(value: ReadingValue) -> float | int | None:
     """The real conversion, except that it raises for "boom..." (no parser produces that)."""
     if isinstance(value, str) and value.startswith("boom"):
         raise ValueError(f"cannot read {value}")
-    return _real_to_number(value)
+    return to_number(value)
+
+
+@contextmanager
+def _converting(convert: Callable[[ReadingValue], Any]) -> Iterator[None]:
+    """Sensors described from now on (a reading seen for the first time) convert their values
+    with ``convert``."""
+
+    def describe(reading: Reading, registered: Platform | None = None) -> Described:
+        described = describe_reading(reading, registered)
+        sensors = tuple(replace(d, convert=convert) for d in described.sensors)
+        return replace(described, sensors=sensors)
+
+    with patch.object(coordinator_module, "describe_reading", describe):
+        yield
 
 
 def _power(sensor_id: str, data: ReadingValue) -> dict[str, Any]:
@@ -76,7 +93,7 @@ async def test_a_failing_entity_fails_alone(
     valid one gets its entity and state, the failing one is unavailable (logged once, however
     many polls it fails), the rest of the device carries on; both recover when the value does."""
     soc = "sensor.ssb_001_pae_replacement_battery_state_of_charge"
-    with patch.object(classification, "to_number", _to_number):  # descriptions made from now on
+    with _converting(_to_number):
         simulator.add_sensor(DEVICE, _power("NEW_BAD_POWER", "boom"))
         simulator.add_sensor(DEVICE, _power("NEW_GOOD_POWER", 1.5))
         simulator.set_value(DEVICE, "BESS_STATE_OF_CHARGE", 44.0)
@@ -97,8 +114,8 @@ async def test_a_failing_entity_fails_alone(
         assert state.state == f"{45.0 + n}"
     errors = _errors(caplog)
     assert len(errors) == 2, errors
-    assert "sensor NEW_BAD_POWER could not be shown (ValueError: cannot read boom)" in errors[0]
-    assert "sensor NEW_GOOD_POWER could not be shown (ValueError: cannot read boom0)" in errors[1]
+    assert ": NEW_BAD_POWER could not be shown (ValueError: cannot read boom)" in errors[0]
+    assert ": NEW_GOOD_POWER could not be shown (ValueError: cannot read boom0)" in errors[1]
     assert "Unexpected error" not in caplog.text  # nothing reached Home Assistant's handlers
     simulator.set_value(DEVICE, "NEW_BAD_POWER", 3.0)
     simulator.set_value(DEVICE, "NEW_GOOD_POWER", 2.5)
@@ -117,22 +134,22 @@ async def test_a_reading_whose_entity_cannot_be_built(
 ) -> None:
     """Building the entities of one new reading raises: the other new reading of the poll gets
     its entity; the failing one is logged once and built on a later poll once it can be."""
-    real_describe = classification.describe
+    real_sensor = sensor.SkyCentricsSensor
 
-    def describe(reading: Reading, registered: Platform | None = None) -> Descriptions:
-        if reading.id == "NEW_BROKEN_POWER":
+    def build(coordinator: Any, description: Any, part: Part | None) -> Any:
+        if description.key == "NEW_BROKEN_POWER":
             raise RuntimeError("no description")
-        return real_describe(reading, registered)
+        return real_sensor(coordinator, description, part)
 
     simulator.add_sensor(DEVICE, _power("NEW_BROKEN_POWER", 4.0))
     simulator.add_sensor(DEVICE, _power("NEW_FINE_POWER", 5.0))
-    with patch.object(sensor, "describe", describe):
+    with patch.object(sensor, "SkyCentricsSensor", build):
         for _ in range(3):
             await _poll(hass, freezer)
         assert _state(hass, "sensor", f"{DEVICE}_NEW_FINE_POWER") == "5.0"
         assert _entity_id(hass, "sensor", f"{DEVICE}_NEW_BROKEN_POWER") is None
         (error,) = _errors(caplog)
-        assert "no entity for sensor NEW_BROKEN_POWER (RuntimeError: no description)" in error
+        assert ": no entity for NEW_BROKEN_POWER (RuntimeError: no description)" in error
         # The binary sensor platform built what it makes of the reading (nothing) regardless.
     await _poll(hass, freezer)
     assert _state(hass, "sensor", f"{DEVICE}_NEW_BROKEN_POWER") == "4.0"
@@ -150,9 +167,9 @@ async def test_a_state_home_assistant_refuses_fails_alone(
     entity is unavailable, logged once; the others are written; it recovers with the value."""
 
     def text_for_weird(value: ReadingValue) -> Any:
-        return "not a number" if value == "weird" else _real_to_number(value)
+        return "not a number" if value == "weird" else to_number(value)
 
-    with patch.object(classification, "to_number", text_for_weird):
+    with _converting(text_for_weird):
         simulator.add_sensor(DEVICE, _power("NEW_ODD_POWER", 1.0))
         await _poll(hass, freezer)
     assert _state(hass, "sensor", f"{DEVICE}_NEW_ODD_POWER") == "1.0"
@@ -163,7 +180,7 @@ async def test_a_state_home_assistant_refuses_fails_alone(
         assert _state(hass, "sensor", f"{DEVICE}_NEW_ODD_POWER") == STATE_UNAVAILABLE
         assert _state(hass, "sensor", f"{DEVICE}_BESS_STATE_OF_CHARGE") == str(soc)
     (error,) = _errors(caplog)
-    assert "sensor NEW_ODD_POWER could not be shown (ValueError:" in error
+    assert ": NEW_ODD_POWER could not be shown (ValueError:" in error
     simulator.set_value(DEVICE, "NEW_ODD_POWER", 2.0)
     await _poll(hass, freezer)
     assert _state(hass, "sensor", f"{DEVICE}_NEW_ODD_POWER") == "2.0"
@@ -209,6 +226,119 @@ async def test_readings_named_like_our_own_entities(
     assert _state(hass, "sensor", f"{DEVICE}_X_ALARM") == "1"
     assert _state(hass, "binary_sensor", f"{DEVICE}_X_ALARM|problem") == STATE_ON
     assert _state(hass, "sensor", f"{DEVICE}_X_ALARM_problem") == "inactive"
+
+
+# A sensor id holding "|" (bug 8) beside what it looks like: the CT channel 1's power (a family
+# field, key `ct|1|power_real`) and the alarm flag of BESS_WARNINGS (key `BESS_WARNINGS|problem`).
+PIPED = [
+    {"id": "ct|1|power_real", "name": "Fake CT", "type": "Power", "units": "W", "data": 5},
+    {"id": "BESS_WARNINGS|problem", "name": "Fake flag", "type": "State", "units": "", "data": 7},
+    {"id": "|", "name": "Pipe", "type": "", "units": "", "data": "x"},
+]
+
+
+@pytest.fixture
+async def fleet(socket_enabled: None) -> AsyncGenerator[Simulator]:
+    """The simulator with its fleet on the seed account."""
+    async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}, fleet=True) as sim:
+        yield sim
+
+
+async def test_a_sensor_id_with_a_pipe_gets_its_own_entity(
+    hass: HomeAssistant, fleet: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bug 8: a sensor id holding "|" gets its own entity, whose unique id doubles each "|"
+    (classification.reading_key); it never takes a family field's entity (the CT channel's
+    `ct|1|power_real`) nor an alarm's problem flag (`BESS_WARNINGS|problem`), which keep theirs
+    and their values."""
+    skybox = FLEET_SKYBOX_ID
+    for piped in PIPED:
+        fleet.add_sensor(skybox, piped)
+    fleet.set_value(skybox, "BESS_WARNINGS", 0)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=CLIENT_ID,
+        data={
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "url": fleet.url,
+            "devices": [skybox],
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert "does not generate unique IDs" not in caplog.text
+    # The sensors of the list, each under its id with "|" doubled.
+    assert _state(hass, "sensor", f"{skybox}_ct||1||power_real") == "5"
+    assert _state(hass, "sensor", f"{skybox}_BESS_WARNINGS||problem") == "7"
+    assert _state(hass, "binary_sensor", f"{skybox}_BESS_WARNINGS||problem|problem") == STATE_ON
+    assert _state(hass, "sensor", f"{skybox}_||") == "x"
+    # What they look like keeps its entity and its own value.
+    (channel, *_) = entry.runtime_data.coordinators[skybox].data.ct
+    assert channel.id == "1"
+    assert channel.power_real is not None
+    ct_power = _state(hass, "sensor", f"{skybox}_ct|1|power_real")
+    assert float(ct_power) == channel.power_real.value != 5
+    assert _state(hass, "binary_sensor", f"{skybox}_BESS_WARNINGS|problem") == STATE_OFF
+    registry = er.async_get(hass)
+    for unique_id in (f"{skybox}_ct|1|power_real", f"{skybox}_ct||1||power_real"):
+        entity = registry.async_get(_entity_id(hass, "sensor", unique_id) or "")
+        assert entity is not None
+        assert entity.original_device_class == "power", unique_id
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{skybox}_|") is None
+
+
+UNICODE_SENSORS = [
+    "Température",
+    "温度センサー",  # CJK
+    "מד חום",  # right-to-left
+    "e\u0301te\u0301",  # combining marks
+    "\U0001f50b",  # an emoji
+    "\U0001f469\u200d\U0001f52c",  # an emoji ZWJ sequence
+]
+
+
+async def test_a_unicode_sensor_id_gets_an_entity(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Bug 8: a sensor id in any script gets its entity through Home Assistant (it was dropped),
+    with the unique id ``{device}_{sensor id}`` as sent and a valid entity id; a reload, with
+    the sensors listed in another order, finds the very same entities and makes no new ones."""
+    for n, sensor_id in enumerate(UNICODE_SENSORS):
+        simulator.add_sensor(
+            DEVICE, {"id": sensor_id, "type": "Power", "units": "kW", "data": n + 0.5}
+        )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    found = {
+        sensor_id: _entity_id(hass, "sensor", f"{DEVICE}_{sensor_id}")
+        for sensor_id in UNICODE_SENSORS
+    }
+    assert all(entity_id is not None and valid_entity_id(entity_id) for entity_id in found.values())
+    assert len(set(found.values())) == len(UNICODE_SENSORS)
+    for n, sensor_id in enumerate(UNICODE_SENSORS):
+        assert _state(hass, "sensor", f"{DEVICE}_{sensor_id}") == str(n + 0.5)
+    count = len(er.async_entries_for_config_entry(registry, config_entry.entry_id))
+    for n, sensor_id in reversed(list(enumerate(UNICODE_SENSORS))):  # the other order
+        simulator.remove_sensor(DEVICE, sensor_id)
+        simulator.add_sensor(
+            DEVICE, {"id": sensor_id, "type": "Power", "units": "kW", "data": n + 0.5}
+        )
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    again = {
+        sensor_id: _entity_id(hass, "sensor", f"{DEVICE}_{sensor_id}")
+        for sensor_id in UNICODE_SENSORS
+    }
+    assert again == found
+    assert len(er.async_entries_for_config_entry(registry, config_entry.entry_id)) == count
+    assert "does not generate unique IDs" not in caplog.text
+    assert "skipping sensor" not in caplog.text
 
 
 # --- migration 1.1 -> 1.2 -----------------------------------------------------------------------

@@ -7,7 +7,9 @@ from pathlib import Path
 import re
 from typing import Any
 
-from custom_components.skycentrics.classification import NAMES, PROBLEM_SUFFIX, RULES
+from custom_components.skycentrics.classification import NAMES, RULES
+from custom_components.skycentrics.descriptions import SkyCentricsBinarySensorEntityDescription
+from custom_components.skycentrics.families import CT, CTA2045, THERMOSTAT
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "skycentrics"
@@ -71,8 +73,22 @@ def test_every_friendly_name_is_translated() -> None:
         assert texts, key
         assert all(_placeholders(text) == groups for text in texts), key
         if alarm_rule.id_pattern and alarm_rule.id_pattern.search(name.pattern.pattern):
-            problem = entity["binary_sensor"][key + PROBLEM_SUFFIX]["name"]
+            problem = entity["binary_sensor"][f"{key}_problem"]["name"]
             assert _placeholders(problem) == groups, key
+
+
+def test_every_family_field_is_translated() -> None:
+    """Each description of a payload family (families.py) has English text in its platform,
+    with the placeholders it fills (a CT channel's ``ct``, given per channel)."""
+    entity = _json(INTEGRATION / "translations" / "en.json")["entity"]
+    described = [(d, set(d.translation_placeholders or {})) for d in (*CTA2045, *THERMOSTAT)]
+    described += [(field.description, {"ct"}) for field in CT]
+    for description, placeholders in described:
+        binary = isinstance(description, SkyCentricsBinarySensorEntityDescription)
+        key = description.translation_key
+        assert key is not None
+        text = entity["binary_sensor" if binary else "sensor"][key]["name"]
+        assert _placeholders(text) == placeholders, key
 
 
 def test_icons_refer_to_translated_entities() -> None:

@@ -133,6 +133,18 @@ def test_no_sensor_list_is_an_empty_snapshot(caplog: pytest.LogCaptureFixture) -
     assert caplog.records == []
     assert Snapshot.from_dict({"device": 5, "sensors": {}}, 5) == Snapshot(5, None, {})
     assert "the sensor list is a dict, not a list" in caplog.text
+    # No family either: an empty "ct" (as the seed sends it), CT channels without a field, or
+    # a family's malformed field.
+    for other in (
+        {"ct": []},
+        {"ct": [], "sensors": None},
+        {"ct": [{"id": 1}, {"id": 2, "power": {}}]},
+        {"thermostat": 5},
+        {"hold_mode": 3},
+    ):
+        snapshot = Snapshot.from_dict({"device": 5, **other}, 5)
+        assert snapshot == Snapshot(5, None, {}), other
+        assert snapshot.families_empty
 
 
 def test_snapshot_device_id() -> None:

@@ -211,6 +211,8 @@ def device_name(gateway_name: str, part: Part | None) -> str:
 
 # --- Statistic ids ----------------------------------------------------------------------------
 
+MAX_STATISTIC_ID_LENGTH: Final = 255
+"""The recorder's ``statistics_meta.statistic_id`` column (a sensor id alone may be 255)."""
 _NOT_SLUG: Final = re.compile(r"[^a-z0-9]+")
 _FAMILY_KEY: Final = re.compile(r"(?<!\|)(?:\|\|)*\|(?!\|)")  # a run of | of odd length
 _FAMILY_SLUGS: Final = ("cta2045_", "thermostat_", "ct_")
@@ -228,10 +230,15 @@ def statistic_id(device_id: int, key: str) -> str:
     (``cta2045|commodity_0_cumulative``) and for a sensor id already in its upper-case slug form
     (``BESS_LIFETIME_CHARGE_COUNTER``); any other id (``E30A_3_kWh_Energy:_3ph_Total``, non-ASCII
     text, one whose slug a family's could be) adds 8 hex digits of its SHA-256, so that no two
-    keys share an id. Every id matches the recorder's VALID_STATISTIC_ID.
+    keys share an id. Every id matches the recorder's VALID_STATISTIC_ID and fits its column
+    (`MAX_STATISTIC_ID_LENGTH`: a longer slug is cut, and the hash added).
     """
+    prefix = f"{DOMAIN}:{device_id}_"
     text = slug(key)
-    family = _FAMILY_KEY.search(key) is not None
-    if not family and (key != text.upper() or text.startswith(_FAMILY_SLUGS)):
-        text = f"{text}_{hashlib.sha256(key.encode()).hexdigest()[:8]}".lstrip("_")
-    return f"{DOMAIN}:{device_id}_{text}"
+    plain = _FAMILY_KEY.search(key) is not None or (
+        key == text.upper() and not text.startswith(_FAMILY_SLUGS)
+    )
+    if not plain or len(prefix) + len(text) > MAX_STATISTIC_ID_LENGTH:
+        kept = text[: MAX_STATISTIC_ID_LENGTH - len(prefix) - 9].rstrip("_")
+        text = f"{kept}_{hashlib.sha256(key.encode()).hexdigest()[:8]}".lstrip("_")
+    return prefix + text

@@ -215,7 +215,9 @@ class _Reader:
 def parse_families(
     raw: Mapping[str, Any], device_id: int, problems: ProblemLog, time: datetime | None
 ) -> Families:
-    """Read the families an answer holds (see the module)."""
+    """Read the families an answer holds (see the module); a family or CT channel without any
+    field read (``"ct": []``, malformed fields, a channel with only its id) is absent, as in an
+    answer without it."""
     get = raw.get
     cta2045 = any(get(key) is not None for key in _CTA2045_FIELDS)
     thermostat = any(get(key) is not None for key in _THERMOSTAT_FIELDS)
@@ -223,10 +225,13 @@ def parse_families(
     if get("ct") is None and not cta2045 and not thermostat and not shared:
         return NO_FAMILIES  # the common case of a Super SkyBox without "ct"
     reader = _Reader(device_id, problems, time)
+    controller = _read_cta2045(raw, reader, shared=not thermostat) if cta2045 else None
+    climate = _read_thermostat(raw, reader) if thermostat or not cta2045 else None
+    channels = _read_ct(get("ct"), reader) if get("ct") is not None else ()
     return Families(
-        _read_cta2045(raw, reader, shared=not thermostat) if cta2045 else None,
-        _read_thermostat(raw, reader) if thermostat or not cta2045 else None,
-        _read_ct(get("ct"), reader) if get("ct") is not None else (),
+        None if controller == Cta2045() else controller,
+        None if climate == Thermostat() else climate,
+        tuple(channel for channel in channels if channel != CtChannel(channel.id)),
     )
 
 

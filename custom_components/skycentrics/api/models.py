@@ -163,7 +163,7 @@ def parse_snapshot(
         snapshot_time = default_time
     families = parse_families(raw, device_id, problems, snapshot_time)
     if not isinstance(sensors, list):
-        if record and families is NO_FAMILIES:
+        if record and families == NO_FAMILIES:
             raise SkyCentricsResponseError(
                 f"the record has no sensor list ({kind_of(sensors)}) and no payload family"
             )
