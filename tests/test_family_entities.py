@@ -76,21 +76,7 @@ def _entity_id(hass: HomeAssistant, platform: str, device_id: int, sensor_id: st
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize(
-    "platform",
-    [
-        pytest.param(
-            Platform.SENSOR,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 16 regression: a lifetime counter that reports whole numbers "
-                "shows them as floats ('2345678.0', was '2345678'): sensor.py shows "
-                "CounterGuard.last, which judge() stores as float(value)",
-            ),
-        ),
-        Platform.BINARY_SENSOR,
-    ],
-)
+@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
 async def test_family_entities(
     hass: HomeAssistant,
     fleet: Simulator,
