@@ -6,8 +6,8 @@ from typing import Any
 
 from custom_components.skycentrics.api import Snapshot
 from custom_components.skycentrics.button import BUTTONS
-from custom_components.skycentrics.classification import describe
-from custom_components.skycentrics.entity import gateway_unique_id, reading_unique_id
+from custom_components.skycentrics.classification import describe_reading
+from custom_components.skycentrics.descriptions import unique_id as reading_unique_id
 from skycentrics_simulator import FLEET_DEVICE_IDS, SEED_DEVICE_ID, load_seed_payload
 
 from .conftest import SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
@@ -76,10 +76,10 @@ def _expected() -> dict[str, dict[str, Any]]:
     """unique id -> what Home Assistant must show for it, from the guide's payload."""
     expected: dict[str, dict[str, Any]] = {}
     for reading in Snapshot.from_dict(SEED).readings.values():
-        described = describe(reading)
+        described = describe_reading(reading)
         for sensor in described.sensors:
-            value = sensor.value_fn(reading.value)
-            expected[f"{SEED_DEVICE_ID}_{sensor.key}"] = {
+            value = sensor.convert(reading.value)
+            expected[reading_unique_id(SEED_DEVICE_ID, sensor.key)] = {
                 "state": "unknown" if value is None else str(value),
                 "unit_of_measurement": sensor.native_unit_of_measurement,
                 "device_class": sensor.device_class,
@@ -87,8 +87,8 @@ def _expected() -> dict[str, dict[str, Any]]:
                 "enabled": sensor.entity_registry_enabled_default,
             }
         for binary in described.binary_sensors:
-            on = binary.value_fn(reading.value)
-            expected[reading_unique_id(SEED_DEVICE_ID, reading.id, binary.key)] = {
+            on = binary.convert(reading.value)
+            expected[reading_unique_id(SEED_DEVICE_ID, binary.key)] = {
                 "state": "unknown" if on is None else ("on" if on else "off"),
                 "unit_of_measurement": None,
                 "device_class": binary.device_class,
@@ -96,7 +96,7 @@ def _expected() -> dict[str, dict[str, Any]]:
                 "enabled": binary.entity_registry_enabled_default,
             }
     # The gateway's own entities: when its newest reading was taken, and whether they stopped.
-    expected[gateway_unique_id(SEED_DEVICE_ID, "stale")] = {
+    expected[f"{SEED_DEVICE_ID}|stale"] = {
         "state": "off",
         "unit_of_measurement": None,
         "device_class": "problem",
@@ -105,7 +105,7 @@ def _expected() -> dict[str, dict[str, Any]]:
     }
     # Its demand-response buttons (a Super SkyBox takes the commands); never pressed: unknown.
     for button in BUTTONS:
-        expected[gateway_unique_id(SEED_DEVICE_ID, button.key)] = {
+        expected[f"{SEED_DEVICE_ID}|{button.key}"] = {
             "state": "unknown",
             "unit_of_measurement": None,
             "device_class": None,
@@ -120,7 +120,7 @@ def test_every_seed_sensor_has_its_entity_and_state(stack: Stack) -> None:
     unit, device class and state class, no more, no less."""
     expected = _expected()
     registry = {e["unique_id"]: e for e in stack.entity_registry()}
-    last_reading = registry.pop(gateway_unique_id(SEED_DEVICE_ID, "last_reading"))
+    last_reading = registry.pop(f"{SEED_DEVICE_ID}|last_reading")
     assert last_reading["disabled_by"] == "integration"  # it changes on every poll: opt-in
     assert set(registry) == set(expected)
     assert len(registry) == 69
