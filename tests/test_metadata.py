@@ -82,7 +82,7 @@ def test_every_family_field_is_translated() -> None:
     with the placeholders it fills (a CT channel's ``ct``, given per channel)."""
     entity = _json(INTEGRATION / "translations" / "en.json")["entity"]
     described = [(d, set(d.translation_placeholders or {})) for d in (*CTA2045, *THERMOSTAT)]
-    described += [(field.description, {"ct"}) for field in CT]
+    described += [(description, {"ct"}) for description in CT.values()]
     for description, placeholders in described:
         binary = isinstance(description, SkyCentricsBinarySensorEntityDescription)
         key = description.translation_key
