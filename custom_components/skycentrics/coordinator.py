@@ -12,6 +12,7 @@ from statistics import median_low
 from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.components.sensor.const import UNIT_CONVERTERS
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform, UnitOfPower
 from homeassistant.core import HomeAssistant, callback
@@ -133,9 +134,10 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.counters: dict[str, Counter] = {}
         swapped = {str(key) for key in entry.options.get(CONF_SWAPPED_COUNTERS, [])}
         self._swapped = {key for key in swapped if key.startswith(f"{device_id}_")}
-        # Each counter's last accepted value and its time, read from its statistic's last row
-        # before the first poll (statistics.py): the one place a counter is restored from.
-        self.baselines: dict[str, tuple[float, datetime]] = {}
+        # Each counter's last accepted value, its time and the statistic's unit, read from its
+        # statistic's last row before the first poll (statistics.py): the one place a counter
+        # is restored from.
+        self.baselines: dict[str, tuple[float, datetime, str | None]] = {}
         self.history_status: dict[str, Any] = {}  # where the hourly statistics stand
 
     @property
@@ -258,7 +260,13 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             CounterGuard(description.native_unit_of_measurement),
         )
         if baseline := self.baselines.pop(statistic_id(self.device_id, key), None):
-            counter.guard.last, counter.guard.last_time = baseline
+            value, when, unit = baseline
+            own = description.native_unit_of_measurement
+            converter = UNIT_CONVERTERS.get(description.device_class)
+            if unit != own and converter and {unit, own} <= converter.VALID_UNITS:
+                value, unit = converter.convert(value, unit, own), own  # a statistic kept in Wh
+            if unit == own:  # not one of another kind
+                counter.guard.last, counter.guard.last_time = value, when
         return counter
 
     def _track_reading_time(self, snapshot: Snapshot) -> None:

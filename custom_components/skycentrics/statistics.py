@@ -245,20 +245,20 @@ class HistoryImporter:
                 self.entry, data={**self.entry.data, **data}
             )
 
-    def _baselines(self) -> tuple[dict[str, tuple[float, datetime]], bool]:
-        """Each counter statistic's last accepted value and when (the end of its last row); and
-        whether the device has any statistic. In the recorder's executor."""
+    def _baselines(self) -> tuple[dict[str, tuple[float, datetime, str | None]], bool]:
+        """Each counter statistic's last accepted value, when (the end of its last row) and its
+        unit; and whether the device has any statistic. In the recorder's executor."""
         prefix = f"{DOMAIN}:{self.device_id}_"
         metadata = get_metadata(self.hass, statistic_source=DOMAIN)
         ours = [sid for sid in metadata if sid.startswith(prefix)]
-        baselines: dict[str, tuple[float, datetime]] = {}
+        baselines: dict[str, tuple[float, datetime, str | None]] = {}
         for sid in ours:
             if not metadata[sid][1]["has_sum"]:
                 continue
             rows = get_last_statistics(self.hass, 1, sid, False, {"state"}).get(sid)
             if rows and (state := rows[0].get("state")) is not None:
                 end = dt_util.utc_from_timestamp(rows[0]["start"]) + HOUR
-                baselines[sid] = (state, end)
+                baselines[sid] = (state, end, metadata[sid][1]["unit_of_measurement"])
         return baselines, bool(ours)
 
     # --- the task -----------------------------------------------------------------------------
