@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import math
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from homeassistant.components.energy.data import async_get_manager as async_get_energy_manager
 from homeassistant.components.recorder.models import (
@@ -43,6 +43,7 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     get_last_statistics,
     get_metadata,
+    statistics_during_period,
 )
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.sensor.const import UNIT_CONVERTERS
@@ -527,18 +528,53 @@ class HistoryImporter:
         if not moves:
             return
         instance = get_instance(self.hass)
-        existing = set(
-            await instance.async_add_executor_job(
-                lambda: get_metadata(self.hass, statistic_ids={i for move in moves for i in move})
-            )
+        ids = {i for move in moves for i in move}
+        existing = await instance.async_add_executor_job(
+            lambda: get_metadata(self.hass, statistic_ids=ids)
         )
         renames = {old: new for old, new in moves if old in existing and new not in existing}
+        # The recorder renames only its own statistics (source "recorder"): an external one is
+        # copied, rows and all, to its new id, and the old one cleared.
         for old, new in renames.items():
-            instance.async_update_statistics_metadata(old, new_statistic_id=new)
+            meta = existing[old][1]
+            rows = await instance.async_add_executor_job(self._all_rows, old)
+            metadata = StatisticMetaData(
+                mean_type=meta["mean_type"],
+                has_sum=meta["has_sum"],
+                name=meta["name"],
+                source=DOMAIN,
+                statistic_id=new,
+                unit_class=meta["unit_class"],
+                unit_of_measurement=meta["unit_of_measurement"],
+            )
+            async_add_external_statistics(self.hass, metadata, rows)
             LOGGER.info("%s: statistic %s is now %s", self.coordinator.name, old, new)
         if renames:
+            instance.async_clear_statistics(list(renames))
             await instance.async_block_till_done()
             await async_rename_in_energy_preferences(self.hass, renames)
+
+    def _all_rows(self, sid: str) -> list[StatisticData]:
+        """Every row of a statistic. In the recorder's executor."""
+        found = statistics_during_period(
+            self.hass,
+            datetime.fromtimestamp(0, UTC),
+            None,
+            {sid},
+            "hour",
+            None,
+            {"state", "sum", "mean", "min", "max"},
+        )
+        kinds = ("state", "sum", "mean", "min", "max")
+        rows: list[dict[str, Any]] = found.get(sid, [])  # type: ignore[assignment]
+        return [
+            cast(
+                StatisticData,
+                {"start": dt_util.utc_from_timestamp(row["start"])}
+                | {kind: row[kind] for kind in kinds if row.get(kind) is not None},
+            )
+            for row in rows
+        ]
 
 
 async def async_rename_in_energy_preferences(hass: HomeAssistant, renames: dict[str, str]) -> None:
