@@ -43,6 +43,7 @@ from .counters import CounterGuard, SwapDetector, allowed_rise_kwh, unswap_words
 from .descriptions import (
     Described,
     SkyCentricsSensorEntityDescription,
+    slug,
     statistic_id,
     to_number,
     unique_id,
@@ -259,7 +260,11 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             counter_key(self.device_id, key) in self._swapped,
             CounterGuard(description.native_unit_of_measurement),
         )
-        if baseline := self.baselines.pop(statistic_id(self.device_id, key), None):
+        # 0.2.0 gave a statistic the plain slug of its key: until the importer renames it
+        # (statistics.py, once it sees the reading), the baseline is under that id.
+        legacy = f"{DOMAIN}:{self.device_id}_{slug(key)}"
+        own_id = statistic_id(self.device_id, key)
+        if baseline := self.baselines.pop(own_id, None) or self.baselines.pop(legacy, None):
             value, when, unit = baseline
             own = description.native_unit_of_measurement
             converter = UNIT_CONVERTERS.get(description.device_class)
