@@ -380,14 +380,16 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
 
     @callback
     def _async_counter_issue(self, key: str) -> None:
-        """The counter's issue: swapped (fixable) while its values carry the signature and no
-        scale was chosen, else implausible while the statistics refuse a rise, else none."""
+        """The counter's issue: while its values carry the swapped signature (not decoded),
+        the swapped issue (fixable) until a scale is chosen, and no other (the rises refused are
+        the signature's); else implausible while the statistics refuse a rise; else none."""
         counter = self.counters[key]
         name = counter_key(self.device_id, key)
         options = self.config_entry.options
         chosen = any(name in options.get(option, []) for option in _SCALE_OPTIONS)
         placeholders = {"device": self.name, "sensor": self.entity_name(key), "sensor_id": key}
-        swapped = counter.detector.holds and not counter.swapped and not chosen
+        signature = counter.detector.holds and not counter.swapped
+        swapped = signature and not chosen
         if swapped:
             # The value the entity reads now (the history's are older), else the one seen.
             value = counter.reported
@@ -398,7 +400,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.async_set_issue(
             f"{SWAPPED_ISSUE}_{name}", SWAPPED_ISSUE, placeholders if swapped else None, name
         )
-        implausible = None if swapped or counter.implausible is None else placeholders
+        implausible = None if signature or counter.implausible is None else placeholders
         self.async_set_issue(
             f"{IMPLAUSIBLE_ISSUE}_{name}",
             IMPLAUSIBLE_ISSUE,
