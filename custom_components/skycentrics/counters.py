@@ -72,7 +72,7 @@ class CounterGuard:
     """
 
     unit: str | None
-    last: float | None = None  # the last accepted value, in ``unit``
+    last: float | None = None  # the last accepted value, in ``unit`` (an int stays one)
     last_time: datetime | None = None  # its reading time
     rejecting: bool = False  # the last reading judged was not accepted
     # The last reading judged, when it was not accepted as a rise beyond the allowance: (its
@@ -88,11 +88,11 @@ class CounterGuard:
         self.refused = None
         if self.last is None:
             if value is not None:
-                self.last, self.last_time = float(value), when
+                self.last, self.last_time = value, when
             return None
         problem = "no value" if value is None else self._implausible(value, when, allowed_kwh)
         if value is not None and problem is None:
-            self.last, self.last_time, self.rejecting = float(value), when, False
+            self.last, self.last_time, self.rejecting = value, when, False
             return None
         self.rejecting = True
         return problem
