@@ -190,6 +190,8 @@ class HistoryImporter:
             statistics=0,
             history_requests=0,
             hours_imported=0,
+            imported_from=None,  # the device's history start (async_prepare)
+            next_hour=None,  # the first hour after the last range imported
             last_error=None,
             last_error_at=None,
         )
