@@ -209,22 +209,31 @@ class HistoryImporter:
             str(k) for k in entry.data.get(DATA_APPLIED_SWAPPED, []) if str(k).startswith(own)
         }
         data: dict[str, Any] = {}
+        if self.enabled:
+            await self._async_prepare_statistics(chosen ^ applied, data)
         if chosen != applied:
-            others = [
-                k for k in entry.data.get(DATA_APPLIED_SWAPPED, []) if not str(k).startswith(own)
-            ]
-            data[DATA_APPLIED_SWAPPED] = sorted(chosen | set(others))
-        if not self.enabled:
-            self._update_entry(data)
-            return
+            # Read only now: the entry's other devices prepare at the same time.
+            others = {
+                str(k)
+                for k in entry.data.get(DATA_APPLIED_SWAPPED, [])
+                if not str(k).startswith(own)
+            }
+            data[DATA_APPLIED_SWAPPED] = sorted(chosen | others)
+        if data:
+            self.hass.config_entries.async_update_entry(entry, data={**entry.data, **data})
+
+    async def _async_prepare_statistics(self, rescaled: set[str], data: dict[str, Any]) -> None:
+        """Clear the statistics of the ``rescaled`` counters, read the counters' baselines and
+        the history start (a new one is put in ``data``)."""
+        entry, device = self.entry, str(self.device_id)
         instance = get_instance(self.hass)
-        if rescaled := sorted(
-            statistic_id(self.device_id, k.removeprefix(own)) for k in chosen ^ applied
+        if cleared := sorted(
+            statistic_id(self.device_id, k.removeprefix(f"{device}_")) for k in rescaled
         ):
-            instance.async_clear_statistics(rescaled)
+            instance.async_clear_statistics(cleared)
             await instance.async_block_till_done()
             LOGGER.info(
-                "%s: counters in a new scale, imported again: %s", self.coordinator.name, rescaled
+                "%s: counters in a new scale, imported again: %s", self.coordinator.name, cleared
             )
         baselines, existing = await instance.async_add_executor_job(self._baselines)
         self.coordinator.baselines = baselines
@@ -240,13 +249,6 @@ class HistoryImporter:
             hour_start(dt_util.utcnow()) - timedelta(days=MAX_HISTORY_DAYS),
         )
         self.status["imported_from"] = self._start.isoformat()
-        self._update_entry(data)
-
-    def _update_entry(self, data: dict[str, Any]) -> None:
-        if data:
-            self.hass.config_entries.async_update_entry(
-                self.entry, data={**self.entry.data, **data}
-            )
 
     def _baselines(self) -> tuple[dict[str, tuple[float, datetime, str | None]], bool]:
         """Each counter statistic's last accepted value, when (the end of its last row) and its
