@@ -15,7 +15,13 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_SCAN_INTERVAL
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_DEVICES,
+    CONF_SCAN_INTERVAL,
+    CONF_URL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -35,6 +41,7 @@ from skycentrics_simulator import SEED_DEVICE_ID, Simulator
 from skycentrics_simulator.__main__ import parse_args, pin_to_seed
 from skycentrics_simulator.model import swap_words
 
+from .common import CLIENT_ID, CLIENT_SECRET
 from .test_statistics import (
     COUNTERS,
     PV_1,
@@ -453,3 +460,37 @@ async def test_seen_in_the_polls_alone(
     assert placeholders["decoded"] == f"{int(live) // WORD:,}"
     assert int(live) // WORD > 5167  # charged since the guide's reading
     assert _issue(hass, "swapped_counter", PV_1) is None
+
+
+async def test_scales_chosen_on_two_devices_at_once_are_both_recorded(
+    frozen: FrozenDateTimeFactory,  # noqa: F811
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    socket_enabled: None,
+    waits: list[float],  # noqa: F811
+) -> None:
+    """Two devices of one entry, a counter of each decoded by one options change: the set-up
+    (both devices at once) applies both and records both as applied, so that the next start
+    clears and imports neither again."""
+    chosen = [f"{device}_{CHARGED}" for device in (SEED_DEVICE_ID, SEED_DEVICE_ID + 1)]
+    async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}, device_count=2) as sim:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=CLIENT_ID,
+            data={
+                CONF_CLIENT_ID: CLIENT_ID,
+                CONF_CLIENT_SECRET: CLIENT_SECRET,
+                CONF_URL: sim.url,
+                CONF_DEVICES: [SEED_DEVICE_ID, SEED_DEVICE_ID + 1],
+            },
+            options={CONF_HISTORY_DAYS: 1, CONF_SWAPPED_COUNTERS: chosen},
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await _settle(hass)
+        assert sorted(entry.data[DATA_APPLIED_SWAPPED]) == chosen
+        requests = len([p for _, p, _ in sim.requests if "?b=" in p])
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await _settle(hass)
+        assert len([p for _, p, _ in sim.requests if "?b=" in p]) == requests  # nothing again
+        assert await hass.config_entries.async_unload(entry.entry_id)
