@@ -34,6 +34,7 @@ from custom_components.skycentrics.const import (
     CONF_REPORTED_COUNTERS,
     CONF_SWAPPED_COUNTERS,
     DATA_APPLIED_SWAPPED,
+    DATA_HISTORY_START,
     DOMAIN,
 )
 from custom_components.skycentrics.counters import WORD, SwapDetector, unswap_words
@@ -49,6 +50,7 @@ from .test_statistics import (
     _coordinator,
     _hours,
     _kwh,
+    _poll,
     _poll_until,
     _rows,
     _settle,
@@ -287,6 +289,33 @@ async def test_decode_swapped_re_imports_the_history(
     assert coordinator.counter_value(CHARGED, 1.5, "kWh", "poll") is None
     assert coordinator.counters[CHARGED].guard.rejecting
     assert float(hass.states.get(entity_id).state) == 5167  # type: ignore[union-attr]
+
+
+async def test_a_new_scale_is_imported_again_from_the_stored_history_start(
+    frozen: FrozenDateTimeFactory,  # noqa: F811
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    waits: list[float],  # noqa: F811
+) -> None:
+    """A day after set-up, decoding a counter clears its statistic before the first poll and
+    imports it again from the device's history start stored at set-up (two days before it), not
+    from two days before now; the other statistics keep their rows."""
+    before = await _static_setup(hass, simulator, config_entry)
+    start = config_entry.data[DATA_HISTORY_START][str(SEED_DEVICE_ID)]
+    assert before[0]["start"].isoformat() == start
+    await _poll(hass, frozen, 86400)  # a day later: that day imported too
+    await _settle(hass)
+    pv_before = await _rows(hass, COUNTERS[PV_1])
+    assert len(pv_before) == 3 * 24
+    await _fix(hass, CHARGED, "swapped")
+    after = await _rows(hass, COUNTERS[CHARGED])
+    assert [row["start"] for row in after] == _hours(before[0]["start"], 3 * 24)
+    assert after[-1]["state"] < 6000  # kWh, not 65,536ths
+    _assert_true_kwh(simulator, CHARGED, after)
+    assert config_entry.data[DATA_HISTORY_START] == {str(SEED_DEVICE_ID): start}
+    assert await _rows(hass, COUNTERS[PV_1]) == pv_before
 
 
 async def test_keep_as_reported_changes_nothing(
