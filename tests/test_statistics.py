@@ -99,6 +99,8 @@ COUNTERS = {
     ),  # 0.2.0: PREFIX + "e30a_3_kwh_energy_3ph_total"
 }
 LEGACY_METER = PREFIX + "e30a_3_kwh_energy_3ph_total"
+METER_POWER = "E30A_3_kW:_3ph_Total"
+LEGACY_METER_POWER = PREFIX + "e30a_3_kw_3ph_total"
 PV_1_POWER = PREFIX + "solar_inverter_1_active_power"
 SOC = PREFIX + "bess_state_of_charge"
 HOUR = timedelta(hours=1)
@@ -1171,10 +1173,24 @@ async def test_a_0_2_0_statistic_id_is_renamed_with_its_energy_preference(
     ``<device>_e30a_3_kwh_energy_3ph_total``, and the Energy dashboard points at it. After
     set-up the statistic, with its rows, and the dashboard's grid source carry the new id
     (descriptions.statistic_id); the statistic goes on from its last row, and the old id is
-    gone. The live entity is restored from that row too: a 0 in the first poll is not shown."""
+    gone; so for the meter's power (a mean). The live entity is restored from that row too: a
+    0 in the first poll is not shown."""
     assert COUNTERS[METER] != LEGACY_METER
     state = _kwh(simulator, METER, T0 + HOUR - timedelta(minutes=1))
     await _add_row(hass, LEGACY_METER, "kWh", T0, state=state, sum=42.0)
+    async_add_external_statistics(  # the meter's power: its hourly mean, min and max
+        hass,
+        StatisticMetaData(
+            mean_type=StatisticMeanType.ARITHMETIC,
+            has_sum=False,
+            name="Left from before (cloud history)",
+            source=DOMAIN,
+            statistic_id=LEGACY_METER_POWER,
+            unit_class="power",
+            unit_of_measurement="kW",
+        ),
+        [StatisticData(start=T0, mean=2.5, min=1.0, max=4.0)],
+    )
     pv_state = _kwh(simulator, PV_1, T0 + HOUR - timedelta(minutes=1))
     await _add_row(hass, COUNTERS[PV_1], "kWh", T0, state=pv_state, sum=7.0)  # its id as it was
     assert await async_setup_component(hass, "energy", {})
@@ -1211,6 +1227,11 @@ async def test_a_0_2_0_statistic_id_is_renamed_with_its_energy_preference(
     assert rows[0]["sum"] == 42.0
     assert rows[1]["sum"] == pytest.approx(42.0 + _hour_kwh_of(simulator, METER, T0 + HOUR))
     assert await _rows(hass, LEGACY_METER) == []
+    assert LEGACY_METER_POWER not in metadata
+    power = await _rows(hass, descriptions.statistic_id(SEED_DEVICE_ID, METER_POWER))
+    kept = {"start": T0, "mean": 2.5, "min": 1.0, "max": 4.0}
+    assert {kind: power[0][kind] for kind in kept} == kept
+    assert [row["start"] for row in power] == [T0, T0 + HOUR]  # 0.2.0's, then 11:00
     assert manager.data is not None
     assert manager.data["energy_sources"] == [
         {**grid, "stat_energy_from": COUNTERS[METER]},

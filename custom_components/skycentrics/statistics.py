@@ -560,24 +560,16 @@ class HistoryImporter:
 
     def _all_rows(self, sid: str) -> list[StatisticData]:
         """Every row of a statistic. In the recorder's executor."""
-        found = statistics_during_period(
-            self.hass,
-            datetime.fromtimestamp(0, UTC),
-            None,
-            {sid},
-            "hour",
-            None,
-            {"state", "sum", "mean", "min", "max"},
-        )
-        kinds = ("state", "sum", "mean", "min", "max")
-        rows: list[dict[str, Any]] = found.get(sid, [])  # type: ignore[assignment]
+        kinds: set[Any] = {"state", "sum", "mean", "min", "max"}
+        epoch = datetime.fromtimestamp(0, UTC)
+        found = statistics_during_period(self.hass, epoch, None, {sid}, "hour", None, kinds)
         return [
             cast(
                 StatisticData,
-                {"start": dt_util.utc_from_timestamp(row["start"])}
-                | {kind: row[kind] for kind in kinds if row.get(kind) is not None},
+                {kind: value for kind, value in row.items() if kind in kinds and value is not None}
+                | {"start": dt_util.utc_from_timestamp(row["start"])},
             )
-            for row in rows
+            for row in found.get(sid, [])
         ]
 
 
