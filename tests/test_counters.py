@@ -7,11 +7,18 @@ accepted reading, at least one poll interval); 1000 kW when the device has no po
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import async_add_external_statistics
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     EVENT_STATE_CHANGED,
@@ -20,19 +27,24 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    mock_restore_cache_with_extra_data,
+)
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
 )
 
-from custom_components.skycentrics.const import DOMAIN
+from custom_components.skycentrics.const import CONF_HISTORY_DAYS, DOMAIN
 from custom_components.skycentrics.coordinator import SkyCentricsCoordinator
-from custom_components.skycentrics.sensor import SkyCentricsSensor
+from custom_components.skycentrics.descriptions import statistic_id
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
 from skycentrics_simulator.__main__ import pin_to_seed
 from skycentrics_simulator.model import LIFETIME_COUNTERS
+
+from .test_statistics import mock_recorder_before_hass  # noqa: F401  # a fixture
 
 COUNTER_ID = "SOLAR_INVERTER_1_ENERGY"
 COUNTER = "sensor.ssb_001_pae_replacement_pv_inverter_1_lifetime_energy_produced"
@@ -89,10 +101,8 @@ def _warnings(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
     ]
 
 
-def _entity(hass: HomeAssistant, entity_id: str = COUNTER) -> SkyCentricsSensor:
-    entity = hass.data["entity_components"]["sensor"].get_entity(entity_id)
-    assert isinstance(entity, SkyCentricsSensor)
-    return entity
+def _hour_start() -> datetime:
+    return dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
 
 
 # --- units -------------------------------------------------------------------------------------
@@ -152,7 +162,7 @@ async def test_counter_switching_to_volts_is_unknown_with_a_repair_issue(
     """kWh -> V: no conversion exists: unknown and a repair issue (logged once); both go when
     the unit returns, and the counter goes on from its last accepted value."""
     simulator.set_value(SEED_DEVICE_ID, COUNTER_ID, 190000.0)
-    await _setup(hass, config_entry)
+    coordinator = await _setup(hass, config_entry)
     _switch_units(simulator, "V", 190000.0)  # the same number: only the unit says it changed
     await _poll(hass, freezer)
     assert _state(hass).state == STATE_UNKNOWN
@@ -167,9 +177,9 @@ async def test_counter_switching_to_volts_is_unknown_with_a_repair_issue(
         "unit": "kWh",
         "new_unit": "V",
     }
-    # While unknown, what is kept for a restart is the last accepted value, in kWh.
-    stored = _entity(hass).extra_restore_state_data.as_dict()
-    assert stored == {"native_value": 190000.0, "native_unit_of_measurement": "kWh"}
+    # While unknown, the counter's guard keeps the last accepted value, in kWh.
+    guard = coordinator.counters[COUNTER_ID].guard
+    assert (guard.last, guard.unit) == (190000.0, UnitOfEnergy.KILO_WATT_HOUR)
     simulator.set_value(SEED_DEVICE_ID, COUNTER_ID, 230.5)
     await _poll(hass, freezer)
     assert _state(hass).state == STATE_UNKNOWN
@@ -189,6 +199,7 @@ async def test_counter_switching_to_volts_is_unknown_with_a_repair_issue(
     ],
 )
 async def test_restored_value_in_another_unit(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
@@ -197,12 +208,24 @@ async def test_restored_value_in_another_unit(
     reading: float,
     shown: str,
 ) -> None:
-    """The value kept from before a restart carries its unit: converted to the entity's unit
-    (and then guards the counter), or dropped when it is not an energy."""
-    mock_restore_cache_with_extra_data(
+    """The counter is restored from its statistic's last row, in the statistic's unit:
+    converted to the entity's unit (and then guards the counter), or dropped when it is not an
+    energy."""
+    async_add_external_statistics(
         hass,
-        [(State(COUNTER, str(saved)), {"native_value": saved, "native_unit_of_measurement": unit})],
+        StatisticMetaData(
+            mean_type=StatisticMeanType.NONE,
+            has_sum=True,
+            name="Left from before",
+            source=DOMAIN,
+            statistic_id=statistic_id(SEED_DEVICE_ID, COUNTER_ID),
+            unit_class="energy" if unit != "V" else None,
+            unit_of_measurement=unit,
+        ),
+        [StatisticData(start=_hour_start() - timedelta(hours=2), state=saved, sum=0.0)],
     )
+    await async_wait_recording_done(hass)
+    hass.config_entries.async_update_entry(config_entry, options={CONF_HISTORY_DAYS: 0})
     simulator.set_value(SEED_DEVICE_ID, COUNTER_ID, reading)
     await _setup(hass, config_entry)
     assert _state(hass).state == shown

@@ -16,23 +16,33 @@ from unittest.mock import patch
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
-    mock_restore_cache_with_extra_data,
 )
 
-from custom_components.skycentrics.const import DOMAIN
+from custom_components.skycentrics.const import CONF_HISTORY_DAYS, DOMAIN
 from custom_components.skycentrics.coordinator import GRACE_POLLS
 from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, faults
 
 from .common import CLIENT_ID
+from .test_statistics import (
+    COUNTERS,
+    PV_1,
+    _kwh,
+    _rows,
+    _settle,
+    frozen,  # noqa: F401  # fixtures
+    mock_recorder_before_hass,  # noqa: F401
+    waits,  # noqa: F401
+)
 
 SOC = "sensor.ssb_001_pae_replacement_battery_state_of_charge"
 COUNTER = "sensor.ssb_001_pae_replacement_pv_inverter_1_lifetime_energy_produced"
@@ -281,22 +291,26 @@ async def test_counter_going_backwards_is_not_passed_on(
 
 
 async def test_counter_guard_survives_a_restart(
-    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+    frozen: FrozenDateTimeFactory,  # noqa: F811
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    waits: list[float],  # noqa: F811
 ) -> None:
-    """The last good counter value is restored: a 0 right after a restart is not passed on."""
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (
-                State(COUNTER, "250000.0"),
-                {"native_value": 250000.0, "native_unit_of_measurement": "kWh"},
-            )
-        ],
-    )
-    simulator.set_value(SEED_DEVICE_ID, "SOLAR_INVERTER_1_ENERGY", 0)
+    """The last good counter value is restored, from its statistic's last row: a 0 right after
+    a restart is not passed on."""
+    hass.config_entries.async_update_entry(config_entry, options={CONF_HISTORY_DAYS: 1})
     assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await _settle(hass)
+    (*_, last) = await _rows(hass, COUNTERS[PV_1])
+    assert last["state"] == _kwh(simulator, PV_1, datetime(2026, 10, 20, 11, 59, tzinfo=UTC))
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert _state(hass, COUNTER) == "250000.0"
+    simulator.set_value(SEED_DEVICE_ID, PV_1, 0)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await _settle(hass)
+    assert float(_state(hass, COUNTER)) == last["state"]
 
 
 async def test_stale_readings(

@@ -1,17 +1,19 @@
-"""Hourly external statistics: the cloud's history and the polls, into the real recorder.
+"""Hourly external statistics from the cloud's history, into the real recorder.
 
 The integration talks to the simulator over a real socket; time is virtual (freezer): the
-importer's pauses and Retry-After waits move the frozen clock instead of sleeping.
+importer's waits (the pause between requests, Retry-After, the retry after a failure) are timers
+(async_call_later), which the tests pass by moving the frozen clock and firing the timers.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 import gc
 import itertools
 import logging
+import sys
 import time
 import tracemalloc
 from typing import Any
@@ -41,12 +43,11 @@ from homeassistant.const import (
     CONF_SCAN_INTERVAL,
     CONF_URL,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import EnergyConverter
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -60,14 +61,24 @@ import yarl
 import yarl._parse
 import yarl._url
 
-from custom_components.skycentrics import statistics
-from custom_components.skycentrics.api import Reading
+from custom_components.skycentrics import descriptions, statistics
+from custom_components.skycentrics.api import Reading, Snapshot
 from custom_components.skycentrics.api.client import HISTORY_TIMEOUT
-from custom_components.skycentrics.const import CONF_HISTORY_DAYS, DOMAIN, HISTORY_PAUSE
+from custom_components.skycentrics.classification import describe_reading
+from custom_components.skycentrics.const import (
+    CONF_HISTORY_DAYS,
+    DATA_HISTORY_START,
+    DOMAIN,
+    HISTORY_PAUSE,
+    HISTORY_RETRY,
+)
 from custom_components.skycentrics.coordinator import SkyCentricsCoordinator
-from custom_components.skycentrics.counter import CounterGuard
+from custom_components.skycentrics.counters import CounterGuard
+from custom_components.skycentrics.descriptions import (
+    CloudStatistic,
+    SkyCentricsSensorEntityDescription,
+)
 from custom_components.skycentrics.diagnostics import async_get_config_entry_diagnostics
-from custom_components.skycentrics.statistics import HistoryImporter
 from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, faults
 
 from .common import CLIENT_ID, CLIENT_SECRET
@@ -83,8 +94,13 @@ COUNTERS = {
     PV_2: PREFIX + "solar_inverter_2_energy",
     CHARGED: PREFIX + "bess_lifetime_charge_counter",
     DISCHARGED: PREFIX + "bess_lifetime_discharge_counter",
-    METER: PREFIX + "e30a_3_kwh_energy_3ph_total",
+    METER: descriptions.statistic_id(
+        SEED_DEVICE_ID, METER
+    ),  # 0.2.0: PREFIX + "e30a_3_kwh_energy_3ph_total"
 }
+LEGACY_METER = PREFIX + "e30a_3_kwh_energy_3ph_total"
+METER_POWER = "E30A_3_kW:_3ph_Total"
+LEGACY_METER_POWER = PREFIX + "e30a_3_kw_3ph_total"
 PV_1_POWER = PREFIX + "solar_inverter_1_active_power"
 SOC = PREFIX + "bess_state_of_charge"
 HOUR = timedelta(hours=1)
@@ -92,6 +108,7 @@ NOW = datetime(2026, 10, 20, 12, 30, tzinfo=UTC)  # set-up time of most tests
 WH = 0.0005  # kWh: "to the Wh"
 
 BATTERY_POWER = "sensor.ssb_001_pae_replacement_battery_charge_discharge_power"
+PV_1_ENTITY = "sensor.ssb_001_pae_replacement_pv_inverter_1_lifetime_energy_produced"
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -110,35 +127,81 @@ def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     return freezer
 
 
+class Waits(list[float]):
+    """Every wait the importer asked for (its async_call_later), in seconds, in order; ``due``:
+    when the pending one ends (None: none pending)."""
+
+    def __init__(self, clock: FrozenDateTimeFactory) -> None:
+        """Waits on this frozen clock."""
+        super().__init__()
+        self.clock = clock
+        self.due: datetime | None = None
+
+
+_following: Waits | None = None  # the `waits` fixture's: `_settle` lets them pass
+
+
 @pytest.fixture
-def waits(frozen: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every wait of the importer (pause, Retry-After), in seconds: each moves the clock."""
-    waited: list[float] = []
+def waits(frozen: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch) -> Waits:
+    """Every wait of the importer (the pause, a Retry-After, the retry after a failure): each
+    is recorded, and `_settle` passes it (the clock moved to its end, the timers fired)."""
+    found = Waits(frozen)
+    real = statistics.async_call_later
 
-    async def _wait(seconds: float) -> None:
-        waited.append(seconds)
-        frozen.tick(timedelta(seconds=seconds))
+    def _call_later(
+        hass: HomeAssistant, delay: float, action: Callable[[datetime], None]
+    ) -> CALLBACK_TYPE:
+        found.append(delay)
+        due = found.due = dt_util.utcnow() + timedelta(seconds=delay)
 
-    monkeypatch.setattr(statistics, "async_wait", _wait)
-    return waited
+        @callback
+        def _run(now: datetime) -> None:
+            if found.due == due:
+                found.due = None
+            action(now)
+
+        cancel = real(hass, delay, _run)
+
+        @callback
+        def _cancel() -> None:
+            if found.due == due:
+                found.due = None
+            cancel()
+
+        return _cancel
+
+    monkeypatch.setattr(statistics, "async_call_later", _call_later)
+    monkeypatch.setattr(sys.modules[__name__], "_following", found)
+    return found
 
 
 def _history_requests(simulator: Simulator) -> list[str]:
     return [path for _, path, _ in simulator.requests if "?b=" in path]
 
 
-async def _settle(hass: HomeAssistant) -> None:
-    """Let the import (a background task) finish, and the recorder write what it got."""
-    await hass.async_block_till_done(wait_background_tasks=True)
-    await async_wait_recording_done(hass)
+async def _settle(hass: HomeAssistant, *, follow: bool = True) -> None:
+    """Let the import (a background task) finish, and the recorder write what it got; with
+    the `waits` fixture (and ``follow``), pass each wait the importer starts, until none is
+    pending."""
+    for _ in range(10_000):
+        await hass.async_block_till_done(wait_background_tasks=True)
+        await async_wait_recording_done(hass)
+        waits = _following
+        if not follow or waits is None or waits.due is None:
+            return
+        waits.clock.tick(max(waits.due - dt_util.utcnow(), timedelta(0)))
+        async_fire_time_changed(hass)
+    raise AssertionError("the import never stops waiting")
 
 
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry, **options: Any) -> HistoryImporter:
+async def _setup(
+    hass: HomeAssistant, entry: MockConfigEntry, *, follow: bool = True, **options: Any
+) -> SkyCentricsCoordinator:
     if options:
         hass.config_entries.async_update_entry(entry, options=options)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await _settle(hass)
-    return _coordinator(entry).history
+    await _settle(hass, follow=follow)
+    return _coordinator(entry)
 
 
 def _coordinator(entry: MockConfigEntry) -> SkyCentricsCoordinator:
@@ -148,9 +211,10 @@ def _coordinator(entry: MockConfigEntry) -> SkyCentricsCoordinator:
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 60) -> None:
+    """Move the clock (a poll, and whatever import is due, run) without passing later waits."""
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
-    await _settle(hass)
+    await _settle(hass, follow=False)
 
 
 async def _rows(
@@ -173,6 +237,12 @@ async def _rows(
     ]
 
 
+async def _metadata(hass: HomeAssistant) -> dict[str, tuple[int, StatisticMetaData]]:
+    return await get_instance(hass).async_add_executor_job(
+        lambda: get_metadata(hass, statistic_source=DOMAIN)
+    )
+
+
 def _hours(first: datetime, count: int) -> list[datetime]:
     return [first + n * HOUR for n in range(count)]
 
@@ -187,122 +257,175 @@ def _changes(rows: list[dict[str, Any]]) -> Iterator[tuple[datetime, float]]:
         yield row["start"], row["sum"] - before["sum"]
 
 
+def _assert_hours_exact(simulator: Simulator, sensor_id: str, rows: list[dict[str, Any]]) -> None:
+    """Every hour after the first holds the counter's increase over its own time: from the
+    last reading before it (hh-1:59) to its own last one (hh:59), to the Wh."""
+    for start, change in _changes(rows):
+        real = _kwh(simulator, sensor_id, start + HOUR - timedelta(minutes=1))
+        real -= _kwh(simulator, sensor_id, start - timedelta(minutes=1))
+        assert change == pytest.approx(real, abs=WH), (sensor_id, start)
+
+
 # --- statistic ids and hours (no Home Assistant) ---------------------------------------------
 
 
 def test_statistic_ids() -> None:
-    """``skycentrics:<device>_<slug>``: valid for the recorder; a shared slug gets a stable
-    hash; a sensor id without letters or digits gets the hash alone."""
-    ids = statistics.StatisticIds(SEED_DEVICE_ID)
-    assert ids.get(PV_1) == COUNTERS[PV_1]
-    assert ids.get(METER) == COUNTERS[METER]
-    assert ids.get("SSU_[0062]_AO1000425_ShReq") == PREFIX + "ssu_0062_ao1000425_shreq"
-    assert ids.get("__A--B__") == PREFIX + "a_b"
-    clash = ids.get("A_B")
-    assert clash == PREFIX + "a_b_" + statistics.short_hash("A_B")
-    assert ids.get("A_B") == clash  # asked again: the same
-    assert statistics.StatisticIds(SEED_DEVICE_ID).get("A_B") == PREFIX + "a_b"  # alone: plain
-    assert ids.get("!!!") == PREFIX + statistics.short_hash("!!!")
-    for statistic_id in [*ids._ids.values(), *COUNTERS.values()]:
-        assert VALID_STATISTIC_ID.match(statistic_id), statistic_id
+    """``skycentrics:<device>_<slug>``, valid for the recorder, a function of the device and the
+    key alone: the plain slug for a sensor id in its upper-case slug form and for a family's
+    key; any other id adds 8 hex digits of its SHA-256, so ids that share a slug differ."""
+    assert descriptions.statistic_id(SEED_DEVICE_ID, PV_1) == COUNTERS[PV_1]
+    assert descriptions.statistic_id(SEED_DEVICE_ID, "cta2045|commodity_0_cumulative") == (
+        PREFIX + "cta2045_commodity_0_cumulative"
+    )
+    meter = descriptions.statistic_id(SEED_DEVICE_ID, METER)
+    assert meter.startswith(LEGACY_METER + "_")
+    assert len(meter) == len(LEGACY_METER) + 9
+    clash = descriptions.statistic_id(SEED_DEVICE_ID, "A-B")
+    assert clash.startswith(PREFIX + "a_b_")
+    assert (
+        descriptions.statistic_id(SEED_DEVICE_ID, "A_B") == PREFIX + "a_b"
+    )  # in upper-case slug form
+    assert descriptions.statistic_id(SEED_DEVICE_ID, "A-B") == clash  # asked again: the same
+    assert descriptions.statistic_id(SEED_DEVICE_ID, "a_b") not in (clash, PREFIX + "a_b")
+    odd = ["!!!", "Température", "温度", "CT_1_POWER", "ct|1|power_real", "A||B", "__A--B__"]
+    ids = [descriptions.statistic_id(SEED_DEVICE_ID, key) for key in odd]
+    assert len(set(ids)) == len(ids)
+    assert descriptions.statistic_id(7, PV_1) == "skycentrics:7_solar_inverter_1_energy"
+    for found in [*ids, *COUNTERS.values(), clash]:
+        assert VALID_STATISTIC_ID.match(found), found
 
 
-def _series(kind: statistics.CloudStatistic, unit: str = "kWh") -> statistics.Series:
+def _description(sensor_id: str, kind: str, units: str) -> SkyCentricsSensorEntityDescription:
+    """The description the classification gives such a reading (its value plays no part)."""
+    (description,) = describe_reading(Reading(sensor_id, sensor_id, kind, units, 0, None)).sensors
+    return description
+
+
+def _series(sensor_id: str = PV_1, kind: str = "Energy", units: str = "kWh") -> statistics.Series:
+    description = _description(sensor_id, kind, units)
     return statistics.Series(
-        sensor_id="X",
-        statistic_id=PREFIX + "x",
-        kind=kind,
-        unit=unit,
-        converter=None,
-        description=None,  # type: ignore[arg-type]  # not used by rows
+        sensor_id, description, descriptions.statistic_id(SEED_DEVICE_ID, sensor_id), units, T0
     )
 
 
-def _allowed(_since: datetime | None, _until: datetime) -> float:
-    return 50.0  # kWh: a generous allowance (the rule itself: test_counters.py)
+class _Rule:
+    """What an hour's row asks of the coordinator: the counters' allowance (the rule itself:
+    test_counters.py)."""
+
+    def __init__(self, kwh: float = 50.0) -> None:
+        self.kwh = kwh
+
+    def allowed_rise_kwh(self, _since: datetime | None, _until: datetime) -> float:
+        return self.kwh
 
 
 T0 = datetime(2026, 10, 20, 10, tzinfo=UTC)
 
 
+def _row(
+    series: statistics.Series,
+    start: datetime,
+    values: list[tuple[datetime, float]],
+    rule: _Rule | None = None,
+) -> StatisticData | None:
+    return series.row(start, values, rule or _Rule())  # type: ignore[arg-type]
+
+
 def test_an_hour_holds_the_readings_of_its_own_time() -> None:
     """10:59:59 is in the 10:00 hour, 11:00:00 in the 11:00 hour; each hour holds the increase
     between the last readings before its start and its end; the first hour counts from its first
-    reading."""
-    series = _series(statistics.CloudStatistic.SUM)
+    reading; an hour without readings holds 0."""
+    series = _series()
     readings = [
         (T0 + timedelta(minutes=5), 100.0),
         (T0 + timedelta(minutes=59, seconds=59), 103.0),
         (T0 + HOUR, 104.0),
         (T0 + HOUR + timedelta(minutes=30), 110.0),
     ]
-    hours = statistics.group_hours(list(reversed(readings)))
-    assert list(hours) == [T0, T0 + HOUR]
-    first = series.row(T0, hours[T0], _allowed)
-    second = series.row(T0 + HOUR, hours[T0 + HOUR], _allowed)
-    empty = series.row(T0 + 2 * HOUR, [], _allowed)
+    assert [statistics.hour_start(when) for when, _ in readings] == [T0, T0, T0 + HOUR, T0 + HOUR]
+    first = _row(series, T0, readings[:2])
+    second = _row(series, T0 + HOUR, readings[2:])
+    empty = _row(series, T0 + 2 * HOUR, [])
     assert first == {"start": T0, "state": 103.0, "sum": 3.0}
     assert second == {"start": T0 + HOUR, "state": 110.0, "sum": 10.0}
     assert empty == {"start": T0 + 2 * HOUR, "state": 110.0, "sum": 10.0}  # no readings: 0
+    assert _row(_series(), T0, []) is None  # a statistic starts with its first reading
 
 
 def test_drops_resets_and_glitches_are_not_counted() -> None:
     """A glitch to 0, a glitch high, a drop and a reset: no hour negative, none inflated; the
     sum follows the accepted values (the live sensor's rule)."""
-    series = _series(statistics.CloudStatistic.SUM)
+    series = _series()
     minute = timedelta(minutes=1)
     values = [100.0, 101.0, 0.0, 102.0, 9999.0, 103.0, 50.0, 104.0, 0.0, 1.0, 2.0]
     readings = [(T0 + n * minute, v) for n, v in enumerate(values)]
-    row = series.row(T0, readings, lambda _since, _until: 1.5)
+    row = _row(series, T0, readings, _Rule(1.5))
     assert row == {"start": T0, "state": 104.0, "sum": 4.0}  # 100 -> 104, nothing else
-    assert series.rejected == 6  # 0, 9999, 50, then 0, 1, 2 (after the reset: below 104)
-    later = series.row(T0 + HOUR, [(T0 + HOUR, 3.0)], _allowed)  # the reset counter: 0
+    # After the reset (0, 1, 2: below 104) the guard still refuses, holding 104 from 10:07.
+    assert series.guard.rejecting
+    assert (series.guard.last, series.guard.last_time) == (104.0, T0 + 7 * minute)
+    later = _row(series, T0 + HOUR, [(T0 + HOUR, 3.0)])  # the reset counter: 0
     assert later == {"start": T0 + HOUR, "state": 104.0, "sum": 4.0}
 
 
-def test_values_in_the_statistics_unit() -> None:
-    """A reading's value in the statistic's unit: converted from another unit of its kind;
-    none for no number, or a unit that cannot be converted."""
-    series = statistics.Series(
-        sensor_id=PV_1,
-        statistic_id=COUNTERS[PV_1],
-        kind=statistics.CloudStatistic.SUM,
-        unit="kWh",
-        converter=EnergyConverter,
-        description=None,  # type: ignore[arg-type]  # not used for values
+async def test_values_in_the_statistics_unit(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """A history record's reading of a statistic (time, value in the statistic's unit):
+    converted from another unit of its kind, and to the unit a statistic was kept in; none for
+    no number, a unit that cannot be converted, or no time at all."""
+    coordinator = _coordinator(loaded_entry)
+    (description,) = coordinator.described[PV_1].sensors
+    series = statistics.Series(PV_1, description, COUNTERS[PV_1], "kWh", T0)
+    at = T0 + timedelta(minutes=1)
+
+    def _record(value: Any, units: str, when: datetime | None = at) -> Snapshot:
+        reading = Reading(PV_1, PV_1, "Energy", units, value, when)
+        return Snapshot(SEED_DEVICE_ID, None, {PV_1: reading})
+
+    assert series.value(coordinator, _record(2.5, "kWh")) == (at, 2.5)
+    assert series.value(coordinator, _record("2500", "Wh")) == (at, 2.5)
+    assert series.value(coordinator, _record(None, "kWh")) is None
+    assert series.value(coordinator, _record("n/a", "kWh")) is None
+    assert series.value(coordinator, _record(2.5, "V")) is None  # not an energy
+    assert series.value(coordinator, _record(2.5, "kWh", None)) is None  # no time
+    assert series.value(coordinator, Snapshot(SEED_DEVICE_ID, at)) is None  # no reading
+    series.unit = "Wh"  # a statistic kept in Wh goes on in Wh
+    assert series.value(coordinator, _record(2.5, "kWh")) == (at, 2500.0)
+    power = statistics.Series(
+        "SOLAR_INVERTER_1_ACTIVE_POWER",
+        coordinator.described["SOLAR_INVERTER_1_ACTIVE_POWER"].sensors[0],
+        PV_1_POWER,
+        "W",
+        T0,
     )
-
-    def _reading(value: Any, units: str) -> Reading:
-        return Reading(PV_1, PV_1, "Energy", units, value, T0)
-
-    assert series.value(_reading(2.5, "kWh")) == 2.5
-    assert series.value(_reading("2500", "Wh")) == 2.5
-    assert series.value(_reading(None, "kWh")) is None
-    assert series.value(_reading("n/a", "kWh")) is None
-    assert series.value(_reading(2.5, "V")) is None  # not an energy: no statistic's unit
-    series.converter = None
-    assert series.value(_reading(2500, "Wh")) is None
+    record = Snapshot(
+        SEED_DEVICE_ID,
+        at,  # the record's time, for a reading without its own
+        {
+            "SOLAR_INVERTER_1_ACTIVE_POWER": Reading(
+                "SOLAR_INVERTER_1_ACTIVE_POWER", "P", "Power", "kW", 1.5, None
+            )
+        },
+    )
+    assert power.value(coordinator, record) == (at, 1500.0)
 
 
 def test_a_counter_guard_without_an_energy_unit_bounds_no_rise() -> None:
     """The rule bounds a rise only in an energy unit; a drop is refused in any unit."""
     guard = CounterGuard(None)
-    assert guard.judge(1.0, T0, _allowed) is None
-    assert guard.judge(1e9, T0, _allowed) is None
-    assert guard.judge(5.0, T0, _allowed) == "a drop"
-
-
-async def test_the_wait_is_asyncio_sleep() -> None:
-    """What the tests replace: asyncio's sleep (here of nothing)."""
-    await statistics.async_wait(0)
+    assert guard.judge(1.0, T0, _Rule().allowed_rise_kwh) is None
+    assert guard.judge(1e9, T0, _Rule().allowed_rise_kwh) is None
+    assert guard.judge(5.0, T0, _Rule().allowed_rise_kwh) == "a drop"
 
 
 def test_means() -> None:
     """Mean (of the readings), min and max; no row for an hour without readings."""
-    series = _series(statistics.CloudStatistic.MEAN, "kW")
+    series = _series("SOLAR_INVERTER_1_ACTIVE_POWER", "Power", "kW")
+    assert series.kind is CloudStatistic.MEAN
     readings = [(T0 + timedelta(minutes=n), v) for n, v in enumerate([1.0, 2.0, 6.0])]
-    assert series.row(T0, readings, _allowed) == {"start": T0, "mean": 3.0, "min": 1.0, "max": 6.0}
-    assert series.row(T0 + HOUR, [], _allowed) is None
+    assert _row(series, T0, readings) == {"start": T0, "mean": 3.0, "min": 1.0, "max": 6.0}
+    assert _row(series, T0 + HOUR, []) is None
 
 
 # --- the cloud's history at set-up -------------------------------------------------------------
@@ -314,21 +437,23 @@ async def test_seven_days_at_set_up(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Set-up imports the last 7 days (the default) in the background, a day per request with
-    a pause between them: every hour of every counter, sums equal to the simulator's counter
-    increase to the Wh; power and state of charge get hourly mean/min/max."""
+    a pause after each: every hour of every counter, sums equal to the simulator's counter
+    increase to the Wh; power and state of charge get hourly mean/min/max. The device's history
+    start is stored in the entry."""
     started = time.process_time()
-    importer = await _setup(hass, config_entry)
+    coordinator = await _setup(hass, config_entry)
     elapsed = time.process_time() - started
     assert config_entry.state is ConfigEntryState.LOADED
-    first = NOW.replace(minute=30 - 30) - timedelta(days=7)  # 2026-10-13 12:00
+    first = NOW.replace(minute=0) - timedelta(days=7)  # 2026-10-13 12:00
+    assert config_entry.data[DATA_HISTORY_START] == {str(SEED_DEVICE_ID): first.isoformat()}
     requests = _history_requests(simulator)
     assert len(requests) == 7
     assert requests[0].endswith("?b=2026-10-13T12:00:00&e=2026-10-14T12:00:00&g=1")
-    assert waits == [HISTORY_PAUSE.total_seconds()] * 6
+    assert waits == [HISTORY_PAUSE.total_seconds()] * 7
     for sensor_id, statistic_id in COUNTERS.items():
         rows = await _rows(hass, statistic_id)
         assert [row["start"] for row in rows] == _hours(first, 7 * 24), sensor_id
@@ -337,10 +462,7 @@ async def test_seven_days_at_set_up(
         expected = _kwh(simulator, sensor_id, first + 7 * 24 * HOUR - timedelta(minutes=1))
         expected -= _kwh(simulator, sensor_id, first)
         assert rows[-1]["sum"] == pytest.approx(expected, abs=WH), sensor_id
-        for start, change in _changes(rows):
-            real = _kwh(simulator, sensor_id, start + HOUR - timedelta(minutes=1))
-            real -= _kwh(simulator, sensor_id, start - timedelta(minutes=1))
-            assert change == pytest.approx(real, abs=WH), (sensor_id, start)
+        _assert_hours_exact(simulator, sensor_id, rows)
     power = await _rows(hass, PV_1_POWER)
     assert len(power) == 7 * 24
     assert {row["min"] for row in power} >= {0.0}
@@ -353,7 +475,12 @@ async def test_seven_days_at_set_up(
         "SkyCentrics ssb-001-pae-replacement: imported 24 hour(s) of the cloud's history, "
         "2026-10-13 12:00 to 2026-10-14 12:00 UTC (15 statistics)"
     )
-    assert not importer.running
+    status = coordinator.history_status
+    assert status["statistics"] == 15
+    assert status["hours_imported"] == 7 * 24
+    assert status["history_requests"] == 7
+    assert status["imported_from"] == first.isoformat()
+    assert status["next_hour"] == (first + 7 * 24 * HOUR).isoformat()
     print(f"7 days imported in {elapsed:.2f} s of CPU")
 
 
@@ -363,7 +490,7 @@ async def test_metadata_names_units_and_kinds(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
     """What the Energy dashboard's picker shows: the entity's friendly name, kWh, a sum; powers
     and the state of charge as "(cloud history)" means. An entity the user disabled (no state
@@ -378,9 +505,7 @@ async def test_metadata_names_units_and_kinds(
             disabled_by=er.RegistryEntryDisabler.USER,
         )
     await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 1})
-    metadata = await get_instance(hass).async_add_executor_job(
-        lambda: get_metadata(hass, statistic_source="skycentrics")
-    )
+    metadata = await _metadata(hass)
     names = {statistic_id: meta["name"] for statistic_id, (_, meta) in metadata.items()}
     assert names[COUNTERS[PV_1]] == "ssb-001-pae-replacement PV inverter 1 Lifetime energy produced"
     assert names[COUNTERS[PV_2]] == "ssb-001-pae-replacement PV inverter 2 Lifetime energy produced"
@@ -413,7 +538,7 @@ async def test_the_energy_dashboard_takes_the_statistics(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
     """What README tells to pick: solar from both inverters' energy statistics (with their
     power entities), the battery's discharged/charged statistics (with its power and state of
@@ -450,12 +575,7 @@ async def test_the_energy_dashboard_takes_the_statistics(
     assert validation["energy_sources"] == [[], [], []]
 
 
-# --- the polls --------------------------------------------------------------------------------
-
-
-def _live_kwh(simulator: Simulator, sensor_id: str, hour_end: datetime) -> float:
-    """The counter in the last live reading taken before ``hour_end`` (readings at :46)."""
-    return _kwh(simulator, sensor_id, datetime.fromtimestamp(simulator.reading_time(hour_end), UTC))
+# --- hour after hour -----------------------------------------------------------------------------
 
 
 async def _poll_until(
@@ -465,48 +585,46 @@ async def _poll_until(
         await _poll(hass, freezer, every)
 
 
-async def test_hours_the_polls_cover_need_no_history(
+def _hour_request(begin: datetime, end: datetime) -> str:
+    return (
+        f"/api/devices/{SEED_DEVICE_ID}/data?b={begin:%Y-%m-%dT%H:%M:%S}"
+        f"&e={end:%Y-%m-%dT%H:%M:%S}&g=1"
+    )
+
+
+async def test_every_hour_comes_from_the_history_once_it_settled(
     frozen: FrozenDateTimeFactory,
     recorder_mock: Recorder,
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
-    """With no history to import (history_days 0), the hours the polls cover come from the
-    polls alone: not one history request. A failed poll inside an hour: that hour, and it alone,
-    is asked from the history once it is over. (Polls every 2 minutes from 12:30: one at every
-    full hour, which sees the reading of hh:59:46.)"""
+    """With no days of history to import (history_days 0) the statistics start with the hour
+    of set-up; each hour is asked from the history once it ended 5 minutes ago (one request an
+    hour while the polls go on), its energy the counter's increase to the Wh. A failed poll
+    changes nothing. (Polls every 2 minutes from 12:30.)"""
     await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 0, CONF_SCAN_INTERVAL: 120})
+    assert _history_requests(simulator) == []  # 12:00 is not over
+    await _poll_until(hass, frozen, datetime(2026, 10, 20, 13, 4, tzinfo=UTC), 120)
+    assert _history_requests(simulator) == []  # over, but only just: not yet settled
     await _poll_until(hass, frozen, datetime(2026, 10, 20, 13, 30, tzinfo=UTC), 120)
-    await _coordinator(config_entry).async_refresh()  # the same readings again: kept once
-    await _poll_until(hass, frozen, datetime(2026, 10, 20, 15, 10, tzinfo=UTC), 120)
-    assert _history_requests(simulator) == []
-    # The polls started at 12:30: 12:00 is not covered (and not imported: no history wanted).
-    for sensor_id, statistic_id in COUNTERS.items():
-        rows = await _rows(hass, statistic_id)
-        assert [row["start"] for row in rows] == _hours(T0 + 3 * HOUR, 2), sensor_id
-        for row in rows:
-            assert row["state"] == _live_kwh(simulator, sensor_id, row["start"] + HOUR)
-        expected = _live_kwh(simulator, sensor_id, T0 + 5 * HOUR)
-        expected -= _live_kwh(simulator, sensor_id, T0 + 3 * HOUR)
-        assert rows[-1]["sum"] == pytest.approx(expected, abs=WH), sensor_id
-    # A failed poll at 15:30: the 15:00 hour is asked from the history (after 16:05).
+    await _coordinator(config_entry).async_refresh()  # the same readings again: nothing
     await _poll_until(hass, frozen, datetime(2026, 10, 20, 15, 30, tzinfo=UTC), 120)
     simulator.add_fault(faults.status(503))
     await _poll_until(hass, frozen, datetime(2026, 10, 20, 17, 10, tzinfo=UTC), 120)
     assert _history_requests(simulator) == [
-        f"/api/devices/{SEED_DEVICE_ID}/data?b=2026-10-20T15:00:00&e=2026-10-20T16:00:00&g=1"
+        _hour_request(start, start + HOUR) for start in _hours(T0 + 2 * HOUR, 5)
     ]
     for sensor_id, statistic_id in COUNTERS.items():
         rows = await _rows(hass, statistic_id)
-        assert [row["start"] for row in rows] == _hours(T0 + 3 * HOUR, 4), sensor_id
-        # 15:00 from the history (readings at :00), 16:00 from the polls again (:46).
-        assert rows[2]["state"] == _kwh(simulator, sensor_id, T0 + 6 * HOUR - timedelta(minutes=1))
-        assert rows[3]["state"] == _live_kwh(simulator, sensor_id, T0 + 7 * HOUR)
-        expected = _live_kwh(simulator, sensor_id, T0 + 7 * HOUR)
-        expected -= _live_kwh(simulator, sensor_id, T0 + 3 * HOUR)
+        assert [row["start"] for row in rows] == _hours(T0 + 2 * HOUR, 5), sensor_id
+        for row in rows:
+            assert row["state"] == _kwh(simulator, sensor_id, row["start"] + HOUR - HOUR / 60)
+        expected = _kwh(simulator, sensor_id, T0 + 7 * HOUR - HOUR / 60)
+        expected -= _kwh(simulator, sensor_id, T0 + 2 * HOUR)
         assert rows[-1]["sum"] == pytest.approx(expected, abs=WH), sensor_id
+        _assert_hours_exact(simulator, sensor_id, rows)
 
 
 # --- outages, restarts, time zones --------------------------------------------------------------
@@ -514,14 +632,14 @@ async def test_hours_the_polls_cover_need_no_history(
 
 async def _restart(
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, down: timedelta
-) -> HistoryImporter:
+) -> SkyCentricsCoordinator:
     """Stop the integration (as Home Assistant stopping would), move the clock, start again."""
     assert await hass.config_entries.async_unload(entry.entry_id)
     await _settle(hass)
     freezer.tick(down)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _settle(hass)
-    return _coordinator(entry).history
+    return _coordinator(entry)
 
 
 async def test_two_days_down_are_filled_from_the_history(
@@ -530,23 +648,24 @@ async def test_two_days_down_are_filled_from_the_history(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
     """Home Assistant stopped for two days: on start, exactly the missing hours are asked from
-    the history (a day per request), the sums go on from the last row; no hour holds more than
-    the energy of its own time, and the total is the counter's real increase."""
+    the history (a day per request), the sums go on from the last row; every hour holds the
+    energy of its own time, and the total is the counter's real increase."""
     await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 1, CONF_SCAN_INTERVAL: 300})
     await _poll_until(hass, frozen, datetime(2026, 10, 20, 14, 10, tzinfo=UTC), 300)
     before = len(_history_requests(simulator))
-    assert before == 2  # the day, then the 12:00 hour (the polls began at 12:30)
+    assert before == 3  # the day, then the 12:00 and 13:00 hours
     await _restart(hass, config_entry, frozen, timedelta(days=2))
     await _poll_until(hass, frozen, datetime(2026, 10, 22, 16, 10, tzinfo=UTC), 300)
     assert _history_requests(simulator)[before:] == [
-        f"/api/devices/{SEED_DEVICE_ID}/data?b={b}&e={e}&g=1"
+        _hour_request(datetime.fromisoformat(b), datetime.fromisoformat(e))
         for b, e in (
             ("2026-10-20T14:00:00", "2026-10-21T14:00:00"),
             ("2026-10-21T14:00:00", "2026-10-22T14:00:00"),
-            ("2026-10-22T14:00:00", "2026-10-22T15:00:00"),  # polls began at 14:10
+            ("2026-10-22T14:00:00", "2026-10-22T15:00:00"),
+            ("2026-10-22T15:00:00", "2026-10-22T16:00:00"),
         )
     ]
     first = datetime(2026, 10, 19, 12, tzinfo=UTC)
@@ -555,14 +674,11 @@ async def test_two_days_down_are_filled_from_the_history(
     for sensor_id, statistic_id in COUNTERS.items():
         rows = await _rows(hass, statistic_id)
         assert [row["start"] for row in rows] == _hours(first, 3 * 24 + 4), sensor_id
-        for start, change in _changes(rows):
-            real = _kwh(simulator, sensor_id, start + HOUR)
-            real -= _kwh(simulator, sensor_id, start - timedelta(minutes=1))
-            assert -1e-9 <= change <= real + WH, (sensor_id, start)
+        _assert_hours_exact(simulator, sensor_id, rows)
         by_start = {row["start"]: row for row in rows}
         total = by_start[down_until - HOUR]["sum"] - by_start[down_from - HOUR]["sum"]
         real = _kwh(simulator, sensor_id, down_until - timedelta(minutes=1))
-        real -= _live_kwh(simulator, sensor_id, down_from)
+        real -= _kwh(simulator, sensor_id, down_from - timedelta(minutes=1))
         assert total == pytest.approx(real, abs=WH), sensor_id
 
 
@@ -572,7 +688,7 @@ async def test_resumes_after_a_restart_and_imports_nothing_twice(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
     """Restarting at once asks for nothing; a statistic that lost its last day (rows not
     written before a crash) gets exactly those rows again, the others are left alone: every
@@ -612,7 +728,7 @@ async def test_daylight_saving_ends(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
     """Europe/Berlin, the night summer time ends (2026-10-25, 03:00 CEST -> 02:00 CET): every
     UTC hour once, none missing; the local day of 25 hours holds the counter's increase over
@@ -668,21 +784,27 @@ async def _add_row(
     await async_wait_recording_done(hass)
 
 
+def _live_kwh(simulator: Simulator, sensor_id: str, at: datetime = NOW) -> float:
+    """The counter in the latest reading the live endpoint shows at ``at``."""
+    return _kwh(simulator, sensor_id, datetime.fromtimestamp(simulator.reading_time(at), UTC))
+
+
 async def test_a_statistic_goes_on_in_its_own_unit(
     frozen: FrozenDateTimeFactory,
     recorder_mock: Recorder,
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
     """A statistic kept in Wh (its last row from an earlier run) goes on in Wh from that row:
     its sum and its baseline, the kWh readings converted; the hours after it come from the
-    history (other statistics, which had no row, start with those hours)."""
+    history (the other statistics, which have no row, start at the device's history start).
+    The live entity, restored from that row, shows its kWh (the Wh baseline converted)."""
     last = T0  # 10:00: the next hour to import is 11:00
     state_wh = _kwh(simulator, PV_1, last + HOUR - timedelta(minutes=1)) * 1000
     await _add_row(hass, COUNTERS[PV_1], "Wh", last, state=state_wh, sum=5000.0)
-    await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 0})
+    coordinator = await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 0})
     assert _history_requests(simulator) == [
         f"/api/devices/{SEED_DEVICE_ID}/data?b=2026-10-20T11:00:00&e=2026-10-20T12:00:00&g=1"
     ]
@@ -698,7 +820,9 @@ async def test_a_statistic_goes_on_in_its_own_unit(
     energy_wh = _hour_kwh(simulator, last + HOUR) * 1000
     assert rows[1]["sum"] == pytest.approx(5000.0 + energy_wh, abs=0.5)
     assert rows[1]["state"] == pytest.approx(state_wh + energy_wh, abs=0.5)
-    assert [row["start"] for row in await _rows(hass, COUNTERS[PV_2])] == [last + HOUR]
+    assert await _rows(hass, COUNTERS[PV_2]) == []  # from 12:00, once that hour is over
+    assert coordinator.counters[PV_1].guard.unit == "kWh"
+    assert float(hass.states.get(PV_1_ENTITY).state) == _live_kwh(simulator, PV_1)  # type: ignore[union-attr]
 
 
 async def test_a_gap_beyond_a_year_is_not_put_in_one_hour(
@@ -707,7 +831,7 @@ async def test_a_gap_beyond_a_year_is_not_put_in_one_hour(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Catching up goes back MAX_HISTORY_DAYS at most (here made 1): a statistic whose last row
@@ -726,6 +850,7 @@ async def test_a_gap_beyond_a_year_is_not_put_in_one_hour(
     assert [row["start"] for row in rows] == [old, *_hours(first, 24)]
     first_hour = _kwh(simulator, PV_1, first + HOUR - HOUR / 60) - _kwh(simulator, PV_1, first)
     assert rows[1]["sum"] == pytest.approx(100.0 + first_hour, abs=WH)
+    _assert_hours_exact(simulator, PV_1, rows[1:])
 
 
 async def test_the_history_down_for_hours_while_the_polls_go_on(
@@ -734,18 +859,21 @@ async def test_the_history_down_for_hours_while_the_polls_go_on(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
-    """The history cannot be reached for 8 hours while the polls go on: the polls' readings
-    wait in memory, 6 hours at most (the current one included; the older ones are asked from
-    the history later); when the history answers again, every hour is there, in order, the
-    sums exact."""
-    dropped = _history_only(*[faults.drop()] * 200)  # connections lost: tried every 10 minutes
+    """The history cannot be reached for 8 hours while the polls go on: tried again every 10
+    minutes, nothing imported meanwhile; when the history answers again, every hour is there,
+    in order, a day per request at most, the sums exact."""
+    dropped = _history_only(*[faults.drop()] * 200)  # connections lost
     simulator.add_fault(dropped, times=10_000)
-    await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 1, CONF_SCAN_INTERVAL: 300})
+    coordinator = await _setup(
+        hass, config_entry, follow=False, **{CONF_HISTORY_DAYS: 1, CONF_SCAN_INTERVAL: 300}
+    )
     await _poll_until(hass, frozen, datetime(2026, 10, 20, 20, 30, tzinfo=UTC), 300)
-    importer = _coordinator(config_entry).history
-    assert importer.diagnostics()["covered_hours_waiting"] == 5  # 15:00 to 19:00 (and 20:00)
+    assert set(waits) == {HISTORY_RETRY.total_seconds()}
+    assert len(waits) == 1 + 8 * 6  # at 12:30, then every 10 minutes to 20:30
+    assert coordinator.history_status["last_error"].startswith("SkyCentricsConnectionError")
+    assert coordinator.last_update_success  # the polls went on
     assert not await _rows(hass, COUNTERS[PV_1])
     simulator.faults.clear()
     before = len(_history_requests(simulator))
@@ -754,17 +882,18 @@ async def test_the_history_down_for_hours_while_the_polls_go_on(
         f"/api/devices/{SEED_DEVICE_ID}/data?b={b}&e={e}&g=1"
         for b, e in (
             ("2026-10-19T12:00:00", "2026-10-20T12:00:00"),
-            ("2026-10-20T12:00:00", "2026-10-20T15:00:00"),  # 15:00 to 21:00: the polls'
+            ("2026-10-20T12:00:00", "2026-10-20T20:00:00"),
+            ("2026-10-20T20:00:00", "2026-10-20T21:00:00"),
         )
     ]
     first = datetime(2026, 10, 19, 12, tzinfo=UTC)
     for sensor_id, statistic_id in COUNTERS.items():
         rows = await _rows(hass, statistic_id)
         assert [row["start"] for row in rows] == _hours(first, 33), sensor_id
-        expected = _live_kwh(simulator, sensor_id, first + 33 * HOUR) - _kwh(
-            simulator, sensor_id, first
-        )
+        expected = _kwh(simulator, sensor_id, first + 33 * HOUR - HOUR / 60)
+        expected -= _kwh(simulator, sensor_id, first)
         assert rows[-1]["sum"] == pytest.approx(expected, abs=WH), sensor_id
+        _assert_hours_exact(simulator, sensor_id, rows)
 
 
 async def test_a_bug_while_importing_starts_again_from_the_recorder(
@@ -773,7 +902,7 @@ async def test_a_bug_while_importing_starts_again_from_the_recorder(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -790,10 +919,10 @@ async def test_a_bug_while_importing_starts_again_from_the_recorder(
         real(*args)
 
     monkeypatch.setattr(statistics, "async_add_external_statistics", _failing_once)
-    await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 1})
+    coordinator = await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 1})
     assert "hourly statistics failed" in caplog.text
-    importer = _coordinator(config_entry).history
-    assert importer.diagnostics()["last_error"] == "RuntimeError: boom"
+    assert coordinator.history_status["last_error"] == "RuntimeError: boom"
+    assert len(await _metadata(hass)) == 2  # from the third statistic on: not written
     await _poll(hass, frozen)
     first = NOW.replace(minute=0) - timedelta(days=1)
     for sensor_id, statistic_id in COUNTERS.items():
@@ -813,7 +942,7 @@ async def test_glitches_and_a_reset_in_the_history(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """In the history: a reading of 0, a reading far too high, and the counter reset to 0 (and
@@ -887,7 +1016,7 @@ async def test_rate_limited_backfill_waits_and_goes_on(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
 ) -> None:
     """A 429 during the backfill: the importer waits the Retry-After (held within [poll
     interval, 1 hour]), asks for the same day again and goes on; every hour is there."""
@@ -895,13 +1024,15 @@ async def test_rate_limited_backfill_waits_and_goes_on(
         faults.status(429, retry_after=120), faults.status(429, retry_after=86000)
     )
     simulator.add_fault(rate_limited, times=50)  # one fault per request: the others pass
-    await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 2})
-    # Then the second day after a pause (and, the clock being an hour later, the 12:00 hour).
-    assert waits == [120.0, 3600.0, HISTORY_PAUSE.total_seconds(), HISTORY_PAUSE.total_seconds()]
+    coordinator = await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 2})
+    # Then the days, a pause after each (and, the clock being an hour later, the 12:00 hour).
+    assert waits == [120.0, 3600.0, *[HISTORY_PAUSE.total_seconds()] * 3]
     requests = [(path, status) for _, path, status in simulator.requests if "?b=" in path]
     day_1 = f"/api/devices/{SEED_DEVICE_ID}/data?b=2026-10-18T12:00:00&e=2026-10-19T12:00:00&g=1"
     assert requests[:3] == [(day_1, 429), (day_1, 429), (day_1, 200)]
+    assert len(requests) == 5
     assert all(status == 200 for _, status in requests[3:])
+    assert coordinator.history_status["last_error"] == "rate limited (HTTP 429): waiting 3600 s"
     for statistic_id in COUNTERS.values():
         rows = await _rows(hass, statistic_id)
         assert [row["start"] for row in rows] == _hours(datetime(2026, 10, 18, 12, tzinfo=UTC), 49)
@@ -913,53 +1044,65 @@ async def test_unload_stops_the_backfill_and_set_up_resumes_it(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    monkeypatch: pytest.MonkeyPatch,
+    waits: Waits,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Unloading during the pause after the first day cancels the import at once (no more
-    requests, no error); the next set-up goes on with the second day."""
-    paused = asyncio.Event()
-
-    async def _wait_forever(_seconds: float) -> None:
-        paused.set()
-        await asyncio.Event().wait()
-
-    monkeypatch.setattr(statistics, "async_wait", _wait_forever)
+    """Unloading during the pause after the first day ends the import at once (no more
+    requests, no error), as does unloading while a day is being read (that day not written);
+    the next set-up goes on with the next day not imported."""
     hass.config_entries.async_update_entry(config_entry, options={CONF_HISTORY_DAYS: 3})
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await paused.wait()
-    importer = _coordinator(config_entry).history
-    assert importer.running
+    await _setup(hass, config_entry, follow=False)
     assert len(_history_requests(simulator)) == 1
+    assert waits == [HISTORY_PAUSE.total_seconds()]
+    assert waits.due is not None  # the pause
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert not importer.running
+    assert waits.due is None  # its timer cancelled
+    await _poll(hass, frozen, HISTORY_PAUSE.total_seconds() * 10)
     assert len(_history_requests(simulator)) == 1
-    await async_wait_recording_done(hass)
+    assert len(await _rows(hass, COUNTERS[PV_1])) == 24
+    # The second day's answer held back: unloading while it is read.
+    asked, answer, answered = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def _held(request: web.Request, handler: Handler) -> web.StreamResponse:
+        asked.set()
+        try:
+            await answer.wait()
+            return web.Response(status=503)
+        finally:
+            answered.set()
+
+    simulator.add_fault(_history_only(_held), times=50)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await asked.wait()
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    answer.set()
+    await answered.wait()
+    await _settle(hass)
+    assert len(_history_requests(simulator)) == 2
     assert len(await _rows(hass, COUNTERS[PV_1])) == 24
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-
-    async def _no_wait(_seconds: float) -> None:
-        pass
-
-    monkeypatch.setattr(statistics, "async_wait", _no_wait)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await _settle(hass)
     requests = _history_requests(simulator)
-    assert len(requests) == 3
-    assert "b=2026-10-18T12:00:00" in requests[1]
+    assert len(requests) == 4
+    assert "b=2026-10-18T12:00:00&e=2026-10-19T12:00:00" in requests[1]
+    assert requests[2] == requests[1]
+    assert "b=2026-10-19T12:00:00&e=2026-10-20T12:00:00" in requests[3]
     assert len(await _rows(hass, COUNTERS[PV_1])) == 3 * 24
 
 
 async def test_without_the_recorder_nothing_is_imported(
     hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
 ) -> None:
-    """No recorder (it is not set up): no statistics, no history request."""
-    importer = _coordinator(loaded_entry).history
-    assert not importer.enabled
-    assert not importer.running
+    """No recorder (it is not set up): no statistics, no history request, no history start
+    stored."""
+    status = _coordinator(loaded_entry).history_status
+    assert status["enabled"] is False
+    assert status["statistics"] == 0
     assert _history_requests(simulator) == []
-    assert importer.diagnostics()["enabled"] is False
+    assert DATA_HISTORY_START not in loaded_entry.data
 
 
 async def test_failed_history_requests_and_diagnostics(
@@ -968,7 +1111,7 @@ async def test_failed_history_requests_and_diagnostics(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
-    waits: list[float],
+    waits: Waits,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A failed history request is tried again 10 minutes later (the polls go on meanwhile);
@@ -977,38 +1120,140 @@ async def test_failed_history_requests_and_diagnostics(
     # A dropped connection (aiohttp tries a GET once more: dropped again), then 5 refusals.
     refusals = [faults.status(500)] * 5
     simulator.add_fault(_history_only(faults.drop(), faults.drop(), *refusals), times=200)
-    await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 1})
+    await _setup(hass, config_entry, follow=False, **{CONF_HISTORY_DAYS: 1})
     history = (await async_get_config_entry_diagnostics(hass, config_entry))["devices"][0][
         "history"
     ]
     assert history["enabled"] is True
     assert history["history_requests"] == 1
     assert history["last_error"].startswith("SkyCentricsConnectionError: ")
-    assert history["running"] is False
-    assert history["retry_at"] == (NOW + timedelta(minutes=10)).isoformat()
-    assert history["imported_from"] is None
+    assert history["last_error_at"] == NOW.isoformat()
+    assert history["imported_from"] == "2026-10-19T12:00:00+00:00"
+    assert history["hours_imported"] == 0
+    assert waits == [HISTORY_RETRY.total_seconds()]
+    await _poll_until(hass, frozen, NOW + HISTORY_RETRY - timedelta(seconds=30))
+    assert len(_history_requests(simulator)) == 2  # the one request: dropped twice
     assert not await _rows(hass, COUNTERS[PV_1])
-    for _ in range(6):  # a poll a minute: the next try after 10 minutes
-        await _poll_until(hass, frozen, datetime.now(UTC) + timedelta(minutes=11))
-    # The day: 2 dropped, 5 refused (so imported without readings); then, by now (13:36), the
+    polls = len([p for _, p, _ in simulator.requests if p.endswith("/data")])
+    await _settle(hass)  # every wait passed
+    assert len([p for _, p, _ in simulator.requests if p.endswith("/data")]) > polls
+    # The day: 2 dropped, 5 refused (so imported without readings); then, by now (13:20), the
     # 12:00 hour.
+    assert waits == [HISTORY_RETRY.total_seconds()] * 5 + [HISTORY_PAUSE.total_seconds()] * 2
     requests = _history_requests(simulator)
     assert len(requests) == 8
     assert len(set(requests[:7])) == 1
     assert "b=2026-10-20T12:00:00&e=2026-10-20T13:00:00" in requests[7]
     (warning,) = [r for r in caplog.records if "refused the history" in r.getMessage()]
     assert warning.levelno == logging.WARNING
-    history = _coordinator(config_entry).history.diagnostics()
+    history = _coordinator(config_entry).history_status
     assert history["last_error"].startswith("SkyCentricsResponseError: ")
-    assert history["imported_from"] == "2026-10-19T12:00:00+00:00"
-    assert history["hours_from_history"] == 25
+    assert history["history_requests"] == 7
+    assert history["hours_imported"] == 25
     await _poll_until(hass, frozen, datetime(2026, 10, 20, 14, 10, tzinfo=UTC))
     # No reading of the refused day: no row for it (a statistic starts with a reading).
     rows = await _rows(hass, COUNTERS[PV_1])
-    assert [row["start"] for row in rows] == _hours(T0 + 2 * HOUR, 2)  # 12:00 history, 13:00
-    history = _coordinator(config_entry).history.diagnostics()
-    assert history["hours_from_polls"] == 1
-    assert history["imported_until"] == "2026-10-20T14:00:00+00:00"
+    assert [row["start"] for row in rows] == _hours(T0 + 2 * HOUR, 2)  # 12:00, 13:00
+    assert history["hours_imported"] == 26
+    assert history["next_hour"] == "2026-10-20T14:00:00+00:00"
+
+
+# --- 0.2.0's statistic ids -----------------------------------------------------------------------
+
+
+async def test_a_0_2_0_statistic_id_is_renamed_with_its_energy_preference(
+    frozen: FrozenDateTimeFactory,
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    waits: Waits,
+) -> None:
+    """0.2.0 kept the meter counter 'E30A_3_kWh_Energy:_3ph_Total' as the plain slug
+    ``<device>_e30a_3_kwh_energy_3ph_total``, and the Energy dashboard points at it. After
+    set-up the statistic, with its rows, and the dashboard's grid source carry the new id
+    (descriptions.statistic_id); the statistic goes on from its last row, and the old id is
+    gone; so for the meter's power (a mean). The live entity is restored from that row too: a
+    0 in the first poll is not shown."""
+    assert COUNTERS[METER] != LEGACY_METER
+    state = _kwh(simulator, METER, T0 + HOUR - timedelta(minutes=1))
+    await _add_row(hass, LEGACY_METER, "kWh", T0, state=state, sum=42.0)
+    async_add_external_statistics(  # the meter's power: its hourly mean, min and max
+        hass,
+        StatisticMetaData(
+            mean_type=StatisticMeanType.ARITHMETIC,
+            has_sum=False,
+            name="Left from before (cloud history)",
+            source=DOMAIN,
+            statistic_id=LEGACY_METER_POWER,
+            unit_class="power",
+            unit_of_measurement="kW",
+        ),
+        [StatisticData(start=T0, mean=2.5, min=1.0, max=4.0)],
+    )
+    pv_state = _kwh(simulator, PV_1, T0 + HOUR - timedelta(minutes=1))
+    await _add_row(hass, COUNTERS[PV_1], "kWh", T0, state=pv_state, sum=7.0)  # its id as it was
+    assert await async_setup_component(hass, "energy", {})
+    manager = await async_get_energy_manager(hass)
+    grid = {
+        "type": "grid",
+        "stat_energy_from": LEGACY_METER,
+        "stat_energy_to": None,
+        "stat_cost": None,
+        "entity_energy_price": None,
+        "number_energy_price": None,
+        "stat_compensation": None,
+        "entity_energy_price_export": None,
+        "number_energy_price_export": None,
+        "cost_adjustment_day": 0.0,
+    }
+    solar = {"type": "solar", "stat_energy_from": COUNTERS[PV_1]}
+    await manager.async_update({"energy_sources": [grid, solar]})  # type: ignore[typeddict-item]
+
+    def _zero_meter(answer: dict[str, Any]) -> dict[str, Any]:
+        (sensor,) = [s for s in answer["sensors"] if s["id"] == METER]
+        sensor["data"] = 0.0
+        return answer
+
+    simulator.add_fault(faults.delay(0))  # the device object, as it is
+    simulator.add_fault(faults.edit_json(_zero_meter))  # the first poll: the meter reads 0
+    await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 0})
+    metadata = await _metadata(hass)
+    assert LEGACY_METER not in metadata
+    _, meta = metadata[COUNTERS[METER]]
+    assert meta["name"] == "ssb-001-pae-replacement Meter E30A_3 Energy"
+    rows = await _rows(hass, COUNTERS[METER])
+    assert [row["start"] for row in rows] == [T0, T0 + HOUR]  # 0.2.0's, then 11:00
+    assert rows[0]["sum"] == 42.0
+    assert rows[1]["sum"] == pytest.approx(42.0 + _hour_kwh_of(simulator, METER, T0 + HOUR))
+    assert await _rows(hass, LEGACY_METER) == []
+    assert LEGACY_METER_POWER not in metadata
+    power = await _rows(hass, descriptions.statistic_id(SEED_DEVICE_ID, METER_POWER))
+    kept = {"start": T0, "mean": 2.5, "min": 1.0, "max": 4.0}
+    assert {kind: power[0][kind] for kind in kept} == kept
+    assert [row["start"] for row in power] == [T0, T0 + HOUR]  # 0.2.0's, then 11:00
+    assert manager.data is not None
+    assert manager.data["energy_sources"] == [
+        {**grid, "stat_energy_from": COUNTERS[METER]},
+        solar,
+    ]
+    validation = (await async_validate_energy(hass)).as_dict()
+    assert validation["energy_sources"] == [[], []]
+    meter = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{SEED_DEVICE_ID}_{METER}")
+    assert meter is not None
+    assert float(hass.states.get(meter).state) == state  # type: ignore[union-attr]
+    # Once more: nothing left to rename, nothing imported twice.
+    requests = len(_history_requests(simulator))
+    await _restart(hass, config_entry, frozen, timedelta(0))
+    assert len(_history_requests(simulator)) == requests
+    assert await _rows(hass, COUNTERS[METER]) == rows
+
+
+def _hour_kwh_of(simulator: Simulator, sensor_id: str, start: datetime) -> float:
+    """The energy of an hour as the history shows it (readings on the minute)."""
+    return _kwh(simulator, sensor_id, start + HOUR - HOUR / 60) - _kwh(
+        simulator, sensor_id, start - HOUR / 60
+    )
 
 
 # --- a year ---------------------------------------------------------------------------------------
@@ -1049,7 +1294,7 @@ async def test_a_year_of_history(
     recorder_mock: Recorder,
     hass: HomeAssistant,
     socket_enabled: None,
-    waits: list[float],
+    waits: Waits,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """history_days 365 (the most): 365 requests, every hour of the year, the sum the counter's
@@ -1061,7 +1306,7 @@ async def test_a_year_of_history(
         await _setup(hass, entry)
         elapsed = time.process_time() - started
         assert len(_history_requests(small)) == 365
-        assert len(waits) == 364
+        assert len(waits) == 365
         assert await hass.config_entries.async_unload(entry.entry_id)
         first = NOW.replace(minute=0) - timedelta(days=365)
         rows = await _rows(hass, COUNTERS[PV_1])
@@ -1090,7 +1335,7 @@ async def test_memory_does_not_grow_with_the_days(
     recorder_mock: Recorder,
     hass: HomeAssistant,
     socket_enabled: None,
-    monkeypatch: pytest.MonkeyPatch,
+    waits: Waits,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A long backfill (30 days, traced): what the integration's code allocated and still holds
@@ -1115,33 +1360,34 @@ async def test_memory_does_not_grow_with_the_days(
             )
         ),
     ]
-    held: list[int] = []  # at each pause between two requests: bytes the integration holds
-
-    async def _wait(seconds: float) -> None:
-        held.append(-1)
-        if len(held) in (9, 29):
-            _clear_url_caches()
-            gc.collect()  # what is only waiting for the cycle collector is not held
-            snapshot = tracemalloc.take_snapshot().filter_traces(ours)
-            held[-1] = sum(stat.size for stat in snapshot.statistics("filename"))
-        # Each pause lasts longer than a request's timeout: the timers of a request (cancelled,
-        # but in the loop until their time, with what they refer to) go, as in real time.
-        frozen.tick(timedelta(seconds=max(seconds, HISTORY_TIMEOUT + 5)))
-
-    monkeypatch.setattr(statistics, "async_wait", _wait)
+    held: dict[int, int] = {}  # at the pause after day n: bytes the integration holds
     async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}, history_interval=3600) as small:
-        # Polls once an hour: what polls bring is kept for a few hours (LIVE_BUFFER_HOURS).
+        # Polls once an hour: each pause fires what is due, the polls too.
         entry = _small_simulator_entry(hass, small, 30, **{CONF_SCAN_INTERVAL: 3600})
         tracemalloc.start(12)
         try:
-            await _setup(hass, entry)
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await _settle(hass, follow=False)
+            while waits.due is not None:
+                if len(waits) in (9, 29):
+                    _clear_url_caches()
+                    gc.collect()  # what is only waiting for the cycle collector is not held
+                    snapshot = tracemalloc.take_snapshot().filter_traces(ours)
+                    held[len(waits)] = sum(s.size for s in snapshot.statistics("filename"))
+                # Each pause lasts longer than a request's timeout: the timers of a request
+                # (cancelled, but in the loop until their time, with what they refer to) go, as
+                # in real time.
+                wait = max(waits.due - dt_util.utcnow(), timedelta(seconds=HISTORY_TIMEOUT + 5))
+                frozen.tick(wait)
+                async_fire_time_changed(hass)
+                await _settle(hass, follow=False)
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-        # 30 days, then (the clock an hour later) the 12:00 hour the polls did not cover.
+        # 30 days, then (the clock an hour later) the 12:00 hour.
         assert len(_history_requests(small)) == 31
         assert await hass.config_entries.async_unload(entry.entry_id)
-    early, late = held[8], held[28]
+    early, late = held[9], held[29]
     print(
         f"30 days: the integration holds {early / 1e3:.1f} kB after 9 days, "
         f"{late / 1e3:.1f} kB after 29; traced peak {peak / 1e6:.1f} MB"

@@ -15,7 +15,13 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_SCAN_INTERVAL
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_DEVICES,
+    CONF_SCAN_INTERVAL,
+    CONF_URL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -28,13 +34,15 @@ from custom_components.skycentrics.const import (
     CONF_REPORTED_COUNTERS,
     CONF_SWAPPED_COUNTERS,
     DATA_APPLIED_SWAPPED,
+    DATA_HISTORY_START,
     DOMAIN,
 )
-from custom_components.skycentrics.counter import WORD, SwapDetector, unswap_words
+from custom_components.skycentrics.counters import WORD, SwapDetector, unswap_words
 from skycentrics_simulator import SEED_DEVICE_ID, Simulator
 from skycentrics_simulator.__main__ import parse_args, pin_to_seed
 from skycentrics_simulator.model import swap_words
 
+from .common import CLIENT_ID, CLIENT_SECRET
 from .test_statistics import (
     COUNTERS,
     PV_1,
@@ -42,6 +50,7 @@ from .test_statistics import (
     _coordinator,
     _hours,
     _kwh,
+    _poll,
     _poll_until,
     _rows,
     _settle,
@@ -229,7 +238,7 @@ async def test_static_swapped_counters_get_a_fixable_issue(
     assert _our_issues(hass) == {f"swapped_counter_{_key(s)}" for s in BATTERY}
     # The other counters: no signature.
     for sensor_id in ORDINARY:
-        assert not _coordinator(config_entry).scales.detectors[sensor_id].holds, sensor_id
+        assert not _coordinator(config_entry).counters[sensor_id].detector.holds, sensor_id
 
 
 async def test_decode_swapped_re_imports_the_history(
@@ -272,12 +281,41 @@ async def test_decode_swapped_re_imports_the_history(
     assert _issue(hass, "swapped_counter", CHARGED) is None
     assert _issue(hass, "implausible_counter", CHARGED) is None
     assert float(hass.states.get(entity_id).state) == 5167  # type: ignore[union-attr]
-    # A value that cannot be un-swapped is unknown, never a wrong number.
+    # A value that cannot be un-swapped is no value, never a wrong number: the last one stays.
     coordinator = _coordinator(config_entry)
     simulator.set_value(SEED_DEVICE_ID, CHARGED, 1.5)
     await coordinator.async_refresh()
-    assert coordinator.data.readings[CHARGED].value is None
+    assert coordinator.data.readings[CHARGED].value == 1.5  # as reported
+    assert coordinator.counter_value(CHARGED, 1.5, "kWh", "poll") is None
+    assert coordinator.counters[CHARGED].guard.rejecting
     assert float(hass.states.get(entity_id).state) == 5167  # type: ignore[union-attr]
+
+
+async def test_a_new_scale_is_imported_again_from_the_stored_history_start(
+    frozen: FrozenDateTimeFactory,  # noqa: F811
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    waits: list[float],  # noqa: F811
+) -> None:
+    """A day after set-up, decoding a counter clears its statistic before the first poll and
+    imports it again from the device's history start stored at set-up (two days before it), not
+    from two days before now; the other statistics keep their rows."""
+    before = await _static_setup(hass, simulator, config_entry)
+    start = config_entry.data[DATA_HISTORY_START][str(SEED_DEVICE_ID)]
+    assert before[0]["start"].isoformat() == start
+    await _poll(hass, frozen, 86400)  # a day later: that day imported too
+    await _settle(hass)
+    pv_before = await _rows(hass, COUNTERS[PV_1])
+    assert len(pv_before) == 3 * 24
+    await _fix(hass, CHARGED, "swapped")
+    after = await _rows(hass, COUNTERS[CHARGED])
+    assert [row["start"] for row in after] == _hours(before[0]["start"], 3 * 24)
+    assert after[-1]["state"] < 6000  # kWh, not 65,536ths
+    _assert_true_kwh(simulator, CHARGED, after)
+    assert config_entry.data[DATA_HISTORY_START] == {str(SEED_DEVICE_ID): start}
+    assert await _rows(hass, COUNTERS[PV_1]) == pv_before
 
 
 async def test_keep_as_reported_changes_nothing(
@@ -302,7 +340,10 @@ async def test_keep_as_reported_changes_nothing(
     await _poll_until(hass, frozen, datetime.now(UTC) + timedelta(minutes=5))
     assert _issue(hass, "swapped_counter", CHARGED) is None
     assert _issue(hass, "implausible_counter", CHARGED) is None
-    assert float(hass.states.get(entity_id).state) == 338_624_512  # type: ignore[union-attr]
+    # Restored from its statistic's last row (before the reload, the entity showed its first
+    # poll's 338,624,512): its rises as reported, 65,536 a kWh, are refused by the live guard
+    # as by the statistic's, so the two agree.
+    assert float(hass.states.get(entity_id).state) == before[-1]["state"]  # type: ignore[union-attr]
     after = await _rows(hass, COUNTERS[CHARGED])
     assert after[: len(before)] == before
 
@@ -373,29 +414,50 @@ async def test_an_implausible_rise_gets_an_issue_until_plausible_again(
     simulator: Simulator,
     config_entry: MockConfigEntry,
     waits: list[float],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A PV counter jumps by 100 kWh in a minute (the device can deliver ~3): the hourly
-    statistics' guard refuses it and a non-fixable issue says so with the numbers; once time
-    makes the rise plausible the guard accepts it and the issue goes away by itself."""
+    """A PV counter jumps by 100 kWh at 13:52 (the device can deliver ~5 kWh a minute): when
+    that hour is imported from the history (at 14:05), the hourly statistics' guard refuses it
+    and a non-fixable issue says so with the numbers; once time makes the rise plausible the
+    guard accepts it, and the issue goes away by itself when that hour is imported."""
+    jump_at = datetime(2026, 10, 20, 13, 52, tzinfo=UTC)
+    model = simulator._model
+    values = model.values
+
+    def _jumped(t: float, device_index: int = 0, **kwargs: Any) -> dict[str, Any]:
+        out = values(t, device_index, **kwargs)
+        if t >= jump_at.timestamp():
+            out[PV_1] += 100.0
+        return out
+
+    monkeypatch.setattr(model, "values", _jumped)  # the live readings and the history alike
     hass.config_entries.async_update_entry(config_entry, options={CONF_HISTORY_DAYS: 0})
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await _settle(hass)
-    await _poll_until(hass, frozen, datetime(2026, 10, 20, 13, 52, tzinfo=UTC))
-    jump_at = datetime(2026, 10, 20, 13, 52, tzinfo=UTC)
-    value = simulator.counter_value(SEED_DEVICE_ID, PV_1, jump_at)
-    simulator.set_value(SEED_DEVICE_ID, PV_1, value + 100)
-    await _poll_until(hass, frozen, datetime(2026, 10, 20, 14, 2, tzinfo=UTC))
+    await _poll_until(hass, frozen, datetime(2026, 10, 20, 14, 4, tzinfo=UTC))
+    assert _issue(hass, "implausible_counter", PV_1) is None  # 13:00 not imported yet
+    await _poll_until(hass, frozen, datetime(2026, 10, 20, 14, 10, tzinfo=UTC))
     issue = _issue(hass, "implausible_counter", PV_1)
     assert issue is not None
     assert not issue.is_fixable
     placeholders = issue.translation_placeholders or {}
     assert placeholders["unit"] == "kWh"
+    assert placeholders["since"] == "2026-10-20 13:51 UTC"
+    assert placeholders["at"] == "2026-10-20 13:59 UTC"
     assert float(placeholders["rise"].replace(",", "")) == pytest.approx(100, abs=1)
     assert float(placeholders["allowed"].replace(",", "")) < 100
+    assert (
+        placeholders["sensor"] == "ssb-001-pae-replacement PV inverter 1 Lifetime energy produced"
+    )
+    assert issue.data == {"entry_id": config_entry.entry_id}
     assert _issue(hass, "swapped_counter", PV_1) is None
-    await _poll_until(hass, frozen, datetime(2026, 10, 20, 15, 2, tzinfo=UTC))
+    rows = await _rows(hass, COUNTERS[PV_1])
+    assert rows[-1]["state"] == _kwh(simulator, PV_1, jump_at - timedelta(minutes=1))  # held
+    await _poll_until(hass, frozen, datetime(2026, 10, 20, 15, 10, tzinfo=UTC))
     assert _issue(hass, "implausible_counter", PV_1) is None
     assert _our_issues(hass) == set()
+    rows = await _rows(hass, COUNTERS[PV_1])
+    assert rows[-1]["state"] == _kwh(simulator, PV_1, datetime(2026, 10, 20, 14, 59, tzinfo=UTC))
 
 
 async def test_seen_in_the_polls_alone(
@@ -427,3 +489,37 @@ async def test_seen_in_the_polls_alone(
     assert placeholders["decoded"] == f"{int(live) // WORD:,}"
     assert int(live) // WORD > 5167  # charged since the guide's reading
     assert _issue(hass, "swapped_counter", PV_1) is None
+
+
+async def test_scales_chosen_on_two_devices_at_once_are_both_recorded(
+    frozen: FrozenDateTimeFactory,  # noqa: F811
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    socket_enabled: None,
+    waits: list[float],  # noqa: F811
+) -> None:
+    """Two devices of one entry, a counter of each decoded by one options change: the set-up
+    (both devices at once) applies both and records both as applied, so that the next start
+    clears and imports neither again."""
+    chosen = [f"{device}_{CHARGED}" for device in (SEED_DEVICE_ID, SEED_DEVICE_ID + 1)]
+    async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}, device_count=2) as sim:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=CLIENT_ID,
+            data={
+                CONF_CLIENT_ID: CLIENT_ID,
+                CONF_CLIENT_SECRET: CLIENT_SECRET,
+                CONF_URL: sim.url,
+                CONF_DEVICES: [SEED_DEVICE_ID, SEED_DEVICE_ID + 1],
+            },
+            options={CONF_HISTORY_DAYS: 1, CONF_SWAPPED_COUNTERS: chosen},
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await _settle(hass)
+        assert sorted(entry.data[DATA_APPLIED_SWAPPED]) == chosen
+        requests = len([p for _, p, _ in sim.requests if "?b=" in p])
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await _settle(hass)
+        assert len([p for _, p, _ in sim.requests if "?b=" in p]) == requests  # nothing again
+        assert await hass.config_entries.async_unload(entry.entry_id)

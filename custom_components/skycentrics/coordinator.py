@@ -12,6 +12,7 @@ from statistics import median_low
 from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.components.sensor.const import UNIT_CONVERTERS
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform, UnitOfPower
 from homeassistant.core import HomeAssistant, callback
@@ -42,6 +43,7 @@ from .counters import CounterGuard, SwapDetector, allowed_rise_kwh, unswap_words
 from .descriptions import (
     Described,
     SkyCentricsSensorEntityDescription,
+    slug,
     statistic_id,
     to_number,
     unique_id,
@@ -133,9 +135,10 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.counters: dict[str, Counter] = {}
         swapped = {str(key) for key in entry.options.get(CONF_SWAPPED_COUNTERS, [])}
         self._swapped = {key for key in swapped if key.startswith(f"{device_id}_")}
-        # Each counter's last accepted value and its time, read from its statistic's last row
-        # before the first poll (statistics.py): the one place a counter is restored from.
-        self.baselines: dict[str, tuple[float, datetime]] = {}
+        # Each counter's last accepted value, its time and the statistic's unit, read from its
+        # statistic's last row before the first poll (statistics.py): the one place a counter
+        # is restored from.
+        self.baselines: dict[str, tuple[float, datetime, str | None]] = {}
         self.history_status: dict[str, Any] = {}  # where the hourly statistics stand
 
     @property
@@ -257,8 +260,18 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             counter_key(self.device_id, key) in self._swapped,
             CounterGuard(description.native_unit_of_measurement),
         )
-        if baseline := self.baselines.pop(statistic_id(self.device_id, key), None):
-            counter.guard.last, counter.guard.last_time = baseline
+        # 0.2.0 gave a statistic the plain slug of its key: until the importer renames it
+        # (statistics.py, once it sees the reading), the baseline is under that id.
+        legacy = f"{DOMAIN}:{self.device_id}_{slug(key)}"
+        own_id = statistic_id(self.device_id, key)
+        if baseline := self.baselines.pop(own_id, None) or self.baselines.pop(legacy, None):
+            value, when, unit = baseline
+            own = description.native_unit_of_measurement
+            converter = UNIT_CONVERTERS.get(description.device_class)
+            if unit != own and converter and {unit, own} <= converter.VALID_UNITS:
+                value, unit = converter.convert(value, unit, own), own  # a statistic kept in Wh
+            if unit == own:  # not one of another kind
+                counter.guard.last, counter.guard.last_time = value, when
         return counter
 
     def _track_reading_time(self, snapshot: Snapshot) -> None:
@@ -367,14 +380,16 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
 
     @callback
     def _async_counter_issue(self, key: str) -> None:
-        """The counter's issue: swapped (fixable) while its values carry the signature and no
-        scale was chosen, else implausible while the statistics refuse a rise, else none."""
+        """The counter's issue: while its values carry the swapped signature (not decoded),
+        the swapped issue (fixable) until a scale is chosen, and no other (the rises refused are
+        the signature's); else implausible while the statistics refuse a rise; else none."""
         counter = self.counters[key]
         name = counter_key(self.device_id, key)
         options = self.config_entry.options
         chosen = any(name in options.get(option, []) for option in _SCALE_OPTIONS)
         placeholders = {"device": self.name, "sensor": self.entity_name(key), "sensor_id": key}
-        swapped = counter.detector.holds and not counter.swapped and not chosen
+        signature = counter.detector.holds and not counter.swapped
+        swapped = signature and not chosen
         if swapped:
             # The value the entity reads now (the history's are older), else the one seen.
             value = counter.reported
@@ -385,7 +400,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self.async_set_issue(
             f"{SWAPPED_ISSUE}_{name}", SWAPPED_ISSUE, placeholders if swapped else None, name
         )
-        implausible = None if swapped or counter.implausible is None else placeholders
+        implausible = None if signature or counter.implausible is None else placeholders
         self.async_set_issue(
             f"{IMPLAUSIBLE_ISSUE}_{name}",
             IMPLAUSIBLE_ISSUE,

@@ -72,7 +72,7 @@ class CounterGuard:
     """
 
     unit: str | None
-    last: float | None = None  # the last accepted value, in ``unit``
+    last: float | None = None  # the last accepted value, in ``unit`` (an int stays one)
     last_time: datetime | None = None  # its reading time
     rejecting: bool = False  # the last reading judged was not accepted
     # The last reading judged, when it was not accepted as a rise beyond the allowance: (its

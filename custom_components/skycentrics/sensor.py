@@ -12,9 +12,11 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .const import DOMAIN, LOGGER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 from .descriptions import Described, SkyCentricsSensorEntityDescription, to_number, value_in_unit
 from .entity import SkyCentricsEntity, SkyCentricsReadingEntity, async_add_reading_entities
@@ -91,17 +93,24 @@ class SkyCentricsSensor(SkyCentricsReadingEntity, SensorEntity):
         none)."""
         coordinator = self.coordinator
         key = self.entity_description.key
+        issue_id = f"unit_changed_{coordinator.device_id}_{key}"
         placeholders = None
         if units is not None:
+            if ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id) is None:
+                LOGGER.warning(
+                    "%s: sensor %s now reports %r, which is not a unit of %s; shown as unknown",
+                    coordinator.name,
+                    key,
+                    units,
+                    self.native_unit_of_measurement,
+                )
             placeholders = {
                 "device": coordinator.name,
                 "sensor": key,
                 "unit": self.native_unit_of_measurement or "",
                 "new_unit": units or "(none)",
             }
-        coordinator.async_set_issue(
-            f"unit_changed_{coordinator.device_id}_{key}", "unit_changed", placeholders
-        )
+        coordinator.async_set_issue(issue_id, "unit_changed", placeholders)
 
 
 class SkyCentricsLastReadingSensor(SkyCentricsEntity, SensorEntity):

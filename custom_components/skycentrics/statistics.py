@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import math
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from homeassistant.components.energy.data import async_get_manager as async_get_energy_manager
 from homeassistant.components.recorder.models import (
@@ -43,6 +43,7 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     get_last_statistics,
     get_metadata,
+    statistics_during_period,
 )
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.sensor.const import UNIT_CONVERTERS
@@ -189,6 +190,8 @@ class HistoryImporter:
             statistics=0,
             history_requests=0,
             hours_imported=0,
+            imported_from=None,  # the device's history start (async_prepare)
+            next_hour=None,  # the first hour after the last range imported
             last_error=None,
             last_error_at=None,
         )
@@ -206,22 +209,31 @@ class HistoryImporter:
             str(k) for k in entry.data.get(DATA_APPLIED_SWAPPED, []) if str(k).startswith(own)
         }
         data: dict[str, Any] = {}
+        if self.enabled:
+            await self._async_prepare_statistics(chosen ^ applied, data)
         if chosen != applied:
-            others = [
-                k for k in entry.data.get(DATA_APPLIED_SWAPPED, []) if not str(k).startswith(own)
-            ]
-            data[DATA_APPLIED_SWAPPED] = sorted(chosen | set(others))
-        if not self.enabled:
-            self._update_entry(data)
-            return
+            # Read only now: the entry's other devices prepare at the same time.
+            others = {
+                str(k)
+                for k in entry.data.get(DATA_APPLIED_SWAPPED, [])
+                if not str(k).startswith(own)
+            }
+            data[DATA_APPLIED_SWAPPED] = sorted(chosen | others)
+        if data:
+            self.hass.config_entries.async_update_entry(entry, data={**entry.data, **data})
+
+    async def _async_prepare_statistics(self, rescaled: set[str], data: dict[str, Any]) -> None:
+        """Clear the statistics of the ``rescaled`` counters, read the counters' baselines and
+        the history start (a new one is put in ``data``)."""
+        entry, device = self.entry, str(self.device_id)
         instance = get_instance(self.hass)
-        if rescaled := sorted(
-            statistic_id(self.device_id, k.removeprefix(own)) for k in chosen ^ applied
+        if cleared := sorted(
+            statistic_id(self.device_id, k.removeprefix(f"{device}_")) for k in rescaled
         ):
-            instance.async_clear_statistics(rescaled)
+            instance.async_clear_statistics(cleared)
             await instance.async_block_till_done()
             LOGGER.info(
-                "%s: counters in a new scale, imported again: %s", self.coordinator.name, rescaled
+                "%s: counters in a new scale, imported again: %s", self.coordinator.name, cleared
             )
         baselines, existing = await instance.async_add_executor_job(self._baselines)
         self.coordinator.baselines = baselines
@@ -237,28 +249,21 @@ class HistoryImporter:
             hour_start(dt_util.utcnow()) - timedelta(days=MAX_HISTORY_DAYS),
         )
         self.status["imported_from"] = self._start.isoformat()
-        self._update_entry(data)
 
-    def _update_entry(self, data: dict[str, Any]) -> None:
-        if data:
-            self.hass.config_entries.async_update_entry(
-                self.entry, data={**self.entry.data, **data}
-            )
-
-    def _baselines(self) -> tuple[dict[str, tuple[float, datetime]], bool]:
-        """Each counter statistic's last accepted value and when (the end of its last row); and
-        whether the device has any statistic. In the recorder's executor."""
+    def _baselines(self) -> tuple[dict[str, tuple[float, datetime, str | None]], bool]:
+        """Each counter statistic's last accepted value, when (the end of its last row) and its
+        unit; and whether the device has any statistic. In the recorder's executor."""
         prefix = f"{DOMAIN}:{self.device_id}_"
         metadata = get_metadata(self.hass, statistic_source=DOMAIN)
         ours = [sid for sid in metadata if sid.startswith(prefix)]
-        baselines: dict[str, tuple[float, datetime]] = {}
+        baselines: dict[str, tuple[float, datetime, str | None]] = {}
         for sid in ours:
             if not metadata[sid][1]["has_sum"]:
                 continue
             rows = get_last_statistics(self.hass, 1, sid, False, {"state"}).get(sid)
             if rows and (state := rows[0].get("state")) is not None:
                 end = dt_util.utc_from_timestamp(rows[0]["start"]) + HOUR
-                baselines[sid] = (state, end)
+                baselines[sid] = (state, end, metadata[sid][1]["unit_of_measurement"])
         return baselines, bool(ours)
 
     # --- the task -----------------------------------------------------------------------------
@@ -527,18 +532,45 @@ class HistoryImporter:
         if not moves:
             return
         instance = get_instance(self.hass)
-        existing = set(
-            await instance.async_add_executor_job(
-                lambda: get_metadata(self.hass, statistic_ids={i for move in moves for i in move})
-            )
+        ids = {i for move in moves for i in move}
+        existing = await instance.async_add_executor_job(
+            lambda: get_metadata(self.hass, statistic_ids=ids)
         )
         renames = {old: new for old, new in moves if old in existing and new not in existing}
+        # The recorder renames only its own statistics (source "recorder"): an external one is
+        # copied, rows and all, to its new id, and the old one cleared.
         for old, new in renames.items():
-            instance.async_update_statistics_metadata(old, new_statistic_id=new)
+            meta = existing[old][1]
+            rows = await instance.async_add_executor_job(self._all_rows, old)
+            metadata = StatisticMetaData(
+                mean_type=meta["mean_type"],
+                has_sum=meta["has_sum"],
+                name=meta["name"],
+                source=DOMAIN,
+                statistic_id=new,
+                unit_class=meta["unit_class"],
+                unit_of_measurement=meta["unit_of_measurement"],
+            )
+            async_add_external_statistics(self.hass, metadata, rows)
             LOGGER.info("%s: statistic %s is now %s", self.coordinator.name, old, new)
         if renames:
+            instance.async_clear_statistics(list(renames))
             await instance.async_block_till_done()
             await async_rename_in_energy_preferences(self.hass, renames)
+
+    def _all_rows(self, sid: str) -> list[StatisticData]:
+        """Every row of a statistic. In the recorder's executor."""
+        kinds: set[Any] = {"state", "sum", "mean", "min", "max"}
+        epoch = datetime.fromtimestamp(0, UTC)
+        found = statistics_during_period(self.hass, epoch, None, {sid}, "hour", None, kinds)
+        return [
+            cast(
+                StatisticData,
+                {kind: value for kind, value in row.items() if kind in kinds and value is not None}
+                | {"start": dt_util.utc_from_timestamp(row["start"])},
+            )
+            for row in found.get(sid, [])
+        ]
 
 
 async def async_rename_in_energy_preferences(hass: HomeAssistant, renames: dict[str, str]) -> None:
