@@ -512,7 +512,7 @@ def test_every_row_fits_home_assistant() -> None:
         assert (kind.options is not None) is (kind.device_class is SensorDeviceClass.ENUM)
     assert checked == 18
     families = [d for d in (*CTA2045, *THERMOSTAT) if isinstance(d, SensorEntityDescription)]
-    for description in [*families, *(field.description for field in CT)]:
+    for description in [*families, *CT.values()]:
         device_class = description.device_class
         if device_class is None:
             continue
@@ -548,9 +548,7 @@ def test_a_sensor_never_takes_another_entitys_key() -> None:
     """Every "|" run in a sensor's key is even; a family field's key (``cta2045|relay``,
     ``ct|1|power_real``) and a derived flag's (``<key>|problem``) hold a single "|", so no
     sensor of the list (alarm flags included) can take either, nor another sensor's."""
-    family_keys = {d.key for d in (*CTA2045, *THERMOSTAT)} | {
-        f"ct|1|{field.suffix}" for field in CT
-    }
+    family_keys = {d.key for d in (*CTA2045, *THERMOSTAT)} | {f"ct|1|{name}" for name in CT}
     odd_run = re.compile(r"(?<!\|)\|(?:\|\|)*(?!\|)")
     assert all(odd_run.search(key) for key in family_keys)
     keys: dict[str, str] = {}
