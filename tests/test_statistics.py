@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+import copy
 from datetime import UTC, datetime, timedelta
 import gc
 import itertools
@@ -1161,7 +1162,7 @@ async def test_failed_history_requests_and_diagnostics(
 # --- 0.2.0's statistic ids -----------------------------------------------------------------------
 
 
-async def test_a_0_2_0_statistic_id_is_renamed_with_its_energy_preference(
+async def test_a_0_2_0_statistic_keeps_its_id_and_its_energy_preference(
     frozen: FrozenDateTimeFactory,
     recorder_mock: Recorder,
     hass: HomeAssistant,
@@ -1170,11 +1171,11 @@ async def test_a_0_2_0_statistic_id_is_renamed_with_its_energy_preference(
     waits: Waits,
 ) -> None:
     """0.2.0 kept the meter counter 'E30A_3_kWh_Energy:_3ph_Total' as the plain slug
-    ``<device>_e30a_3_kwh_energy_3ph_total``, and the Energy dashboard points at it. After
-    set-up the statistic, with its rows, and the dashboard's grid source carry the new id
-    (descriptions.statistic_id); the statistic goes on from its last row, and the old id is
-    gone; so for the meter's power (a mean). The live entity is restored from that row too: a
-    0 in the first poll is not shown."""
+    ``<device>_e30a_3_kwh_energy_3ph_total`` (the rule now gives a new install another id),
+    and the Energy dashboard points at it. After set-up the statistic goes on under its id from
+    its last row, the dashboard's grid source is untouched and valid, nothing is made under the
+    new id; so for the meter's power (a mean). The live entity is restored from that row: a 0
+    in the first poll is not shown. The id stays kept after a restart."""
     assert COUNTERS[METER] != LEGACY_METER
     state = _kwh(simulator, METER, T0 + HOUR - timedelta(minutes=1))
     await _add_row(hass, LEGACY_METER, "kWh", T0, state=state, sum=42.0)
@@ -1209,6 +1210,7 @@ async def test_a_0_2_0_statistic_id_is_renamed_with_its_energy_preference(
     }
     solar = {"type": "solar", "stat_energy_from": COUNTERS[PV_1]}
     await manager.async_update({"energy_sources": [grid, solar]})  # type: ignore[typeddict-item]
+    prefs = copy.deepcopy(manager.data)
 
     def _zero_meter(answer: dict[str, Any]) -> dict[str, Any]:
         (sensor,) = [s for s in answer["sensors"] if s["id"] == METER]
@@ -1219,34 +1221,31 @@ async def test_a_0_2_0_statistic_id_is_renamed_with_its_energy_preference(
     simulator.add_fault(faults.edit_json(_zero_meter))  # the first poll: the meter reads 0
     await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 0})
     metadata = await _metadata(hass)
-    assert LEGACY_METER not in metadata
-    _, meta = metadata[COUNTERS[METER]]
+    assert COUNTERS[METER] not in metadata
+    _, meta = metadata[LEGACY_METER]
     assert meta["name"] == "ssb-001-pae-replacement Meter E30A_3 Energy"
-    rows = await _rows(hass, COUNTERS[METER])
+    rows = await _rows(hass, LEGACY_METER)
     assert [row["start"] for row in rows] == [T0, T0 + HOUR]  # 0.2.0's, then 11:00
     assert rows[0]["sum"] == 42.0
     assert rows[1]["sum"] == pytest.approx(42.0 + _hour_kwh_of(simulator, METER, T0 + HOUR))
-    assert await _rows(hass, LEGACY_METER) == []
-    assert LEGACY_METER_POWER not in metadata
-    power = await _rows(hass, descriptions.statistic_id(SEED_DEVICE_ID, METER_POWER))
+    assert descriptions.statistic_id(SEED_DEVICE_ID, METER_POWER) not in metadata
+    power = await _rows(hass, LEGACY_METER_POWER)
     kept = {"start": T0, "mean": 2.5, "min": 1.0, "max": 4.0}
     assert {kind: power[0][kind] for kind in kept} == kept
     assert [row["start"] for row in power] == [T0, T0 + HOUR]  # 0.2.0's, then 11:00
-    assert manager.data is not None
-    assert manager.data["energy_sources"] == [
-        {**grid, "stat_energy_from": COUNTERS[METER]},
-        solar,
-    ]
+    assert manager.data == prefs
     validation = (await async_validate_energy(hass)).as_dict()
     assert validation["energy_sources"] == [[], []]
     meter = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{SEED_DEVICE_ID}_{METER}")
     assert meter is not None
     assert float(hass.states.get(meter).state) == state  # type: ignore[union-attr]
-    # Once more: nothing left to rename, nothing imported twice.
+    assert f"{SEED_DEVICE_ID}_{METER}" in config_entry.data["kept_statistic_ids"]
+    # Once more: the same ids, nothing imported twice.
     requests = len(_history_requests(simulator))
     await _restart(hass, config_entry, frozen, timedelta(0))
     assert len(_history_requests(simulator)) == requests
-    assert await _rows(hass, COUNTERS[METER]) == rows
+    assert await _rows(hass, LEGACY_METER) == rows
+    assert COUNTERS[METER] not in await _metadata(hass)
 
 
 def _hour_kwh_of(simulator: Simulator, sensor_id: str, start: datetime) -> float:

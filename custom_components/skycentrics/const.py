@@ -49,8 +49,10 @@ DATA_APPLIED_SWAPPED: Final = "applied_swapped_counters"
 
 # Hourly statistics (statistics.py), from the cloud's history.
 CONF_HISTORY_DAYS: Final = "history_days"
-# Entry data: each device's history start (the first hour of its statistics), by device id.
+# Entry data: each device's history start (the first hour of its statistics), by device id;
+# the readings ("<device id>_<key>") whose statistic keeps the id 0.2.0 gave it.
 DATA_HISTORY_START: Final = "history_start"
+DATA_KEPT_STATISTIC_IDS: Final = "kept_statistic_ids"
 DEFAULT_HISTORY_DAYS: Final = 7  # days of history imported when the statistics are created
 MAX_HISTORY_DAYS: Final = 365  # the option's maximum, and the longest catch-up after an outage
 HISTORY_PAUSE: Final = timedelta(seconds=5)  # between two history requests of one device

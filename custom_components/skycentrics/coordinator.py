@@ -34,6 +34,7 @@ from .api import (
 from .classification import describe_reading, reading_key
 from .const import (
     CONF_SWAPPED_COUNTERS,
+    DATA_KEPT_STATISTIC_IDS,
     DOMAIN,
     LOGGER,
     MAX_RETRY_AFTER,
@@ -137,8 +138,10 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self._swapped = {key for key in swapped if key.startswith(f"{device_id}_")}
         # Each counter's last accepted value, its time and the statistic's unit, read from its
         # statistic's last row before the first poll (statistics.py): the one place a counter
-        # is restored from.
+        # is restored from. And the device's statistics that exist (ids), read then too.
         self.baselines: dict[str, tuple[float, datetime, str | None]] = {}
+        self.existing_statistics: set[str] = set()
+        self._statistic_ids: dict[str, str] = {}  # key -> statistic id, once decided
         self.history_status: dict[str, Any] = {}  # where the hourly statistics stand
 
     @property
@@ -260,11 +263,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             counter_key(self.device_id, key) in self._swapped,
             CounterGuard(description.native_unit_of_measurement),
         )
-        # 0.2.0 gave a statistic the plain slug of its key: until the importer renames it
-        # (statistics.py, once it sees the reading), the baseline is under that id.
-        legacy = f"{DOMAIN}:{self.device_id}_{slug(key)}"
-        own_id = statistic_id(self.device_id, key)
-        if baseline := self.baselines.pop(own_id, None) or self.baselines.pop(legacy, None):
+        if baseline := self.baselines.pop(self.statistic_id(key), None):
             value, when, unit = baseline
             own = description.native_unit_of_measurement
             converter = UNIT_CONVERTERS.get(description.device_class)
@@ -273,6 +272,30 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             if unit == own:  # not one of another kind
                 counter.guard.last, counter.guard.last_time = value, when
         return counter
+
+    def statistic_id(self, key: str) -> str:
+        """The hourly statistic of a reading: descriptions.statistic_id, except that a
+        statistic 0.2.0 gave the plain slug of the key (its rule then) keeps its id: existing
+        installs, and the Energy dashboards that name their statistics, are unchanged. Such a
+        key is remembered in the entry's data (kept from then on, whatever exists)."""
+        if (found := self._statistic_ids.get(key)) is None:
+            kept = self.config_entry.data.get(DATA_KEPT_STATISTIC_IDS, [])
+            found = statistic_id(self.device_id, key)
+            legacy = f"{DOMAIN}:{self.device_id}_{slug(key)}"
+            name = counter_key(self.device_id, key)
+            if name in kept or (
+                found not in self.existing_statistics
+                and legacy in self.existing_statistics
+                and legacy not in self._statistic_ids.values()
+            ):
+                found = legacy
+                if name not in kept:
+                    self.hass.config_entries.async_update_entry(
+                        self.config_entry,
+                        data={**self.config_entry.data, DATA_KEPT_STATISTIC_IDS: [*kept, name]},
+                    )
+            self._statistic_ids[key] = found
+        return found
 
     def _track_reading_time(self, snapshot: Snapshot) -> None:
         """Follow when most readings were taken: the median reading time, not the newest, so

@@ -15,14 +15,16 @@ first hour with readings after a gap holds the gap's energy. Mean, min, max: of 
 Each statistic continues from its last row (get_last_statistics: the sum, and the counter's
 last accepted value as the baseline); what is missing is read from the cloud's history, a day
 per request, HISTORY_PAUSE apart, once an hour ended HISTORY_SETTLE ago, and added with
-async_add_external_statistics. A statistic without rows starts at the device's history start
-(``history_days`` before it was added, stored in the entry), at most MAX_HISTORY_DAYS ago.
+async_add_external_statistics. A statistic without rows starts ``history_days`` back, or at the
+device's history start (``history_days`` before it was added, stored in the entry) when its
+counter's scale changed; at most MAX_HISTORY_DAYS ago. The importer looks after each poll that
+brings new readings, and when a wait (a pause, a Retry-After) ends.
 
 Before the first poll (``async_prepare``): a counter whose scale the user changed (swapped
 halves, repairs.py) has its statistic cleared, so that it is imported again from the history
 start in the new scale, and the scale is recorded as applied; each counter's last row becomes
-the baseline the coordinator judges the polls by. Ids of 0.2.0 that the id rule changed are
-renamed, with the Energy dashboard's preferences, when their reading is first seen.
+the baseline the coordinator judges the polls by. A statistic keeps the id 0.2.0 gave it
+(coordinator.statistic_id).
 """
 
 from __future__ import annotations
@@ -31,9 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import math
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from homeassistant.components.energy.data import async_get_manager as async_get_energy_manager
 from homeassistant.components.recorder.models import (
     StatisticData,
     StatisticMeanType,
@@ -43,7 +44,6 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     get_last_statistics,
     get_metadata,
-    statistics_during_period,
 )
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.sensor.const import UNIT_CONVERTERS
@@ -52,7 +52,6 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.recorder import get_instance
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -82,8 +81,6 @@ from .descriptions import (
     CloudStatistic,
     SkyCentricsSensorEntityDescription,
     device_name,
-    slug,
-    statistic_id,
     unique_id,
     value_in_unit,
 )
@@ -178,7 +175,7 @@ class HistoryImporter:
         self.enabled = "recorder" in hass.config.components  # nowhere to put them otherwise
         self._series: dict[str, Series] = {}
         self._start = hour_start(dt_util.utcnow())  # the device's history start
-        self._names: dict[str, str] = {}  # translation key -> English name (fallback names)
+        self._rescaled: set[str] = set()  # keys whose statistic was cleared (async_prepare)
         self._wait_until: datetime | None = None  # no request before (pause, 429, retry)
         self._wake: CALLBACK_TYPE | None = None
         self._attempts = 0  # refused answers in a row for the range at hand
@@ -223,20 +220,22 @@ class HistoryImporter:
             self.hass.config_entries.async_update_entry(entry, data={**entry.data, **data})
 
     async def _async_prepare_statistics(self, rescaled: set[str], data: dict[str, Any]) -> None:
-        """Clear the statistics of the ``rescaled`` counters, read the counters' baselines and
-        the history start (a new one is put in ``data``)."""
+        """Read the counters' baselines and the device's statistics, clear those of the
+        ``rescaled`` counters, and find the history start (a new one is put in ``data``)."""
         entry, device = self.entry, str(self.device_id)
         instance = get_instance(self.hass)
-        if cleared := sorted(
-            statistic_id(self.device_id, k.removeprefix(f"{device}_")) for k in rescaled
-        ):
+        coordinator = self.coordinator
+        baselines, existing = await instance.async_add_executor_job(self._baselines)
+        coordinator.baselines, coordinator.existing_statistics = baselines, existing
+        self._rescaled = {key.removeprefix(f"{device}_") for key in rescaled}
+        if cleared := sorted(coordinator.statistic_id(key) for key in self._rescaled):
             instance.async_clear_statistics(cleared)
             await instance.async_block_till_done()
+            for statistic in cleared:
+                baselines.pop(statistic, None)
             LOGGER.info(
-                "%s: counters in a new scale, imported again: %s", self.coordinator.name, cleared
+                "%s: counters in a new scale, imported again: %s", coordinator.name, cleared
             )
-        baselines, existing = await instance.async_add_executor_job(self._baselines)
-        self.coordinator.baselines = baselines
         starts = dict(entry.data.get(DATA_HISTORY_START, {}))
         if device not in starts:
             days = int(entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
@@ -250,12 +249,12 @@ class HistoryImporter:
         )
         self.status["imported_from"] = self._start.isoformat()
 
-    def _baselines(self) -> tuple[dict[str, tuple[float, datetime, str | None]], bool]:
+    def _baselines(self) -> tuple[dict[str, tuple[float, datetime, str | None]], set[str]]:
         """Each counter statistic's last accepted value, when (the end of its last row) and its
-        unit; and whether the device has any statistic. In the recorder's executor."""
+        unit; and the device's statistics. In the recorder's executor."""
         prefix = f"{DOMAIN}:{self.device_id}_"
         metadata = get_metadata(self.hass, statistic_source=DOMAIN)
-        ours = [sid for sid in metadata if sid.startswith(prefix)]
+        ours = {sid for sid in metadata if sid.startswith(prefix)}
         baselines: dict[str, tuple[float, datetime, str | None]] = {}
         for sid in ours:
             if not metadata[sid][1]["has_sum"]:
@@ -264,7 +263,7 @@ class HistoryImporter:
             if rows and (state := rows[0].get("state")) is not None:
                 end = dt_util.utc_from_timestamp(rows[0]["start"]) + HOUR
                 baselines[sid] = (state, end, metadata[sid][1]["unit_of_measurement"])
-        return baselines, bool(ours)
+        return baselines, ours
 
     # --- the task -----------------------------------------------------------------------------
 
@@ -436,25 +435,25 @@ class HistoryImporter:
         )
 
     def _name(self, series: Series) -> str:
-        """The entity's friendly name as the user sees it; made up like it without one."""
-        entity_id = er.async_get(self.hass).async_get_entity_id(
+        """The entity's friendly name as the user sees it; its parts' names without a state."""
+        registry = er.async_get(self.hass)
+        entity_id = registry.async_get_entity_id(
             "sensor", DOMAIN, unique_id(self.device_id, series.key)
         )
         state = self.hass.states.get(entity_id) if entity_id else None
         if state is not None and (name := state.attributes.get(ATTR_FRIENDLY_NAME)):
             return str(name)
-        description = series.description
-        own = description.name if isinstance(description.name, str) else series.key
-        if description.translation_key:
-            text = self._names.get(description.translation_key, own)
-            own = text.format_map(dict(description.translation_placeholders or {}))
+        entity = registry.async_get(entity_id) if entity_id else None
+        own = (entity.name or entity.original_name) if entity else None
         part = self.coordinator.described[series.key].part
-        return f"{device_name(self.coordinator.device.name, part)} {own}"
+        return f"{device_name(self.coordinator.device.name, part)} {own or series.key}"
 
     # --- statistics -----------------------------------------------------------------------------
 
     async def _async_add_series(self) -> None:
-        """Take in the statistics of readings described since, each from its last row."""
+        """Take in the statistics of readings described since, each from its last row; one
+        without rows from the device's history start when its scale changed (its statistic
+        was cleared), else at most ``history_days`` back (a sensor the device shows later)."""
         new = [
             (key, description)
             for key, described in self.coordinator.described.items()
@@ -464,13 +463,13 @@ class HistoryImporter:
         ]
         if not new:
             return
-        if not self._names:
-            await self._async_load_names()
-        instance = get_instance(self.hass)
-        await self._async_rename_legacy_ids([key for key, _ in new])
-        ids = {key: statistic_id(self.device_id, key) for key, _ in new}
-        last = await instance.async_add_executor_job(self._last_rows, list(ids.values()))
-        oldest = hour_start(dt_util.utcnow()) - timedelta(days=MAX_HISTORY_DAYS)
+        ids = {key: self.coordinator.statistic_id(key) for key, _ in new}
+        last = await get_instance(self.hass).async_add_executor_job(
+            self._last_rows, list(ids.values())
+        )
+        now = hour_start(dt_util.utcnow())
+        days = int(self.entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
+        oldest = now - timedelta(days=MAX_HISTORY_DAYS)
         for key, description in new:
             unit, row = last[ids[key]]
             converter = UNIT_CONVERTERS.get(description.device_class)
@@ -479,7 +478,10 @@ class HistoryImporter:
                 converter and unit in converter.VALID_UNITS and own in converter.VALID_UNITS
             ):
                 unit = own  # a new statistic, or one in a unit of another kind
-            series = Series(key, description, ids[key], unit, self._start)
+            start = self._start
+            if key not in self._rescaled:
+                start = max(start, now - timedelta(days=days))
+            series = Series(key, description, ids[key], unit, start)
             if row is not None:
                 series.next_hour = dt_util.utc_from_timestamp(row["start"]) + HOUR
                 series.sum = row.get("sum") or 0.0
@@ -499,95 +501,3 @@ class HistoryImporter:
             rows = get_last_statistics(self.hass, 1, sid, False, {"state", "sum"}).get(sid)
             result[sid] = (unit, dict(rows[0]) if rows else None)
         return result
-
-    async def _async_load_names(self) -> None:
-        prefix = f"component.{DOMAIN}.entity.sensor."
-        texts = await async_get_translations(
-            self.hass, self.hass.config.language, "entity", {DOMAIN}
-        )
-        self._names = {
-            key.removeprefix(prefix).removesuffix(".name"): text
-            for key, text in texts.items()
-            if key.startswith(prefix) and key.endswith(".name")
-        }
-        self._names.setdefault("", "")  # loaded, even when there is no text at all
-
-    async def _async_rename_legacy_ids(self, keys: list[str]) -> None:
-        """Rename the statistics that 0.2.0 gave the plain slug of a key that now has another
-        id (descriptions.statistic_id), and the Energy dashboard's references to them.
-
-        0.2.0 gave the first of the keys that share a slug (sorted) the plain slug, the others
-        the slug and a hash, as the rule does now for ids not in upper-case slug form.
-        """
-        prefix = f"{DOMAIN}:{self.device_id}_"
-        by_slug: dict[str, list[str]] = {}
-        for key in sorted(keys):
-            by_slug.setdefault(slug(key), []).append(key)
-        moves = [
-            (prefix + text, statistic_id(self.device_id, key))
-            for text, group in by_slug.items()
-            for key in group[:1]
-            if prefix + text != statistic_id(self.device_id, key)
-        ]
-        if not moves:
-            return
-        instance = get_instance(self.hass)
-        ids = {i for move in moves for i in move}
-        existing = await instance.async_add_executor_job(
-            lambda: get_metadata(self.hass, statistic_ids=ids)
-        )
-        renames = {old: new for old, new in moves if old in existing and new not in existing}
-        # The recorder renames only its own statistics (source "recorder"): an external one is
-        # copied, rows and all, to its new id, and the old one cleared.
-        for old, new in renames.items():
-            meta = existing[old][1]
-            rows = await instance.async_add_executor_job(self._all_rows, old)
-            metadata = StatisticMetaData(
-                mean_type=meta["mean_type"],
-                has_sum=meta["has_sum"],
-                name=meta["name"],
-                source=DOMAIN,
-                statistic_id=new,
-                unit_class=meta["unit_class"],
-                unit_of_measurement=meta["unit_of_measurement"],
-            )
-            async_add_external_statistics(self.hass, metadata, rows)
-            LOGGER.info("%s: statistic %s is now %s", self.coordinator.name, old, new)
-        if renames:
-            instance.async_clear_statistics(list(renames))
-            await instance.async_block_till_done()
-            await async_rename_in_energy_preferences(self.hass, renames)
-
-    def _all_rows(self, sid: str) -> list[StatisticData]:
-        """Every row of a statistic. In the recorder's executor."""
-        kinds: set[Any] = {"state", "sum", "mean", "min", "max"}
-        epoch = datetime.fromtimestamp(0, UTC)
-        found = statistics_during_period(self.hass, epoch, None, {sid}, "hour", None, kinds)
-        return [
-            cast(
-                StatisticData,
-                {kind: value for kind, value in row.items() if kind in kinds and value is not None}
-                | {"start": dt_util.utc_from_timestamp(row["start"])},
-            )
-            for row in found.get(sid, [])
-        ]
-
-
-async def async_rename_in_energy_preferences(hass: HomeAssistant, renames: dict[str, str]) -> None:
-    """Point the Energy dashboard's preferences that name a renamed statistic at its new id."""
-    manager = await async_get_energy_manager(hass)
-    if manager.data is None:
-        return
-
-    def renamed(value: Any) -> Any:
-        if isinstance(value, str):
-            return renames.get(value, value)
-        if isinstance(value, list):
-            return [renamed(item) for item in value]
-        if isinstance(value, dict):
-            return {key: renamed(item) for key, item in value.items()}
-        return value
-
-    update = {key: renamed(value) for key, value in manager.data.items() if key != "version"}
-    if update != {key: value for key, value in manager.data.items() if key != "version"}:
-        await manager.async_update(update)  # type: ignore[arg-type]
