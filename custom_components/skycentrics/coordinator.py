@@ -180,7 +180,11 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         try:
             snapshot = await self._call(self.client.async_get_data(self.device_id))
             if not snapshot.readings and snapshot.families_empty:
-                raise UpdateFailed(translation_domain=DOMAIN, translation_key="no_readings")
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="no_readings",
+                    translation_placeholders={"device": self.name},
+                )
         except ConfigEntryAuthFailed:
             # Home Assistant stops polling and starts a reauth flow: the values are not current.
             self.auth_failed = True
