@@ -217,11 +217,16 @@ class SkyCentricsReadingEntity(SkyCentricsEntity):
         )
         self._bad_value_logged = False
         self._computed_from: tuple[bool, ReadingValue, str] | None = None
+        self._point: tuple[object, Point | None] = (None, None)  # (the snapshot, its reading)
 
     @property
     def point(self) -> Point | None:
-        """This entity's reading in the latest snapshot (None when the snapshot lacks it)."""
-        return self.entity_description.value_fn(self.coordinator.data)  # type: ignore[no-any-return]
+        """This entity's reading in the latest snapshot (None when the snapshot lacks it),
+        looked up once per snapshot."""
+        data = self.coordinator.data
+        if self._point[0] is not data:
+            self._point = (data, self.entity_description.value_fn(data))
+        return self._point[1]
 
     @property
     def available(self) -> bool:

@@ -222,12 +222,13 @@ def parse_families(
     cta2045 = any(get(key) is not None for key in _CTA2045_FIELDS)
     thermostat = any(get(key) is not None for key in _THERMOSTAT_FIELDS)
     shared = get("temperature") is not None or get("setpoint") is not None
-    if get("ct") is None and not cta2045 and not thermostat and not shared:
-        return NO_FAMILIES  # the common case of a Super SkyBox without "ct"
+    channels = get("ct")
+    if (channels is None or channels == []) and not (cta2045 or thermostat or shared):
+        return NO_FAMILIES  # the common case: a Super SkyBox's sensor list ("ct": [])
     reader = _Reader(device_id, problems, time)
     controller = _read_cta2045(raw, reader, shared=not thermostat) if cta2045 else None
-    climate = _read_thermostat(raw, reader) if thermostat or not cta2045 else None
-    channels = _read_ct(get("ct"), reader) if get("ct") is not None else ()
+    climate = _read_thermostat(raw, reader) if thermostat or (shared and not cta2045) else None
+    channels = _read_ct(channels, reader) if channels is not None else ()
     return Families(
         None if controller == Cta2045() else controller,
         None if climate == Thermostat() else climate,
