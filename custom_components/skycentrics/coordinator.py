@@ -132,7 +132,8 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self._seen: set[str] = set()  # sensor ids of the list described already
         # The largest |power| (kW) any power reading reported since set-up (polls and history).
         self.max_power_kw: float | None = None
-        self._powers: list[SkyCentricsSensorEntityDescription] = []
+        # The power readings, each with the ratio of its unit to kW.
+        self._powers: list[tuple[SkyCentricsSensorEntityDescription, float]] = []
         self.counters: dict[str, Counter] = {}
         swapped = {str(key) for key in entry.options.get(CONF_SWAPPED_COUNTERS, [])}
         self._swapped = {key for key in swapped if key.startswith(f"{device_id}_")}
@@ -257,7 +258,9 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             self.described[key] = described
             for description in described.sensors:
                 if description.device_class is SensorDeviceClass.POWER:
-                    self._powers.append(description)
+                    unit = description.native_unit_of_measurement
+                    ratio = PowerConverter.get_unit_ratio(unit, UnitOfPower.KILO_WATT)
+                    self._powers.append((description, ratio))
                 if description.counter:
                     self.counters[key] = self._counter(key, description)
 
@@ -315,15 +318,13 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
     def observe_power(self, snapshot: Snapshot) -> None:
         """Remember the largest |power| the device's power readings reported (a poll's, or a
         history record's): the counters' plausibility rule goes by it."""
-        for description in self._powers:
+        for description, ratio in self._powers:
             point = description.value_fn(snapshot)
-            if (
-                point is None
-                or (power := value_in_unit(description, point.value, point.units)) is None
-            ):
+            if point is None:
                 continue
-            unit = description.native_unit_of_measurement or UnitOfPower.WATT
-            kw = PowerConverter.convert(abs(power), unit, UnitOfPower.KILO_WATT)
+            if (power := value_in_unit(description, point.value, point.units)) is None:
+                continue
+            kw = abs(power) / ratio
             if self.max_power_kw is None or kw > self.max_power_kw:
                 self.max_power_kw = kw
 
