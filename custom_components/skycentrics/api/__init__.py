@@ -1,4 +1,4 @@
-"""SkyCentrics cloud API client: signing, HTTP, typed models, errors. No Home Assistant here."""
+"""SkyCentrics cloud API client. No Home Assistant here."""
 
 from .client import (
     DEFAULT_URL,
@@ -22,7 +22,7 @@ from .exceptions import (
     SkyCentricsTimeoutError,
     SkyCentricsUrlError,
 )
-from .families import Commodity, Cta2045, CtChannel, Measure, Thermostat
+from .families import Cta2045, CtChannel, Measure, Thermostat
 from .models import Device, Snapshot
 from .readings import Reading, ReadingValue
 
@@ -33,7 +33,6 @@ __all__ = [
     "HISTORY_SPAN",
     "MAX_CONTROL_DURATION",
     "MIN_CONTROL_DURATION",
-    "Commodity",
     "CtChannel",
     "Cta2045",
     "DemandResponseEvent",

@@ -1,13 +1,10 @@
 """What the cloud's device ``type`` numbers mean: data, no logic.
 
-Sources, all public: SkyCentrics' own PHP SDK (composer package ``skycentrics/cloud``; mirror
+Source: SkyCentrics' own PHP SDK (composer package ``skycentrics/cloud``; mirror
 ``nazihanasse/cloud-php-sdk``, ``src/DTO/Device/DeviceTypeInterface.php`` and the ``supportType``
-lists of ``src/DTO/Device/Data/*``), agreeing with the other public clients listed in
-``docs/skycentrics-api.md`` ("Beyond the Super SkyBox").
-
-The parser never chooses by ``type`` (it may be missing, or a type not listed here): it reads
-what a payload holds (see `models`). These tables are for naming devices and for callers that
-want to know whether a device should take demand-response commands.
+lists of ``src/DTO/Device/Data/*``), as the other public clients in ``docs/skycentrics-api.md``
+agree. The parser never chooses by ``type`` (it may be missing or unlisted): these tables name
+devices and tell which take demand-response commands.
 """
 
 from __future__ import annotations
@@ -42,13 +39,11 @@ DEVICE_MODELS: Final[dict[int, str]] = {
     7: "Emerson thermostat",
     9: "Mitsubishi thermostat",
     # Gateways and meters
-    250: "Super SkyBox",
+    250: "Super SkyBox",  # the SDK's "PiSnap 3"
     350: "Meter",
 }
-"""Device ``type`` -> model name (PHP SDK ``DeviceTypeInterface``; 250 is its "PiSnap 3")."""
 
 CTA2045_TYPES: Final[frozenset[int]] = frozenset(
     {106, 107, 5, 109, 108, 112, 110, 8, 113, 111, 114, 3, 2, 250}
 )
-"""Device types with a CTA-2045 port: those that take demand-response commands (``event``,
-``load_shed``). From the PHP SDK's CTA-2045 type list, as the other public clients agree."""
+"""Device types with a CTA-2045 port: those that take demand-response commands."""

@@ -1,9 +1,4 @@
-"""What the API's HTTP answers say besides their body: its errors, Retry-After and Date.
-
-A 401/403 means bad keys only with the API's own JSON error (`api_error_message`);
-Retry-After is believed only within [0, `RETRY_AFTER_HORIZON`] (`parse_retry_after`); a Date
-header only within [`EARLIEST_TIME`, `LATEST_HTTP_DATE`] (`parse_http_date`).
-"""
+"""What the API's HTTP answers say besides their body: its errors, Retry-After and Date."""
 
 from __future__ import annotations
 
@@ -29,8 +24,7 @@ def api_error_message(body: bytes) -> str | None:
     """Return the message of the API's own JSON error ("" if it has none), or None when
     ``body`` is not one (a proxy's HTML page, a captive portal, an empty body...).
 
-    The API's errors are JSON objects with an "error" member (``{"error": {"message": ...}}``
-    or ``{"error": "..."}``) or a "detail" member (``{"detail": "..."}``).
+    The API's errors: ``{"error": {"message": ...}}``, ``{"error": "..."}``, ``{"detail": "..."}``.
     """
     try:
         answer = decode_json(body)
@@ -50,8 +44,7 @@ def parse_retry_after(value: str | None) -> float | None:
     """Read a Retry-After header: seconds, or None when it is absent or unusable.
 
     Unusable: neither a number nor an HTTP-date, NaN or infinite, negative, a date in the past,
-    or more than `RETRY_AFTER_HORIZON` ahead. (Retry-After 0, -30 and NaN once hammered the API;
-    1e12 stopped polling.) See `SkyCentricsRateLimitError` for what the caller does with it.
+    or more than `RETRY_AFTER_HORIZON` ahead. (Retry-After 0, -30 and NaN once hammered the API.)
     """
     if not value or not value.isascii():
         return None
@@ -66,10 +59,8 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def parse_http_date(value: str | None) -> datetime | None:
-    """Read an HTTP-date (a Date or Retry-After header) as an aware UTC time.
-
-    None when it is absent, malformed, or outside [`EARLIEST_TIME`, `LATEST_HTTP_DATE`].
-    """
+    """Read an HTTP-date as an aware UTC time; None when it is absent, malformed, or outside
+    [`EARLIEST_TIME`, `LATEST_HTTP_DATE`]."""
     if not value or not value.isascii():
         return None
     try:

@@ -16,15 +16,11 @@ import hashlib
 import hmac
 
 TOKEN_HEADER = "x-sc-api-token"  # noqa: S105 (a header name)
-HTTP_VERSION = "HTTP/1.1"
 
 
 def request_line(method: str, path: str) -> str:
-    """Return the request line that is signed, e.g. ``GET /api/devices/ HTTP/1.1``.
-
-    ``path`` is the path exactly as sent, query string included.
-    """
-    return f"{method.upper()} {path} {HTTP_VERSION}"
+    """Return the request line that is signed: ``path`` exactly as sent, query included."""
+    return f"{method.upper()} {path} HTTP/1.1"
 
 
 def http_date(moment: datetime | None = None) -> str:
@@ -38,15 +34,6 @@ def string_to_sign(line: str, date: str, content_type: str = "", body: bytes = b
     return f"{line}\n{date}\n{content_type}\n{hashlib.md5(body).hexdigest()}"  # noqa: S324 (protocol)
 
 
-def signature(
-    client_secret: str, line: str, date: str, content_type: str = "", body: bytes = b""
-) -> str:
-    """Return base64(HMAC-SHA1(secret, string_to_sign))."""
-    message = string_to_sign(line, date, content_type, body).encode()
-    digest = hmac.new(client_secret.encode(), message, hashlib.sha1).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
 def api_token(  # noqa: PLR0917 (mirrors the signing rule's fields)
     client_id: str,
     client_secret: str,
@@ -55,5 +42,7 @@ def api_token(  # noqa: PLR0917 (mirrors the signing rule's fields)
     content_type: str = "",
     body: bytes = b"",
 ) -> str:
-    """Return the ``x-sc-api-token`` header value: ``CLIENT_ID:SIGNATURE``."""
-    return f"{client_id}:{signature(client_secret, line, date, content_type, body)}"
+    """Return the ``x-sc-api-token`` header value."""
+    message = string_to_sign(line, date, content_type, body).encode()
+    digest = hmac.new(client_secret.encode(), message, hashlib.sha1).digest()
+    return f"{client_id}:{base64.b64encode(digest).decode('ascii')}"
