@@ -5,9 +5,8 @@ Infinity become NaN (a non-finite marker that a reading turns into None); arrays
 nested deeper than `MAX_DEPTH` become null (only when json.loads gives up, so normal answers pay
 nothing); lone surrogates become U+FFFD.
 
-Most answers break none of these rules and go through orjson (`_decode_fast`); it refuses the
-rest, or is not asked (`_decode_fast` says which), and those take the tolerant path
-(`_decode_tolerant`). Both give the very same result for what orjson decodes.
+Most answers break none of these rules and go through orjson (`_decode_fast`); the rest take
+the tolerant path (`_decode_tolerant`), which gives the very same result for what orjson decodes.
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ MAX_DEPTH: Final = 32
 nests 3 levels; json.loads overflows the stack at about 100,000)."""
 
 REPLACEMENT: Final = "\ufffd"
-"""What an invalid character becomes (U+FFFD REPLACEMENT CHARACTER)."""
 
 _BOM: Final = b"\xef\xbb\xbf"
 _DIGITS: Final = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
@@ -61,9 +59,8 @@ def decode_json(body: bytes) -> Any:
 
 def _decode_fast(body: bytes) -> Any:
     """orjson's decoding of an answer; ValueError for one that orjson refuses (bad UTF-8, NaN,
-    Infinity, 1e400, nesting deeper than 1,024, not JSON) or that it would decode otherwise
-    than the tolerant path: a digit run as long as `_LONG_NUMBER`, a surrogate escape (the
-    tolerant path then walks the answer with `json_safe`, which also prunes deep nesting)."""
+    1e400, nesting deeper than 1,024, not JSON) or would decode otherwise than the tolerant
+    path: a digit run as long as `_LONG_NUMBER`, a surrogate escape."""
     body = body.removeprefix(_BOM)
     if may_escape_surrogates(body):
         raise ValueError("a surrogate escape")
@@ -99,7 +96,6 @@ def _decode_tolerant(body: bytes) -> Any:
 
 
 def replace_surrogates(text: str) -> str:
-    """``text`` with each lone surrogate replaced by U+FFFD."""
     return _SURROGATES.sub(REPLACEMENT, text)
 
 
@@ -107,8 +103,7 @@ def json_safe(value: object, depth: int = 0) -> Any:
     """Return a copy of decoded JSON that every JSON encoder takes, orjson included.
 
     Lone surrogates become U+FFFD (keys too), integers beyond int64 and values of any other type
-    become NaN (which orjson writes as null), arrays and objects deeper than `MAX_DEPTH` become
-    None. Recursion is bounded by `MAX_DEPTH`.
+    NaN (which orjson writes as null), arrays and objects deeper than `MAX_DEPTH` None.
     """
     if isinstance(value, str):
         return replace_surrogates(value)
@@ -134,7 +129,7 @@ def _parse_int(literal: str) -> int | float:
 
 
 def _parse_constant(literal: str) -> float:
-    """json.loads' hook for NaN, Infinity and -Infinity: all the same non-finite marker."""
+    """json.loads' hook for NaN, Infinity and -Infinity."""
     return math.nan
 
 
@@ -142,10 +137,8 @@ _DECODER: Final = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_c
 
 
 def _prune_deep(text: str) -> str:
-    """Replace each array or object nested deeper than `MAX_DEPTH` by ``null``.
-
-    One linear scan; brackets inside strings (escapes included) do not count.
-    """
+    """Replace each array or object nested deeper than `MAX_DEPTH` by ``null``, in one scan
+    (brackets inside strings do not count)."""
     parts: list[str] = []
     depth = 0  # arrays and objects open at this point
     kept = 0  # text[:kept] is dealt with

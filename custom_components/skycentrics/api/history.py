@@ -14,14 +14,13 @@ import zlib
 from .decode import decode_json, may_escape_surrogates, text_of
 from .exceptions import SkyCentricsResponseError
 from .models import Snapshot, parse_snapshot
-from .readings import MAX_FUTURE, MAX_PROBLEMS, Checks, ProblemLog, as_int, kind_of, shorten
+from .readings import MAX_FUTURE, Checks, ProblemLog, as_int, kind_of, shorten
 
 MAX_HISTORY_BYTES: Final = 64 * 1024 * 1024
 """Largest day of history, as JSON after gunzip: a day of 60 sensors every minute is about
 11 MB, so this leaves room for about 350 sensors, and bounds what a gzip bomb can inflate to."""
 
-GZIP_MAGIC: Final = b"\x1f\x8b"
-"""First two bytes of a gzip stream (no JSON text starts with them)."""
+GZIP_MAGIC: Final = b"\x1f\x8b"  # no JSON text starts with them
 
 _RECORD_DECODER: Final = json.JSONDecoder()
 """History's records, decoded one at a time (see `decode_history`): integers in C, not through
@@ -67,20 +66,17 @@ def decode_history(
 ) -> list[Snapshot]:
     """Decode a history answer into records sorted by time, as `parse_history` says.
 
-    Gunzips only a body that starts with the gzip magic bytes (at most ``limit`` bytes once
-    decompressed: a gzip bomb stops there): the server sometimes ignores ``Accept:
-    application/gzip``, and aiohttp has already decoded a ``Content-Encoding: gzip``.
-    CPU-bound (a day is about 11 MB of JSON): call it in a worker thread.
+    Gunzips only a body that starts with the gzip magic bytes (into at most ``limit`` bytes): the
+    server sometimes ignores ``Accept: application/gzip``, and aiohttp has already decoded a
+    ``Content-Encoding: gzip``. CPU-bound: call it in a worker thread.
 
-    The records of a list, or of an object keyed by time, are decoded one at a time
-    (`_RECORD_DECODER`) and parsed at once, so a day's decoded JSON never exists whole. Against
-    orjson.loads of the whole day then the same parsing (`scripts/bench -k history`, 30 days):
-    34 MiB of peak memory instead of 75 (25 instead of 69 for 5 counters), a longest stall
-    of the event loop outside garbage collection of 20-37 ms instead of 84 (15-18 instead of
-    122), and about the same CPU. Whatever streaming cannot do exactly as `decode_json` +
-    `parse_history` would (a lone surrogate, nesting too deep, a duplicate key, a lone record,
-    JSON that is not valid, an integer of more than 4,300 digits) is done by them instead: the
-    same records, and the warnings of the attempt are dropped. (An integer beyond int64 is
+    The records are decoded one at a time (`_stream`) and parsed at once, so a day's decoded JSON
+    never exists whole: against orjson.loads of the whole day (`scripts/bench -k history`, 30
+    days), 34 MiB of peak memory instead of 75, a longest stall of the event loop (outside
+    garbage collection) of 20-37 ms instead of 84, about the same CPU. What streaming cannot do
+    exactly as `decode_json` + `parse_history` would (a lone surrogate, nesting too deep, a
+    duplicate key, a lone record, invalid JSON, an integer of more than 4,300 digits) is done by
+    them instead, and the warnings of the attempt are dropped. (An integer beyond int64 is
     refused in both, worded "number beyond" here, "not a finite number" there.)
     """
     if body.startswith(GZIP_MAGIC):
@@ -118,11 +114,9 @@ def _skip(text: str, at: int) -> int:
 
 
 def _stream(text: str) -> tuple[Iterator[tuple[object, object]], bool]:
-    """The members of a top-level JSON list or object, each decoded when it is reached.
-
-    Returns (the (index or key, value) pairs, whether they are keyed). Raises ValueError (not
-    JSON), IndexError (cut short) or `_NotStreamableError` (see `decode_history`) on the way.
-    """
+    """The (index or key, value) pairs of a top-level JSON list or object, each decoded when it
+    is reached, and whether they are keyed. Raises ValueError (not JSON), IndexError (cut short)
+    or `_NotStreamableError` on the way."""
     scan = _RECORD_DECODER.raw_decode
     start = _skip(text, 0)
     opener = text[start]
@@ -205,7 +199,6 @@ def _parse_records(
     problems: ProblemLog,
     sensor_ids: AbstractSet[str] | None = None,
 ) -> list[Snapshot]:
-    """Parse (key, record) pairs into Snapshots sorted by time; see `parse_history`."""
     checks = Checks(datetime.now(UTC) + MAX_FUTURE)
     snapshots: list[Snapshot] = []
     for key, record in items:
@@ -256,18 +249,12 @@ class _HeldProblems(ProblemLog):
     """Problems of an attempt, logged (`replay`) only if the attempt is kept."""
 
     def __init__(self) -> None:
-        """Hold nothing yet."""
         super().__init__()
         self.held: list[tuple[tuple[object, ...], str, tuple[object, ...]]] = []
 
-    def warn(self, key: tuple[object, ...], message: str, *args: object) -> None:
-        """Hold ``message % args`` under ``key``, unless it is held already."""
-        if key in self._reported or len(self._reported) >= MAX_PROBLEMS:
-            return
-        self._reported.add(key)
+    def _log(self, key: tuple[object, ...], message: str, args: tuple[object, ...]) -> None:
         self.held.append((key, message, args))
 
     def replay(self, problems: ProblemLog) -> None:
-        """Report what is held to ``problems`` (which logs each problem once, as ever)."""
         for key, message, args in self.held:
             problems.warn(key, message, *args)

@@ -48,7 +48,6 @@ MAX_FUTURE: Final = timedelta(days=1)
 """How far ahead of our clock a reading time may be (a device clock somewhat ahead)."""
 
 MAX_PROBLEMS: Final = 1_000
-"""Distinct problems `ProblemLog` remembers (and logs); the rest are not logged."""
 
 _BAD_CHARACTERS: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # names, units, ids
 
@@ -90,7 +89,7 @@ def read_sensors(  # noqa: PLR0917 (the parts of one answer)
 
     A sensor without a usable time of its own takes ``default_time``. With ``wanted``, only the
     sensors with those ids are read (the others are not even checked). A sensor that cannot be
-    read (not an object, an unusable or duplicate id) is skipped, logged once.
+    read (not an object, an unusable or duplicate id) is skipped.
     """
     if len(sensors) > MAX_READINGS:
         problems.warn(
@@ -168,8 +167,7 @@ class Checks:
     __slots__ = ("labels", "latest", "times")
 
     def __init__(self, latest: datetime) -> None:
-        """Check times against ``latest``."""
-        self.latest = latest
+        self.latest = latest  # the latest usable time
         self.labels: dict[tuple[object, ...], tuple[str, str, str, str] | str] = {}
         self.times: dict[object, datetime | None] = {}
 
@@ -188,7 +186,6 @@ class Checks:
         return found
 
     def time_of(self, raw: object) -> datetime | None:
-        """Return `_parse_time` of ``raw``, remembered."""
         found = _parse_time(raw, self.latest)
         with contextlib.suppress(TypeError):  # unhashable: not remembered
             self.times[raw] = found
@@ -318,7 +315,6 @@ class ProblemLog:
     """
 
     def __init__(self) -> None:
-        """Start with nothing reported."""
         self._reported: set[tuple[object, ...]] = set()
 
     def warn(self, key: tuple[object, ...], message: str, *args: object) -> None:
@@ -326,4 +322,7 @@ class ProblemLog:
         if key in self._reported or len(self._reported) >= MAX_PROBLEMS:
             return
         self._reported.add(key)
+        self._log(key, message, args)
+
+    def _log(self, key: tuple[object, ...], message: str, args: tuple[object, ...]) -> None:
         _LOGGER.warning(message, *args)
