@@ -1,28 +1,22 @@
 """Demand-response actions (skycentrics.start_event, shed_load, end_shed), and the one place
 where a command is sent (the buttons send theirs through `async_send_command` too).
 
-Design: the actions are integration actions with a target, registered once in `async_setup`,
-not entity actions of the button platform. An entity action only reaches the entities it
-finds: a device target with three buttons would send the command three times, and a target
-without buttons (a thermostat) would silently do nothing. Here the target (devices, entities,
-areas, floors, labels) is resolved to SkyCentrics devices instead, each commanded once:
+The actions are integration actions with a target, registered once in `async_setup`, not entity
+actions of the button platform: an entity action reaches only the entities it finds, so a device
+target with three buttons would get the command three times and a target without buttons (a
+thermostat) silently none. The target is resolved to SkyCentrics devices instead, each
+commanded once:
 
 - a device or entity named explicitly must be a loaded SkyCentrics device (an entity: the
-  device it belongs to) that takes demand-response commands (`supports_demand_response`),
-  else the action fails with a translated ServiceValidationError before anything is sent;
+  device it belongs to) that takes demand-response commands, else the action fails with a
+  translated ServiceValidationError before anything is sent;
 - devices reached indirectly (an area, floor or label; the parts of a targeted gateway) are
   commanded when they take commands and skipped otherwise;
 - `entity_id: all` means every loaded SkyCentrics device that takes commands.
-
-Nothing is sent but on an action call or a button press. Commands go one at a time; a refused
-or failed command raises a translated HomeAssistantError (never a reauth: the client raises
-SkyCentricsControlRefusedError for 401/403); an accepted one asks the device's coordinator for
-a refresh, so that its state shows the result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 import math
 from typing import Any, Final, Literal
@@ -84,8 +78,7 @@ def _whole_seconds(value: Any) -> int:
 DURATION: Final = vol.All(
     _whole_seconds, vol.Range(min=MIN_CONTROL_DURATION, max=MAX_CONTROL_DURATION)
 )
-"""An action's duration: whole seconds, 1 to 86,400 (services.yaml's selector has the same
-bounds)."""
+"""An action's duration: whole seconds, 1 to 86,400 (the bounds of services.yaml's selector)."""
 
 START_EVENT_SCHEMA: Final = cv.make_entity_service_schema(
     {vol.Required(ATTR_EVENT): vol.In(EVENTS), vol.Required(ATTR_DURATION): DURATION}
@@ -122,7 +115,7 @@ def supports_demand_response(coordinator: SkyCentricsCoordinator) -> bool:
     device_type = coordinator.device.type
     if device_type in CTA2045_TYPES:
         return True
-    if device_type is not None and device_type in DEVICE_MODELS:
+    if device_type in DEVICE_MODELS:
         return False
     return coordinator.data is not None and coordinator.data.cta2045 is not None
 
@@ -152,8 +145,7 @@ async def async_send_command(
     Every client error becomes a translated HomeAssistantError (nothing is swallowed; a
     refusal never starts a reauth). The refresh follows only an accepted command.
     """
-    name = device_label(hass, coordinator)
-    placeholders = {"device": name}
+    placeholders = {"device": device_label(hass, coordinator)}
     if keys_refused(coordinator):  # nothing is sent with keys the API refuses
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -162,56 +154,33 @@ async def async_send_command(
         )
     try:
         await command.async_send(coordinator.client, coordinator.device_id)
-    except SkyCentricsControlRefusedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="control_refused",
-            translation_placeholders={**placeholders, "status": str(err.status)},
-        ) from err
-    except SkyCentricsNotFoundError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="control_not_found",
-            translation_placeholders={**placeholders, "device_id": str(coordinator.device_id)},
-        ) from err
-    except SkyCentricsRateLimitError as err:
-        if err.retry_after is None:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="control_rate_limited_later",
-                translation_placeholders=placeholders,
-            ) from err
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="control_rate_limited",
-            translation_placeholders={
-                **placeholders,
-                "retry_after": str(math.ceil(err.retry_after)),
-            },
-        ) from err
-    except SkyCentricsTimeoutError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="control_timeout",
-            translation_placeholders=placeholders,
-        ) from err
-    except SkyCentricsConnectionError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="control_cannot_connect",
-            translation_placeholders={**placeholders, "error": str(err)},
-        ) from err
     except SkyCentricsError as err:
+        key, details = _control_error(err, coordinator.device_id)
         raise HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="control_failed",
-            translation_placeholders={**placeholders, "error": str(err)},
+            translation_key=key,
+            translation_placeholders={**placeholders, **details},
         ) from err
     LOGGER.debug("%s took the %s command", coordinator.name, command.kind)
     await coordinator.async_request_refresh()
 
 
-# --- the actions -----------------------------------------------------------------------------
+def _control_error(err: SkyCentricsError, device_id: int) -> tuple[str, dict[str, str]]:
+    """The translation key of a command the client could not send, and its placeholders
+    besides the device."""
+    if isinstance(err, SkyCentricsControlRefusedError):
+        return "control_refused", {"status": str(err.status)}
+    if isinstance(err, SkyCentricsNotFoundError):
+        return "control_not_found", {"device_id": str(device_id)}
+    if isinstance(err, SkyCentricsRateLimitError):
+        if err.retry_after is None:
+            return "control_rate_limited_later", {}
+        return "control_rate_limited", {"retry_after": str(math.ceil(err.retry_after))}
+    if isinstance(err, SkyCentricsTimeoutError):
+        return "control_timeout", {}
+    if isinstance(err, SkyCentricsConnectionError):
+        return "control_cannot_connect", {"error": str(err)}
+    return "control_failed", {"error": str(err)}
 
 
 @callback
@@ -258,7 +227,7 @@ def _resolve_targets(hass: HomeAssistant, call: ServiceCall) -> list[SkyCentrics
         found = [
             coordinator
             for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-            for coordinator in _entry_coordinators(entry)
+            for coordinator in entry.runtime_data.coordinators.values()
             if supports_demand_response(coordinator)
         ]
         if not found:
@@ -266,7 +235,6 @@ def _resolve_targets(hass: HomeAssistant, call: ServiceCall) -> list[SkyCentrics
         return found
 
     entity_registry = er.async_get(hass)
-    device_registry = dr.async_get(hass)
     selection = TargetSelection(call.data)
     selected = async_extract_referenced_entity_ids(hass, selection)
     found_by_id: dict[int, SkyCentricsCoordinator] = {}
@@ -279,8 +247,7 @@ def _resolve_targets(hass: HomeAssistant, call: ServiceCall) -> list[SkyCentrics
         entity = entity_registry.async_get(entity_id)
         explicit.append((entity_id, entity.device_id if entity is not None else None))
     for named, device_id in explicit:
-        device = device_registry.async_get(device_id) if device_id is not None else None
-        coordinator = _coordinator_of(hass, device, named)
+        coordinator = _coordinator_of(hass, device_id, named)
         if not supports_demand_response(coordinator):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -297,9 +264,8 @@ def _resolve_targets(hass: HomeAssistant, call: ServiceCall) -> list[SkyCentrics
         if entity is not None and entity.device_id is not None:
             indirect.add(entity.device_id)
     for device_id in sorted(indirect):
-        device = device_registry.async_get(device_id)
         try:
-            coordinator = _coordinator_of(hass, device, device_id)
+            coordinator = _coordinator_of(hass, device_id, device_id)
         except HomeAssistantError:
             continue
         if supports_demand_response(coordinator):
@@ -310,15 +276,12 @@ def _resolve_targets(hass: HomeAssistant, call: ServiceCall) -> list[SkyCentrics
     return list(found_by_id.values())
 
 
-def _entry_coordinators(entry: SkyCentricsConfigEntry) -> Iterable[SkyCentricsCoordinator]:
-    return entry.runtime_data.coordinators.values()
-
-
 def _coordinator_of(
-    hass: HomeAssistant, device: dr.BaseDeviceEntry | None, named: str
+    hass: HomeAssistant, device_id: str | None, named: str
 ) -> SkyCentricsCoordinator:
     """The coordinator of a SkyCentrics device (one the API knows, not a part of a gateway);
     a translated error for anything else."""
+    device = dr.async_get(hass).async_get(device_id) if device_id is not None else None
     if device is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
