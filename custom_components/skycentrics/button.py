@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant, callback
@@ -56,44 +57,21 @@ async def async_setup_entry(
     readings show the CTA-2045 family (supports_demand_response), checked on each poll.
     """
     seconds = 60 * int(entry.options.get(CONF_COMMAND_DURATION, DEFAULT_COMMAND_DURATION_MINUTES))
+    added: set[int] = set()
 
     @callback
     def _add(coordinator: SkyCentricsCoordinator) -> None:
+        if coordinator.device_id in added or not supports_demand_response(coordinator):
+            return
+        added.add(coordinator.device_id)
         async_add_entities(
             SkyCentricsButton(coordinator, description, seconds) for description in BUTTONS
         )
 
     for coordinator in entry.runtime_data.coordinators.values():
-        if supports_demand_response(coordinator):
-            _add(coordinator)
-        elif coordinator.device.type is None or coordinator.device.type not in DEVICE_MODELS:
-            _async_add_when_supported(entry, coordinator, _add)
-
-
-@callback
-def _async_add_when_supported(
-    entry: SkyCentricsConfigEntry,
-    coordinator: SkyCentricsCoordinator,
-    add: Callable[[SkyCentricsCoordinator], None],
-) -> None:
-    """Add the buttons of a device of no known type once its readings show CTA-2045."""
-    unsubscribe: Callable[[], None] | None = None
-
-    @callback
-    def _check() -> None:
-        nonlocal unsubscribe
-        if unsubscribe is not None and supports_demand_response(coordinator):
-            unsubscribe()
-            unsubscribe = None
-            add(coordinator)
-
-    @callback
-    def _stop() -> None:
-        if unsubscribe is not None:
-            unsubscribe()
-
-    unsubscribe = coordinator.async_add_listener(_check)
-    entry.async_on_unload(_stop)
+        _add(coordinator)
+        if coordinator.device_id not in added and coordinator.device.type not in DEVICE_MODELS:
+            entry.async_on_unload(coordinator.async_add_listener(partial(_add, coordinator)))
 
 
 class SkyCentricsButton(SkyCentricsEntity, ButtonEntity):
