@@ -63,18 +63,12 @@ def async_register_devices(
     macs = [_mac(device) for device in devices]
     for device, mac in zip(devices, macs, strict=True):
         own = gateway_identifier(device.id)
-        connection = {(CONNECTION_NETWORK_MAC, mac)} if mac else set()
-        holder = (
-            registry.async_get_device_by_connection((CONNECTION_NETWORK_MAC, mac), entry.entry_id)
-            if mac
-            else None
-        )
-        if (
-            mac in _PLACEHOLDER_MACS
-            or macs.count(mac) > 1
-            or (holder is not None and own not in holder.identifiers)
-        ):
-            connection = set()
+        connections: set[tuple[str, str]] = set()
+        if mac and mac not in _PLACEHOLDER_MACS and macs.count(mac) == 1:
+            connection = (CONNECTION_NETWORK_MAC, mac)
+            holder = registry.async_get_device_by_connection(connection, entry.entry_id)
+            if holder is None or own in holder.identifiers:
+                connections = {connection}
         merged = registry.async_get_device_by_identifier(own, entry.entry_id)
         if merged is not None and any(
             domain == DOMAIN and key.isdigit() and key != str(device.id)
@@ -87,7 +81,7 @@ def async_register_devices(
         registry.async_get_or_create(
             config_entry_id=entry.entry_id,
             identifiers={own},
-            connections=connection,
+            connections=connections,
             manufacturer=MANUFACTURER,
             model=model,
             name=device.name,
@@ -200,11 +194,8 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
 
 
 class SkyCentricsReadingEntity(SkyCentricsEntity):
-    """An entity that shows one reading, on the device or the part of a gateway it is in.
-
-    The value is computed again only when the reading's value, units or availability changed
-    (or the platform asks for it: ``_recheck``).
-    """
+    """An entity that shows one reading, on the device or the part of a gateway it is in; its
+    value is computed again only when the reading's value, units or availability changed."""
 
     entity_description: Any  # a description with value_fn (descriptions.py)
 
@@ -234,11 +225,6 @@ class SkyCentricsReadingEntity(SkyCentricsEntity):
         state could not be computed."""
         return self.coordinator.available and self.point is not None and not self._failed
 
-    @property
-    def _recheck(self) -> bool:
-        """Whether to compute again although the reading did not change (platforms)."""
-        return False
-
     def _needs_computing(self) -> bool:
         point = self.point
         seen = (
@@ -246,7 +232,7 @@ class SkyCentricsReadingEntity(SkyCentricsEntity):
             point.value if point is not None else None,
             point.units if point is not None else "",
         )
-        if seen == self._computed_from and not self._recheck:
+        if seen == self._computed_from:
             return False
         self._computed_from = seen
         return True

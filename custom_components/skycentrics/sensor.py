@@ -64,10 +64,9 @@ class SkyCentricsSensor(SkyCentricsReadingEntity, SensorEntity):
 
     entity_description: SkyCentricsSensorEntityDescription
 
-    @property
-    def _recheck(self) -> bool:
+    def _needs_computing(self) -> bool:
         # A counter's shown value may change with the guard although its reading did not.
-        return self.entity_description.counter
+        return super()._needs_computing() or self.entity_description.counter
 
     @property
     def native_value(self) -> StateType:
