@@ -89,14 +89,6 @@ class SkyCentricsButton(SkyCentricsEntity, ButtonEntity):
         super().__init__(coordinator, description)
         self._seconds = seconds
 
-    async def async_added_to_hass(self) -> None:
-        """Follow the entry's other devices too: a poll of any of them may find the keys
-        refused."""
-        await super().async_added_to_hass()
-        for other in self.coordinator.config_entry.runtime_data.coordinators.values():
-            if other is not self.coordinator:
-                self.async_on_remove(other.async_add_listener(self._handle_coordinator_update))
-
     @property
     def available(self) -> bool:
         """Unavailable while the API refuses the entry's keys (no command is sent with them)."""

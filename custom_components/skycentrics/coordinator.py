@@ -155,6 +155,16 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             and self.failures <= GRACE_POLLS
         )
 
+    def _async_keys_refused(self, refused: bool) -> None:
+        """Record whether the API refused the keys. The entry's devices share them, so each
+        device's entities are told when this changes (their buttons send with these keys)."""
+        if refused == self.auth_failed:
+            return
+        self.auth_failed = refused
+        runtime_data = getattr(self.config_entry, "runtime_data", None)  # None during set-up
+        for coordinator in runtime_data.coordinators.values() if runtime_data else (self,):
+            coordinator.async_update_listeners()
+
     @property
     def stale(self) -> bool:
         """Whether the readings' own times stopped advancing for several poll intervals (also
@@ -188,8 +198,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
                 )
         except ConfigEntryAuthFailed:
             # Home Assistant stops polling and starts a reauth flow: the values are not current.
-            self.auth_failed = True
-            self.async_update_listeners()
+            self._async_keys_refused(True)
             raise
         except UpdateFailed as err:
             if self.data is None:
@@ -215,7 +224,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         recovered = self.unreachable or self.failures > 0 or self.auth_failed
         self.failures = 0
         self.unreachable = False
-        self.auth_failed = False
+        self._async_keys_refused(False)
         self._describe(snapshot)
         self._track_reading_time(snapshot)
         self.observe_power(snapshot)
