@@ -156,14 +156,13 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         )
 
     def _async_keys_refused(self, refused: bool) -> None:
-        """Record whether the API refused the keys. The entry's devices share them, so each
-        device's entities are told when this changes (their buttons send with these keys)."""
-        if refused == self.auth_failed:
-            return
-        self.auth_failed = refused
-        runtime_data = getattr(self.config_entry, "runtime_data", None)  # None during set-up
-        for coordinator in runtime_data.coordinators.values() if runtime_data else (self,):
-            coordinator.async_update_listeners()
+        """Record whether the API refused the keys; the entry's devices share them, so all
+        their entities are told when this changes (their buttons send with these keys)."""
+        if refused != self.auth_failed:
+            self.auth_failed = refused
+            runtime_data = getattr(self.config_entry, "runtime_data", None)  # None in set-up
+            for coordinator in runtime_data.coordinators.values() if runtime_data else (self,):
+                coordinator.async_update_listeners()
 
     @property
     def stale(self) -> bool:
@@ -246,15 +245,10 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             for sensor_id in snapshot.readings.keys() - self._seen:
                 self._seen.add(sensor_id)
                 key = reading_key(sensor_id)
+                uid = unique_id(self.device_id, key)
+                platforms = (Platform.BINARY_SENSOR, Platform.SENSOR)
                 registered = next(
-                    (
-                        platform
-                        for platform in (Platform.BINARY_SENSOR, Platform.SENSOR)
-                        if registry.async_get_entity_id(
-                            platform, DOMAIN, unique_id(self.device_id, key)
-                        )
-                    ),
-                    None,
+                    (p for p in platforms if registry.async_get_entity_id(p, DOMAIN, uid)), None
                 )
                 new[key] = describe_reading(snapshot.readings[sensor_id], registered)
         if not snapshot.families_empty:
@@ -328,8 +322,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         """Remember the largest |power| the device's power readings reported (a poll's, or a
         history record's): the counters' plausibility rule goes by it."""
         for description, ratio in self._powers:
-            point = description.value_fn(snapshot)
-            if point is None:
+            if (point := description.value_fn(snapshot)) is None:
                 continue
             if (power := value_in_unit(description, point.value, point.units)) is None:
                 continue
@@ -517,13 +510,11 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             "offset": f"{abs(offset):.0f}",
             "direction": "behind" if offset > 0 else "ahead of",
         }
-        registry = ir.async_get(self.hass)
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, "clock_skew")
         if abs(offset) <= CLOCK_ISSUE_SECONDS:
-            if registry.async_get_issue(DOMAIN, "clock_skew") is not None:
+            if issue is not None:
                 ir.async_delete_issue(self.hass, DOMAIN, "clock_skew")
-            return
-        issue = registry.async_get_issue(DOMAIN, "clock_skew")
-        if issue is None or issue.translation_placeholders != placeholders:
+        elif issue is None or issue.translation_placeholders != placeholders:
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
