@@ -15,6 +15,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
+from .control import ControlGroup, Setting, control_group
 from .decode import INT64_MAX, decode_json
 from .exceptions import (
     SkyCentricsAuthenticationError,
@@ -244,8 +245,17 @@ class SkyCentricsClient:
         """
         await self._async_control(device_id, "load_shed", {"s": 0, "duration": 0})
 
+    async def async_set(self, device_id: int, device_type: int | None, setting: Setting) -> None:
+        """Send one setting (`control`): ``PUT /api/<group>/{id}/<prop>``, the group by the
+        device's type. See `_async_control` for the answers and the errors."""
+        await self._async_control(device_id, setting.prop, setting.body, control_group(device_type))
+
     async def _async_control(
-        self, device_id: int, endpoint: str, command: Mapping[str, object]
+        self,
+        device_id: int,
+        endpoint: str,
+        command: Mapping[str, object],
+        group: ControlGroup = "devices",
     ) -> None:
         """Send one control request; return when the API took it (any 2xx: it answers 200/202).
 
@@ -262,7 +272,7 @@ class SkyCentricsClient:
         status, SkyCentricsTimeoutError (the command may or may not have been taken) and
         SkyCentricsConnectionError. ValueError for a device id that is not an int within int64.
         """
-        path = f"/api/devices/{_control_device_id(device_id)}/{endpoint}"
+        path = f"/api/{group}/{_control_device_id(device_id)}/{endpoint}"
         body = orjson.dumps(command)
         await self._fetch(
             path,
