@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.device_types import DEVICE_MODELS
 from .const import CONF_COMMAND_DURATION, DEFAULT_COMMAND_DURATION_MINUTES
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
-from .entity import SkyCentricsEntity
+from .entity import SkyCentricsEntity, async_add_device_entities
 from .services import Command, async_send_command, keys_refused, supports_demand_response
 
 PARALLEL_UPDATES = 1  # commands one at a time
@@ -57,21 +56,20 @@ async def async_setup_entry(
     readings show the CTA-2045 family (supports_demand_response), checked on each poll.
     """
     seconds = 60 * int(entry.options.get(CONF_COMMAND_DURATION, DEFAULT_COMMAND_DURATION_MINUTES))
-    added: set[int] = set()
 
-    @callback
-    def _add(coordinator: SkyCentricsCoordinator) -> None:
-        if coordinator.device_id in added or not supports_demand_response(coordinator):
-            return
-        added.add(coordinator.device_id)
-        async_add_entities(
+    def _supported(coordinator: SkyCentricsCoordinator) -> bool | None:
+        if supports_demand_response(coordinator):
+            return True
+        return False if coordinator.device.type in DEVICE_MODELS else None
+
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        _supported,
+        lambda coordinator: (
             SkyCentricsButton(coordinator, description, seconds) for description in BUTTONS
-        )
-
-    for coordinator in entry.runtime_data.coordinators.values():
-        _add(coordinator)
-        if coordinator.device_id not in added and coordinator.device.type not in DEVICE_MODELS:
-            entry.async_on_unload(coordinator.async_add_listener(partial(_add, coordinator)))
+        ),
+    )
 
 
 class SkyCentricsButton(SkyCentricsEntity, ButtonEntity):

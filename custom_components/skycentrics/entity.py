@@ -9,6 +9,7 @@ right after the device id, which no key starts with).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -19,10 +20,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device, ReadingValue
+from .api.control import Setting
 from .api.device_types import DEVICE_MODELS
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
 from .descriptions import Described, Part, Point, device_name, unique_id
+from .services import async_send_command, keys_refused
 
 # MACs that devices report when they have none of their own: never a connection.
 _PLACEHOLDER_MACS = frozenset({"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"})
@@ -193,6 +196,36 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
         self._failed = True
 
 
+class SkyCentricsDeviceEntity(SkyCentricsEntity):
+    """An entity that shows a family of its device's readings as a whole (climate, water heater,
+    switch, number), with the unique id ``{device}|{key}``: unavailable while the device is
+    unreachable or its latest snapshot lacks what the entity shows (``_reported``)."""
+
+    @property
+    def available(self) -> bool:
+        """Available while the device answers and reports what this entity shows."""
+        return super().available and self.coordinator.available and self._reported()
+
+    def _reported(self) -> bool:
+        """Whether the latest snapshot holds what this entity shows (platforms)."""
+        return True
+
+
+class SkyCentricsControlEntity(SkyCentricsDeviceEntity):
+    """A device entity that changes its device's settings: one request per change through
+    services.async_send_command (translated errors, then a refresh). It shows only what the
+    device reports, never what was asked of it."""
+
+    @property
+    def available(self) -> bool:
+        """Also unavailable while the API refuses the entry's keys (nothing is sent with them)."""
+        return super().available and not keys_refused(self.coordinator)
+
+    async def async_send(self, setting: Setting) -> None:
+        """Send one setting to the device, then ask for a refresh."""
+        await async_send_command(self.hass, self.coordinator, setting)
+
+
 class SkyCentricsReadingEntity(SkyCentricsEntity):
     """An entity that shows one reading, on the device or the part of a gateway it is in; its
     value is computed again only when the reading's value, units or availability changed."""
@@ -303,3 +336,27 @@ def async_add_reading_entities(
 
         _add_new()
         entry.async_on_unload(coordinator.async_add_listener(_add_new))
+
+
+@callback
+def async_add_device_entities(
+    entry: SkyCentricsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    supported: Callable[[SkyCentricsCoordinator], bool | None],
+    create: Callable[[SkyCentricsCoordinator], Iterable[Entity]],
+) -> None:
+    """Add a platform's entities of each device that has them (``supported``): now, or, while
+    it says None (its readings have not told yet), at the first poll that shows them; never
+    once it says False."""
+    added: set[int] = set()
+
+    @callback
+    def _add(coordinator: SkyCentricsCoordinator) -> None:
+        if coordinator.device_id not in added and supported(coordinator):
+            added.add(coordinator.device_id)
+            async_add_entities(create(coordinator))
+
+    for coordinator in entry.runtime_data.coordinators.values():
+        _add(coordinator)
+        if coordinator.device_id not in added and supported(coordinator) is None:
+            entry.async_on_unload(coordinator.async_add_listener(partial(_add, coordinator)))

@@ -1,5 +1,6 @@
 """Demand-response actions (skycentrics.start_event, shed_load, end_shed), and the one place
-where a command is sent (the buttons send theirs through `async_send_command` too).
+where a command is sent: the buttons send theirs through `async_send_command` too, and so do the
+climate, switch and number entities their settings (api.control.Setting).
 
 The actions are integration actions with a target, registered once in `async_setup`, not entity
 actions of the button platform: an entity action reaches only the entities it finds, so a device
@@ -43,6 +44,7 @@ from .api import (
     SkyCentricsTimeoutError,
 )
 from .api.client import MAX_CONTROL_DURATION, MIN_CONTROL_DURATION, DemandResponseEvent
+from .api.control import Setting
 from .api.device_types import CTA2045_TYPES, DEVICE_MODELS
 from .const import DOMAIN, LOGGER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
@@ -138,9 +140,10 @@ def device_label(hass: HomeAssistant, coordinator: SkyCentricsCoordinator) -> st
 
 
 async def async_send_command(
-    hass: HomeAssistant, coordinator: SkyCentricsCoordinator, command: Command
+    hass: HomeAssistant, coordinator: SkyCentricsCoordinator, command: Command | Setting
 ) -> None:
-    """Send one command to the coordinator's device, then ask for a refresh.
+    """Send one demand-response command or setting (one request) to the coordinator's device,
+    then ask for a refresh, so that its entities show what the device reports next.
 
     Every client error becomes a translated HomeAssistantError (nothing is swallowed; a
     refusal never starts a reauth). The refresh follows only an accepted command.
@@ -152,8 +155,12 @@ async def async_send_command(
             translation_key="control_keys_refused",
             translation_placeholders=placeholders,
         )
+    client, device_id = coordinator.client, coordinator.device_id
     try:
-        await command.async_send(coordinator.client, coordinator.device_id)
+        if isinstance(command, Setting):
+            await client.async_set(device_id, coordinator.device.type, command)
+        else:
+            await command.async_send(client, device_id)
     except SkyCentricsError as err:
         key, details = _control_error(err, coordinator.device_id)
         raise HomeAssistantError(
@@ -161,7 +168,8 @@ async def async_send_command(
             translation_key=key,
             translation_placeholders={**placeholders, **details},
         ) from err
-    LOGGER.debug("%s took the %s command", coordinator.name, command.kind)
+    what = command.prop if isinstance(command, Setting) else command.kind
+    LOGGER.debug("%s took the %s command", coordinator.name, what)
     await coordinator.async_request_refresh()
 
 
