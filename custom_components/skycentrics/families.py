@@ -26,8 +26,9 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTemperature,
 )
+from homeassistant.util.unit_conversion import TemperatureConverter
 
-from .api import Snapshot
+from .api import Measure, Snapshot
 from .descriptions import (
     CTA2045_STATES,
     CloudStatistic,
@@ -62,6 +63,30 @@ _AMPERE: Final = {
 
 def _temperature_unit(units: str) -> str | None:
     return _TEMPERATURES.get(units.lower(), (units or None, None))[0]
+
+
+def temperature_unit(units: str) -> str | None:
+    """The unit of a family's temperature (°F or °C), None for any other units text."""
+    known = _TEMPERATURES.get(units.lower())
+    return None if known is None else known[0]
+
+
+def shown_unit(*measures: Measure | None) -> str:
+    """The temperature unit of an entity that shows several temperatures (climate, water
+    heater): the first known unit of ``measures``, else °F (the unit the API's settings use)."""
+    for measure in measures:
+        if measure is not None and (unit := temperature_unit(measure.units)) is not None:
+            return unit
+    return UnitOfTemperature.FAHRENHEIT
+
+
+def in_unit(measure: Measure | None, unit: str) -> float | None:
+    """A temperature in ``unit``: converted from its own unit, as it is when its units text
+    names none (taken to be the entity's); None without a value."""
+    if measure is None or measure.value is None:
+        return None
+    own = temperature_unit(measure.units) or unit
+    return TemperatureConverter.convert(float(measure.value), own, unit)
 
 
 def _fixed(unit: str | None, _units: str) -> str | None:

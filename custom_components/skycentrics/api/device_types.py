@@ -47,3 +47,9 @@ CTA2045_TYPES: Final[frozenset[int]] = frozenset(
     {106, 107, 5, 109, 108, 112, 110, 8, 113, 111, 114, 3, 2, 250}
 )
 """Device types with a CTA-2045 port: those that take demand-response commands."""
+
+WATER_HEATER_TYPES: Final[frozenset[int]] = frozenset({106, 107, 108, 109, 112, 5})
+"""CTA-2045 water heaters (and the Emerson switch of one)."""
+
+THERMOSTAT_TYPES: Final[frozenset[int]] = frozenset({239, 240, 241, 242, 243, 105, 7, 9})
+"""Thermostats: the Radio Thermostat CTs, the Island Aire PTAC, Emerson, Mitsubishi."""
