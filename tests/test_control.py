@@ -32,7 +32,6 @@ from homeassistant.helpers import (
     entity_registry as er,
 )
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -111,15 +110,6 @@ def _device_id(hass: HomeAssistant, device: int) -> str:
     return dr.async_get_device_id_by_identifier(
         hass, (DOMAIN, str(device)), config_entry_id=entry.entry_id
     )
-
-
-async def _after_cooldown(hass: HomeAssistant) -> None:
-    """Let the coordinator's refresh debouncer (10 s) run a refresh asked for meanwhile.
-
-    Only Home Assistant's timers move on: the simulator keeps the real time.
-    """
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
-    await hass.async_block_till_done()
 
 
 def _button(hass: HomeAssistant, device: int, key: str) -> str:
@@ -283,7 +273,7 @@ async def test_end_shed_action_and_any_entity_of_the_device(
     loaded_entry: MockConfigEntry,
 ) -> None:
     """end_shed ends a shed at once ({s: 0}); any of the device's entities names the device.
-    The refresh it asks for comes after the debouncer's cooldown (10 s after the last)."""
+    Each command is followed by its own refresh, not debounced (no wait 10 s after the last)."""
     sensor = next(
         entry.entity_id
         for entry in er.async_entries_for_device(er.async_get(hass), _device_id(hass, WATER_HEATER))
@@ -297,13 +287,12 @@ async def test_end_shed_action_and_any_entity_of_the_device(
         hass,
         {"action": "skycentrics.end_shed", "target": {"device_id": _device_id(hass, WATER_HEATER)}},
     )
+    polls = _data_requests(simulator, WATER_HEATER)
     await _trigger(hass)
     assert simulator.control_requests == [
         ("PUT", f"{HEATER_PATH}/load_shed", {"s": 1, "duration": 600}),
         ("PUT", f"{HEATER_PATH}/load_shed", {"s": 0, "duration": 0}),
     ]
-    polls = _data_requests(simulator, WATER_HEATER)
-    await _after_cooldown(hass)
     assert _data_requests(simulator, WATER_HEATER) == polls + 1
     assert _state(loaded_entry, WATER_HEATER) in (0, 1)
 
@@ -366,7 +355,6 @@ async def test_buttons(
             blocking=True,
         )
         assert simulator.control_requests[-1] == request
-        await _after_cooldown(hass)
         assert _state(loaded_entry, WATER_HEATER) in states, key
     assert len(simulator.control_requests) == 3
     assert _puts(simulator) == [

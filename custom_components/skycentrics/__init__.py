@@ -36,6 +36,8 @@ from .statistics import HistoryImporter
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CLIMATE,
+    Platform.NUMBER,
     Platform.SENSOR,
     Platform.SWITCH,
     Platform.WATER_HEATER,

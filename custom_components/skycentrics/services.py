@@ -143,10 +143,12 @@ async def async_send_command(
     hass: HomeAssistant, coordinator: SkyCentricsCoordinator, command: Command | Setting
 ) -> None:
     """Send one demand-response command or setting (one request) to the coordinator's device,
-    then ask for a refresh, so that its entities show what the device reports next.
+    then read the device again, so that its entities show what it reports before the next
+    command is built (a setpoint is sent with the other one as reported).
 
     Every client error becomes a translated HomeAssistantError (nothing is swallowed; a
-    refusal never starts a reauth). The refresh follows only an accepted command.
+    refusal never starts a reauth). The refresh follows only an accepted command; it is not
+    debounced, as a request would be within 10 s of the last.
     """
     placeholders = {"device": device_label(hass, coordinator)}
     if keys_refused(coordinator):  # nothing is sent with keys the API refuses
@@ -170,7 +172,7 @@ async def async_send_command(
         ) from err
     what = command.prop if isinstance(command, Setting) else command.kind
     LOGGER.debug("%s took the %s command", coordinator.name, what)
-    await coordinator.async_request_refresh()
+    await coordinator.async_refresh()
 
 
 def _control_error(err: SkyCentricsError, device_id: int) -> tuple[str, dict[str, str]]:

@@ -1,0 +1,88 @@
+"""A plug's power level (0-100 %) as a number, where the plug (types 2-4) reports one: set
+with ``power_level``; the number shows the level as the plug reports it."""
+
+from __future__ import annotations
+
+from homeassistant.components.number import (
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
+from homeassistant.const import PERCENTAGE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import control
+from .api.control import MAX_LEVEL, PLUG_TYPES
+from .const import DOMAIN
+from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+from .descriptions import to_number
+from .entity import SkyCentricsControlEntity, async_add_device_entities
+from .services import device_label
+
+PARALLEL_UPDATES = 1  # settings one at a time
+
+POWER_LEVEL = NumberEntityDescription(
+    key="power_level",
+    translation_key="power_level",
+    native_min_value=0,
+    native_max_value=MAX_LEVEL,
+    native_step=1,
+    native_unit_of_measurement=PERCENTAGE,
+    mode=NumberMode.SLIDER,
+)
+
+
+def _supported(coordinator: SkyCentricsCoordinator) -> bool | None:
+    """A plug, once it reports a power level."""
+    if coordinator.device.type not in PLUG_TYPES:
+        return False
+    family = coordinator.data.cta2045
+    return True if family is not None and family.power_level is not None else None
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SkyCentricsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the power level of each plug that reports one."""
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        _supported,
+        lambda coordinator: [SkyCentricsPowerLevel(coordinator, POWER_LEVEL)],
+    )
+
+
+class SkyCentricsPowerLevel(SkyCentricsControlEntity, NumberEntity):
+    """A plug's power level in whole percent."""
+
+    def _reported(self) -> bool:
+        family = self.coordinator.data.cta2045
+        return family is not None and family.power_level is not None
+
+    def _compute(self) -> float | None:
+        family = self.coordinator.data.cta2045
+        level = family.power_level if family is not None else None
+        return to_number(level.value) if level is not None else None
+
+    @property
+    def native_value(self) -> float | None:
+        """The level the plug reports."""
+        return self._value  # type: ignore[no-any-return]
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Send the level: a whole percent (Home Assistant checked the range); a fraction is a
+        translated ServiceValidationError, nothing sent."""
+        if value != int(value):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="level_not_whole",
+                translation_placeholders={
+                    "device": device_label(self.hass, self.coordinator),
+                    "value": f"{value:g}",
+                },
+            )
+        await self.async_send(control.level("power_level", int(value)))
