@@ -13,7 +13,9 @@ seconds of that reading>}`, or 404 for an unknown device or sensor. `PUT /device
 a device of the fleet on the account (`Simulator.add_fleet_device`; e.g. one left out with
 `--without`) and `DELETE /devices/<id>` takes a device off it (`Simulator.remove_device`): each
 answers `{"devices": [the account's ids]}`, 404 for an id it cannot add or remove, 409 for one
-already there. Unsigned: loopback only.
+already there. `GET /requests` answers the control requests the API took so far, each
+`{"method", "path", "body"}` (`Simulator.control_requests`: they passed the signature check).
+Unsigned: loopback only.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def pin_to_seed(sim: Simulator, since: float | None = None) -> None:
 
 
 async def start_control(sim: Simulator, port: int) -> web.AppRunner:
-    """Serve `PUT /values/<device id>`, `PUT` and `DELETE /devices/<device id>` on
+    """Serve `PUT /values/<device id>`, `PUT` and `DELETE /devices/<device id>`, `GET /requests` on
     127.0.0.1:`port` (see the module's docstring)."""
 
     async def put_values(request: web.Request) -> web.Response:
@@ -161,7 +163,13 @@ async def start_control(sim: Simulator, port: int) -> web.AppRunner:
             return web.json_response({"error": str(err)}, status=409)
         return web.json_response({"devices": list(sim.devices)})
 
+    async def requests(request: web.Request) -> web.Response:
+        return web.json_response(
+            [{"method": m, "path": p, "body": b} for m, p, b in sim.control_requests]
+        )
+
     app = web.Application()
+    app.router.add_get("/requests", requests)
     app.router.add_put(r"/values/{device_id:\d+}", put_values)
     app.router.add_put(r"/devices/{device_id:\d+}", account)
     app.router.add_delete(r"/devices/{device_id:\d+}", account)
