@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 import pytest
 
 from skycentrics_simulator import (
@@ -33,7 +33,7 @@ THERMOSTAT = "ct80-simulated"
 HEATER = "water-heater-simulated"
 PLUG = "skyplug-simulated"
 DASHBOARD = "skycentrics-cards"
-DASHBOARD_VIEWPORT = {"width": 1000, "height": 760}
+DASHBOARD_VIEWPORT: ViewportSize = {"width": 1000, "height": 760}
 
 
 def _device(stack: Stack, name: str) -> dict[str, Any] | None:
@@ -172,7 +172,7 @@ def test_thermostat_card_sets_mode_and_temperature(stack: Stack) -> None:
     with chromium() as browser:
         context = new_context(browser)
         page = context.new_page()
-        page.set_viewport_size(DASHBOARD_VIEWPORT)  # type: ignore[arg-type]
+        page.set_viewport_size(DASHBOARD_VIEWPORT)
         try:
             log_in(page, stack.ha_url, USERNAME, PASSWORD)
             _open(page, stack, f"/{DASHBOARD}/devices")
@@ -208,6 +208,7 @@ def test_water_heater_card_during_a_shed(stack: Stack) -> None:
     heater = _device(stack, HEATER)
     assert heater is not None
     water_heater = _entity(stack, heater["id"], "water_heater")
+    assert water_heater is not None
     shed = next(
         e["entity_id"]
         for e in stack.entity_registry()
@@ -223,7 +224,7 @@ def test_water_heater_card_during_a_shed(stack: Stack) -> None:
     with chromium() as browser:
         context = new_context(browser)
         page = context.new_page()
-        page.set_viewport_size(DASHBOARD_VIEWPORT)  # type: ignore[arg-type]
+        page.set_viewport_size(DASHBOARD_VIEWPORT)
         try:
             log_in(page, stack.ha_url, USERNAME, PASSWORD)
             _open(page, stack, f"/{DASHBOARD}/devices")
