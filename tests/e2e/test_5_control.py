@@ -103,7 +103,7 @@ def test_reconfigure_adds_the_thermostat(stack: Stack) -> None:
     assert attributes["hvac_action"] in {"cooling", "idle"}
 
 
-def _save_dashboard(stack: Stack, climate: str, heater: str) -> None:
+def _save_dashboard(stack: Stack, climate: str, heater: str, *more: str) -> None:
     """A dashboard with the cards a user adds for these devices."""
     dashboards = stack.ws({"type": "lovelace/dashboards/list"})
     if not any(d["url_path"] == DASHBOARD for d in dashboards):
@@ -136,6 +136,7 @@ def _save_dashboard(stack: Stack, climate: str, heater: str) -> None:
                                 ],
                             },
                             {"type": "thermostat", "entity": heater},
+                            *([{"type": "entities", "entities": list(more)}] if more else []),
                         ],
                     }
                 ]
@@ -150,6 +151,18 @@ def _wait_for_state(stack: Stack, climate: str, mode: str, target: float | None)
         return state["state"] == mode and target in (None, state["attributes"]["temperature"])
 
     stack.wait_for(f"{mode} {target or ''} reported", reported, timeout=45)
+
+
+def _thermostat_id(stack: Stack) -> str:
+    device = _device(stack, THERMOSTAT)
+    assert device is not None
+    return str(device["id"])
+
+
+def _heater_id(stack: Stack) -> str:
+    device = _device(stack, HEATER)
+    assert device is not None
+    return str(device["id"])
 
 
 def _card(page: Page, index: int) -> Locator:
@@ -263,7 +276,8 @@ def _discovery(stack: Stack) -> dict[str, Any] | None:
 
 def test_plug_joins_through_discovery_and_switches(stack: Stack) -> None:
     """The plug joins the account while Home Assistant runs: the entry (made with chosen
-    devices) offers it; confirmed, its switch appears and turning it off sends the relay PUT."""
+    devices) offers it; confirmed, its switch appears, and turning it off on the dashboard in the
+    browser sends the relay PUT; the switch then shows the relay as the plug reports it."""
     assert _device(stack, PLUG) is None
     assert FLEET_PLUG_ID in stack.sim_account("PUT", FLEET_PLUG_ID)
     stack.rest(
@@ -277,9 +291,32 @@ def test_plug_joins_through_discovery_and_switches(stack: Stack) -> None:
     plug = stack.wait_for("the plug's device", lambda: _device(stack, PLUG), timeout=60)
     switch = stack.wait_for("the plug's switch", lambda: _entity(stack, plug["id"], "switch"))
     stack.wait_for("the plug on", lambda: stack.states().get(switch, {}).get("state") == "on")
+    climate = _entity(stack, _thermostat_id(stack), "climate")
+    heater = _entity(stack, _heater_id(stack), "water_heater")
+    assert climate is not None
+    assert heater is not None
+    _save_dashboard(stack, climate, heater, switch)
     before = len(_sim_requests(stack))
-    stack.rest("POST", "/api/services/switch/turn_off", {"entity_id": switch})
-    stack.wait_for("the plug off", lambda: stack.states()[switch]["state"] == "off", timeout=45)
+    with chromium() as browser:
+        context = new_context(browser)
+        page = context.new_page()
+        try:
+            log_in(page, stack.ha_url, USERNAME, PASSWORD)
+            _open(page, stack, f"/{DASHBOARD}/devices")
+            row = page.locator("hui-entities-card hui-toggle-entity-row")
+            expect(row).to_contain_text(PLUG)
+            row.locator("ha-entity-toggle").click()
+            _outside_playwright(
+                stack.wait_for,
+                "the plug off",
+                lambda: stack.states()[switch]["state"] == "off",
+                45,
+            )
+        except Exception:
+            _save_failure(page, stack, "plug-switch")
+            raise
+        finally:
+            context.close()
     assert _new_requests(stack, before) == [
         {"method": "PUT", "path": f"/api/smartplugs/{FLEET_PLUG_ID}/relay", "body": {"d": 0}}
     ]
