@@ -148,9 +148,6 @@ class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
         self._attr_fan_modes = list(WRITE_FANS)
         self._attr_preset_modes = [PRESET_NONE, PRESET_HOLD]
 
-    def _reported(self) -> bool:
-        return self.coordinator.data.thermostat is not None
-
     def _compute(self) -> _Shown | None:
         family = self.coordinator.data.thermostat
         if family is None:
@@ -344,18 +341,18 @@ class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
         unit = self.temperature_unit
         placeholders |= {"heat": f"{heat:g} {unit}", "cool": f"{cool:g} {unit}"}
         heat_f, cool_f = (
-            round(TemperatureConverter.convert(value, unit, UnitOfTemperature.FAHRENHEIT))
+            TemperatureConverter.convert(value, unit, UnitOfTemperature.FAHRENHEIT)
             for value in (heat, cool)
         )
-        if heat_f > cool_f:
+        if heat_f > cool_f:  # (rounding keeps the order)
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="heat_above_cool",
                 translation_placeholders=placeholders,
             )
         try:
-            return control.setpoints(heat_f, cool_f)
-        except ValueError as err:
+            return control.setpoints(round(heat_f), round(cool_f))
+        except ValueError as err:  # outside the range, or not a number (NaN)
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="setpoint_out_of_range",

@@ -62,9 +62,6 @@ class SkyCentricsWaterHeater(SkyCentricsDeviceEntity, WaterHeaterEntity):
     _attr_name = None  # the device's own entity
     _value: _Shown | None
 
-    def _reported(self) -> bool:
-        return self.coordinator.data.cta2045 is not None
-
     def _compute(self) -> _Shown | None:
         family = self.coordinator.data.cta2045
         if family is None:
