@@ -20,6 +20,7 @@ from homeassistant.components.climate.const import (
     SERVICE_SET_HVAC_MODE,
     SERVICE_SET_PRESET_MODE,
     SERVICE_SET_TEMPERATURE,
+    ClimateEntityFeature as Feature,
     HVACAction,
     HVACMode,
 )
@@ -28,6 +29,7 @@ from homeassistant.const import (
     ATTR_TEMPERATURE,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
+    STATE_UNAVAILABLE,
     Platform,
 )
 from homeassistant.core import HomeAssistant, State
@@ -218,6 +220,40 @@ async def test_modes_as_read(
     assert state.attributes["hvac_action"] == action
     assert state.attributes[ATTR_TEMPERATURE] == (68 if shown is HVACMode.HEAT else None)
     assert state.attributes[ATTR_FAN_MODE] == ("on" if fan else "auto")
+
+
+async def test_what_the_thermostat_does_not_report(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """Without a fan and a hold, no fan modes and no presets; an answer without the family
+    (a reading of a sensor list only) makes the entity unavailable until the family is back."""
+    await _setup_edited(
+        hass,
+        simulator,
+        lambda d: {
+            **{k: v for k, v in d.items() if k != "fan"},
+            "thermostat": {"mode": 2, "state": 0},
+        },
+    )
+    state = _state(hass)
+    assert state.attributes["supported_features"] == (
+        Feature.TARGET_TEMPERATURE
+        | Feature.TARGET_TEMPERATURE_RANGE
+        | Feature.TURN_OFF
+        | Feature.TURN_ON
+    )
+    assert ATTR_FAN_MODE not in state.attributes
+    assert ATTR_PRESET_MODE not in state.attributes
+    entry = next(iter(hass.config_entries.async_entries("skycentrics")))
+    coordinator = entry.runtime_data.coordinators[THERMOSTAT]
+    sensor = {"id": "ROOM", "name": "Room", "type": "Temperature", "units": "F", "data": 70}
+    simulator.add_fault(
+        faults.edit_json(lambda d: {"device": THERMOSTAT, "time": d["time"], "sensors": [sensor]})
+    )
+    await coordinator.async_refresh()
+    assert _state(hass).state == STATE_UNAVAILABLE
+    await coordinator.async_refresh()
+    assert _state(hass).state == HVACMode.COOL
 
 
 @pytest.mark.parametrize("unit_system", ["metric", "us_customary"])

@@ -141,20 +141,21 @@ async def test_power_level(hass: HomeAssistant, simulator: Simulator) -> None:
     ("value", "domain", "key"),
     [
         (40.5, "skycentrics", "level_not_whole"),
+        ("nan", "skycentrics", "level_not_whole"),
         (101, "number", "out_of_range"),
         (-1, "number", "out_of_range"),
     ],
 )
 async def test_refused_levels(
-    hass: HomeAssistant, simulator: Simulator, value: float, domain: str, key: str
+    hass: HomeAssistant, simulator: Simulator, value: Any, domain: str, key: str
 ) -> None:
-    """A fraction (ours) or a level outside 0-100 (Home Assistant's check): translated
+    """A fraction or NaN (ours) or a level outside 0-100 (Home Assistant's check): translated
     ServiceValidationErrors, nothing sent."""
     await setup_fleet(hass, simulator.url, [PLUG], [Platform.NUMBER])
     with pytest.raises(ServiceValidationError) as caught:
         await _level(hass, value)
     assert (caught.value.translation_domain, caught.value.translation_key) == (domain, key)
-    if domain == "skycentrics":
+    if value == 40.5:
         assert str(caught.value) == (
             "The power level of skyplug-simulated is set in whole percent, not 40.5; nothing "
             "was sent"

@@ -3,7 +3,7 @@ over a real socket."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,33 +91,43 @@ async def test_water_heater_follows_the_device(hass: HomeAssistant, simulator: S
     assert hass.states.get(ENTITY).state in ("idle_normal", "running_normal")  # type: ignore[union-attr]
 
 
-def _celsius(data: dict[str, Any]) -> dict[str, Any]:
-    """The water heater's answer in °C (50 °C water, setpoint 52 °C), state 4 (idle
-    curtailed)."""
-    return {
-        **data,
-        "state": 4,
-        "temperature": {"data": [50.0], "units": "C"},
-        "setpoint": {"data": [52, 52], "units": "C"},
-    }
+def _units(units: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The water heater's answer with 50 water and a setpoint of 52 in ``units``, state 4
+    (idle curtailed)."""
+
+    def edit(data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **data,
+            "state": 4,
+            "temperature": {"data": [50.0], "units": units},
+            "setpoint": {"data": [52, 52], "units": units},
+        }
+
+    return edit
 
 
 @pytest.mark.parametrize(
-    ("unit_system", "temperature", "target"),
-    [("metric", 50.0, 52.0), ("us_customary", 122.0, 125.6)],
+    ("units", "unit_system", "temperature", "target"),
+    [
+        ("C", "metric", 50.0, 52.0),
+        ("C", "us_customary", 122.0, 125.6),
+        ("", "us_customary", 50, 52),
+    ],
+    ids=["celsius-metric", "celsius-us", "no-units"],
 )
-async def test_water_heater_in_celsius(
+async def test_water_heater_units(
     hass: HomeAssistant,
     simulator: Simulator,
+    units: str,
     unit_system: str,
     temperature: float,
     target: float,
 ) -> None:
-    """A water heater that reports °C is in °C (tenths); Home Assistant shows it in the user's
-    unit."""
+    """A water heater that reports °C is in °C (tenths); one that names no unit in °F (the
+    API's unit); Home Assistant shows them in the user's unit."""
     await hass.config.async_update(unit_system=unit_system)
     simulator.add_fault(faults.edit_json(lambda device: device))  # the device object
-    simulator.add_fault(faults.edit_json(_celsius))
+    simulator.add_fault(faults.edit_json(_units(units)))
     await setup_fleet(hass, simulator.url, [HEATER], [Platform.WATER_HEATER])
     state = hass.states.get(ENTITY)
     assert state is not None
@@ -126,12 +136,21 @@ async def test_water_heater_in_celsius(
     assert state.attributes["temperature"] == target
 
 
-async def test_water_heater_unavailable_without_answers(
+async def test_water_heater_unavailable_without_its_readings(
     hass: HomeAssistant, simulator: Simulator
 ) -> None:
-    """Unreachable (the device is gone: 404 on /data): unavailable."""
+    """Unavailable while the device is gone (404 on /data), or while its answer lacks the
+    CTA-2045 family (a sensor list only); back with the family."""
     entry = await setup_fleet(hass, simulator.url, [HEATER], [Platform.WATER_HEATER])
+    coordinator = entry.runtime_data.coordinators[HEATER]
     simulator.add_fault(faults.status(404))
-    await entry.runtime_data.coordinators[HEATER].async_refresh()
-    await hass.async_block_till_done()
+    await coordinator.async_refresh()
+    assert hass.states.get(ENTITY).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    await coordinator.async_refresh()
+    assert hass.states.get(ENTITY).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+    sensor = {"id": "TANK", "name": "Tank", "type": "Temperature", "units": "F", "data": 120}
+    simulator.add_fault(
+        faults.edit_json(lambda d: {"device": HEATER, "time": d["time"], "sensors": [sensor]})
+    )
+    await coordinator.async_refresh()
     assert hass.states.get(ENTITY).state == STATE_UNAVAILABLE  # type: ignore[union-attr]

@@ -134,6 +134,10 @@ class _Shown:
     hold: bool | None
 
 
+_NOTHING: Final = _Shown(UnitOfTemperature.FAHRENHEIT, *(None,) * 8)
+"""What an entity shows before its first value (it is unavailable then)."""
+
+
 class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
     """A thermostat: what it reports, and its settings (see the module)."""
 
@@ -147,9 +151,6 @@ class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
         super().__init__(coordinator, description)
         self._attr_fan_modes = list(WRITE_FANS)
         self._attr_preset_modes = [PRESET_NONE, PRESET_HOLD]
-
-    def _reported(self) -> bool:
-        return self.coordinator.data.thermostat is not None
 
     def _compute(self) -> _Shown | None:
         family = self.coordinator.data.thermostat
@@ -178,9 +179,13 @@ class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
     # --- what the card shows ------------------------------------------------------------------
 
     @property
+    def _report(self) -> _Shown:
+        return self._value or _NOTHING
+
+    @property
     def temperature_unit(self) -> str:
         """The unit the device reports its temperatures in (°F when it names none)."""
-        return self._value.unit if self._value is not None else UnitOfTemperature.FAHRENHEIT
+        return self._report.unit
 
     @property
     def _fahrenheit(self) -> bool:
@@ -242,52 +247,49 @@ class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
     @property
     def hvac_mode(self) -> HVACMode | None:
         """The mode the device reports."""
-        return self._value.mode if self._value is not None else None
+        return self._report.mode
 
     @property
     def hvac_action(self) -> HVACAction | None:
         """What the device is doing."""
-        return self._value.action if self._value is not None else None
+        return self._report.action
 
     @property
     def current_temperature(self) -> float | None:
         """The room temperature."""
-        return self._value.temperature if self._value is not None else None
+        return self._report.temperature
 
     @property
     def current_humidity(self) -> float | None:
         """The room humidity (%)."""
-        return self._value.humidity if self._value is not None else None
+        return self._report.humidity
 
     @property
     def target_temperature(self) -> float | None:
         """The heat setpoint in heat, the cool setpoint in cool; none in the other modes."""
-        shown = self._value
-        if shown is None or shown.mode not in (HVACMode.HEAT, HVACMode.COOL):
-            return None
-        return shown.heat if shown.mode is HVACMode.HEAT else shown.cool
+        if self.hvac_mode is HVACMode.HEAT:
+            return self._report.heat
+        return self._report.cool if self.hvac_mode is HVACMode.COOL else None
 
     @property
     def target_temperature_low(self) -> float | None:
         """The heat setpoint, in heat_cool."""
-        shown = self._value
-        return shown.heat if shown is not None and shown.mode is HVACMode.HEAT_COOL else None
+        return self._report.heat if self.hvac_mode is HVACMode.HEAT_COOL else None
 
     @property
     def target_temperature_high(self) -> float | None:
         """The cool setpoint, in heat_cool."""
-        shown = self._value
-        return shown.cool if shown is not None and shown.mode is HVACMode.HEAT_COOL else None
+        return self._report.cool if self.hvac_mode is HVACMode.HEAT_COOL else None
 
     @property
     def fan_mode(self) -> str | None:
         """Auto or on (the readings do not tell low from high), circulate."""
-        return self._value.fan if self._value is not None else None
+        return self._report.fan
 
     @property
     def preset_mode(self) -> str | None:
         """``hold`` while the device holds its setpoints, else ``none``."""
-        held = self._value.hold if self._value is not None else None
+        held = self._report.hold
         return None if held is None else PRESET_HOLD if held else PRESET_NONE
 
     # --- settings -----------------------------------------------------------------------------
@@ -322,8 +324,7 @@ class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
 
     def _setpoints(self, mode: HVACMode | None, asked: dict[str, Any]) -> Setting:
         """The temp_setpoint for a set_temperature call (see the module)."""
-        shown = self._value
-        heat, cool = (shown.heat, shown.cool) if shown is not None else (None, None)
+        heat, cool = self._report.heat, self._report.cool
         placeholders = {"device": device_label(self.hass, self.coordinator)}
         if ATTR_TARGET_TEMP_LOW in asked:
             heat, cool = asked[ATTR_TARGET_TEMP_LOW], asked[ATTR_TARGET_TEMP_HIGH]
@@ -344,18 +345,18 @@ class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
         unit = self.temperature_unit
         placeholders |= {"heat": f"{heat:g} {unit}", "cool": f"{cool:g} {unit}"}
         heat_f, cool_f = (
-            round(TemperatureConverter.convert(value, unit, UnitOfTemperature.FAHRENHEIT))
+            TemperatureConverter.convert(value, unit, UnitOfTemperature.FAHRENHEIT)
             for value in (heat, cool)
         )
-        if heat_f > cool_f:
+        if heat_f > cool_f:  # (rounding keeps the order)
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="heat_above_cool",
                 translation_placeholders=placeholders,
             )
         try:
-            return control.setpoints(heat_f, cool_f)
-        except ValueError as err:
+            return control.setpoints(round(heat_f), round(cool_f))
+        except ValueError as err:  # outside the range, or not a number (NaN)
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="setpoint_out_of_range",

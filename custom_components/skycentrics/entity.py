@@ -207,8 +207,9 @@ class SkyCentricsDeviceEntity(SkyCentricsEntity):
         return super().available and self.coordinator.available and self._reported()
 
     def _reported(self) -> bool:
-        """Whether the latest snapshot holds what this entity shows (platforms)."""
-        return True
+        """Whether the latest snapshot holds what this entity shows: by default, whether it
+        computed a value (None: not reported)."""
+        return self._value is not None
 
 
 class SkyCentricsControlEntity(SkyCentricsDeviceEntity):

@@ -74,9 +74,9 @@ class SkyCentricsPowerLevel(SkyCentricsControlEntity, NumberEntity):
         return self._value  # type: ignore[no-any-return]
 
     async def async_set_native_value(self, value: float) -> None:
-        """Send the level: a whole percent (Home Assistant checked the range); a fraction is a
-        translated ServiceValidationError, nothing sent."""
-        if value != int(value):
+        """Send the level: a whole percent (Home Assistant checked the range); anything else
+        is a translated ServiceValidationError, nothing sent."""
+        if not float(value).is_integer():  # a fraction (or NaN, which passes the range check)
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="level_not_whole",

@@ -13,6 +13,7 @@ itself when the command ends; shed and load up stay with the buttons and the act
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from homeassistant.components.water_heater import (
     WaterHeaterEntity,
@@ -55,15 +56,16 @@ class _Shown:
     operation: str | None
 
 
+_NOTHING: Final = _Shown(UnitOfTemperature.FAHRENHEIT, None, None, None)
+"""What an entity shows before its first value (it is unavailable then)."""
+
+
 class SkyCentricsWaterHeater(SkyCentricsDeviceEntity, WaterHeaterEntity):
     """A water heater that shows its temperatures and its CTA-2045 state, in the unit its
     temperature comes in (°F when it names none)."""
 
     _attr_name = None  # the device's own entity
     _value: _Shown | None
-
-    def _reported(self) -> bool:
-        return self.coordinator.data.cta2045 is not None
 
     def _compute(self) -> _Shown | None:
         family = self.coordinator.data.cta2045
@@ -79,9 +81,13 @@ class SkyCentricsWaterHeater(SkyCentricsDeviceEntity, WaterHeaterEntity):
         )
 
     @property
+    def _report(self) -> _Shown:
+        return self._value or _NOTHING
+
+    @property
     def temperature_unit(self) -> str:
         """The unit the device reports its temperature in."""
-        return self._value.unit if self._value is not None else UnitOfTemperature.FAHRENHEIT
+        return self._report.unit
 
     @property
     def precision(self) -> float:
@@ -95,14 +101,14 @@ class SkyCentricsWaterHeater(SkyCentricsDeviceEntity, WaterHeaterEntity):
     @property
     def current_temperature(self) -> float | None:
         """The water temperature."""
-        return self._value.temperature if self._value is not None else None
+        return self._report.temperature
 
     @property
     def target_temperature(self) -> float | None:
         """The setpoint the device reports (not settable here)."""
-        return self._value.target if self._value is not None else None
+        return self._report.target
 
     @property
     def current_operation(self) -> str | None:
         """What the device is doing: its CTA-2045 operational state."""
-        return self._value.operation if self._value is not None else None
+        return self._report.operation
