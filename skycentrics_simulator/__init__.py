@@ -5,7 +5,8 @@
     async with Simulator(clients={"client-id": "secret"}) as sim:
         ...  # sign requests to sim.url with the client id and secret
 
-    Simulator(..., fleet=True)  # a water heater, a thermostat, an EV charger, a second SkyBox
+    Simulator(..., fleet=True)  # a water heater, a thermostat, an EV charger, a second SkyBox,
+                                # a plug
 
 Run it on its own with `python -m skycentrics_simulator --help`.
 """
@@ -16,6 +17,7 @@ from .seed import SEED_DEVICE_ID, SEED_EPOCH, load_seed_device, load_seed_payloa
 from .server import (
     FLEET_DEVICE_IDS,
     FLEET_EV_CHARGER_ID,
+    FLEET_PLUG_ID,
     FLEET_SKYBOX_ID,
     FLEET_THERMOSTAT_ID,
     FLEET_WATER_HEATER_ID,
@@ -28,6 +30,7 @@ from .server import (
 __all__ = [
     "FLEET_DEVICE_IDS",
     "FLEET_EV_CHARGER_ID",
+    "FLEET_PLUG_ID",
     "FLEET_SKYBOX_ID",
     "FLEET_THERMOSTAT_ID",
     "FLEET_WATER_HEATER_ID",

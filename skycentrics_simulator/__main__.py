@@ -1,7 +1,7 @@
 """Run the SkyCentrics simulator until interrupted.
 
     python -m skycentrics_simulator --port 8099 --client-id ID --client-secret SECRET [--devices N]
-        [--fleet] [--static] [--swapped-counters] [--control-port PORT]
+        [--fleet [--without ID ...]] [--static] [--swapped-counters] [--control-port PORT]
 
 On start it prints three lines, `url=...`, `client_id=...` and `client_secret=...`.
 
@@ -9,7 +9,11 @@ On start it prints three lines, `url=...`, `client_id=...` and `client_secret=..
 that port only, apart from the API: `PUT /values/<device id>` with a JSON object sensor id ->
 value pins each sensor to its value from the device's next reading on (`Simulator.pin_from`;
 before it, that sensor's readings and history follow the model). It answers `{"since": <Unix
-seconds of that reading>}`, or 404 for an unknown device or sensor. Unsigned: loopback only.
+seconds of that reading>}`, or 404 for an unknown device or sensor. `PUT /devices/<id>` puts
+a device of the fleet on the account (`Simulator.add_fleet_device`; e.g. one left out with
+`--without`) and `DELETE /devices/<id>` takes a device off it (`Simulator.remove_device`): each
+answers `{"devices": [the account's ids]}`, 404 for an id it cannot add or remove, 409 for one
+already there. Unsigned: loopback only.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from .seed import load_seed_payload
-from .server import Simulator
+from .server import FLEET_DEVICE_IDS, Simulator
 
 
 def is_loopback(host: str) -> bool:
@@ -62,8 +66,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--fleet",
         action="store_true",
-        help="add a water heater, a thermostat, an EV charger and a second Super SkyBox "
-        "(with CT channels) to the same account",
+        help="add a water heater, a thermostat, an EV charger, a second Super SkyBox "
+        "(with CT channels) and a plug to the same account",
+    )
+    parser.add_argument(
+        "--without",
+        type=int,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="with --fleet, leave this fleet device off the account at start (repeatable; the "
+        "control port's PUT /devices/<id> adds it later)",
     )
     parser.add_argument(
         "--static",
@@ -96,6 +109,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         )
     if args.devices < 1:
         parser.error("--devices must be at least 1")
+    if args.without and not args.fleet:
+        parser.error("--without needs --fleet")
+    if unknown := sorted(set(args.without) - set(FLEET_DEVICE_IDS)):
+        parser.error(f"--without: not a device of the fleet: {unknown[0]}")
     return args
 
 
@@ -116,7 +133,8 @@ def pin_to_seed(sim: Simulator, since: float | None = None) -> None:
 
 
 async def start_control(sim: Simulator, port: int) -> web.AppRunner:
-    """Serve `PUT /values/<device id>` on 127.0.0.1:`port` (see the module's docstring)."""
+    """Serve `PUT /values/<device id>`, `PUT` and `DELETE /devices/<device id>` on
+    127.0.0.1:`port` (see the module's docstring)."""
 
     async def put_values(request: web.Request) -> web.Response:
         try:
@@ -133,8 +151,20 @@ async def start_control(sim: Simulator, port: int) -> web.AppRunner:
             return web.json_response({"error": str(err)}, status=404)
         return web.json_response({"since": since})
 
+    async def account(request: web.Request) -> web.Response:
+        change = sim.add_fleet_device if request.method == "PUT" else sim.remove_device
+        try:
+            change(int(request.match_info["device_id"]))
+        except KeyError as err:
+            return web.json_response({"error": str(err)}, status=404)
+        except ValueError as err:
+            return web.json_response({"error": str(err)}, status=409)
+        return web.json_response({"devices": list(sim.devices)})
+
     app = web.Application()
     app.router.add_put(r"/values/{device_id:\d+}", put_values)
+    app.router.add_put(r"/devices/{device_id:\d+}", account)
+    app.router.add_delete(r"/devices/{device_id:\d+}", account)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -150,6 +180,8 @@ async def serve(args: argparse.Namespace) -> None:
         date_tolerance=args.date_tolerance,
         fleet=args.fleet,
     )
+    for device_id in dict.fromkeys(args.without):
+        sim.remove_device(device_id)
     sim.swapped_counters = args.swapped_counters
     if args.static:
         pin_to_seed(sim, since=sim.reading_time())

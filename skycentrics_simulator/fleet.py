@@ -1,9 +1,10 @@
 """The opt-in fleet (`Simulator(fleet=True)`, `--fleet`): devices other than the Super SkyBox.
 
-Every payload is a pure function of the reading's Unix time and of the demand-response commands
-the device was given (`Command`), so `/data` and history agree, and a test can ask for the value
-at any instant. Shapes follow SkyCentrics' public PHP SDK (`WaterHeaterData`, `ChargerData`,
-`CTThermostatData`, `SkySnapData`); the values are made up but plausible.
+Every payload is a pure function of the reading's Unix time, of the demand-response commands
+the device was given (`Command`) and of the settings it took (`settings.Change`), so `/data` and
+history agree, and a test can ask for the value at any instant. Shapes follow SkyCentrics' public
+PHP SDK (`WaterHeaterData`, `ChargerData`, `CTThermostatData`, `SkySnapData`); the values are
+made up but plausible.
 
 - Water heater (type 107, AO Smith heat pump): a tank of `TANK_WH` that hot-water draws empty at
   `DRAW_W`; the heat pump (`ELECTRIC_W` from the grid, `HEAT_W` into the water) starts when the
@@ -13,8 +14,20 @@ at any instant. Shapes follow SkyCentrics' public PHP SDK (`WaterHeaterData`, `C
   both). The water temperature follows the stored energy.
 - EV charger (type 110, ClipperCreek): plugged in every day from 18:00 to 07:00 local time
   (UTC-8, as `model`); charges `SESSION_WH` at `CHARGE_W`, then waits (state idle).
-- Thermostat (type 242, Radio Thermostat CT80): a room that drifts with the day, cooling (mode
-  2 cool, state 2 cooling, fan on) while above the cool setpoint. No demand response.
+- Thermostat (type 242, Radio Thermostat CT80): a room that drifts with the day (`ambient`)
+  unless the mode holds it: heat keeps it at the heat setpoint at least, cool at the cool
+  setpoint at most; it moves toward that at `ROOM_RATE_F_PER_S`. Settings (written codes ->
+  readings, as the Radio Thermostat API has them: inferred): ``temp_setpoint`` -> ``setpoint``
+  [heat, cool]; ``thermostat_mode`` 0 off / 3 cool / 4 heat / 8 fan -> ``thermostat.mode`` 0 /
+  2 / 1 / 0 (fan: ``fan.mode`` 2); ``fan_mode`` 0 auto / 3 low / 5 high -> ``fan.mode`` 0 auto
+  / 2 on (low and high read alike: nothing public tells them apart in a reading);
+  ``hold_mode`` -> ``thermostat.hold`` 0/1 (no schedule to hold against: no other effect).
+  ``thermostat.state`` 1 heating / 2 cooling / 0 idle; ``fan.state`` 1 while it heats, cools or
+  the fan is on. Before any setting: cool, 68/76 F, fan auto, no hold. No demand response.
+- Plug (type 3, SkyPlug): CTA-2045-style ``relay``, ``power``, ``power_level`` and commodity 0;
+  a `PLUG_W` load at level 100, n % of it at level n, nothing with the relay open. ``relay``
+  ``{"d": 0 | 1}`` switches it; ``power_level`` and ``dimmer`` ``{"d": n}`` both set its one
+  level (the SDK's plug data has one such field). Takes demand-response commands without effect.
 - Super SkyBox (type 250): the guide's 60 sensors plus `CT_CHANNELS` filled `ct` channels.
 
 Demand response (water heater, EV charger): a shed, CPE or GE makes ``state`` 2 (running
@@ -27,7 +40,7 @@ ends (`report_time`), as well as on the usual minute grid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 import itertools
 import math
@@ -35,6 +48,7 @@ from typing import Any, Literal
 
 from .model import DAY, SOLAR_UTC_OFFSET, _jitter, _window_shape
 from .seed import SEED_EPOCH
+from .settings import Change, in_force
 
 type CommandKind = Literal["shed", "LU", "CPE", "GE"]
 
@@ -69,13 +83,13 @@ def command_at(commands: Sequence[Command], t: float) -> Command | None:
     return None
 
 
-def report_time(commands: Iterable[Command], grid_time: int, now: float) -> int:
-    """The time of the latest report at ``now``: the grid's, or a command's start or end since."""
+def report_time(moments: Iterable[int | None], grid_time: int, now: float) -> int:
+    """The time of the latest report at ``now``: the grid's, or a moment since when the device
+    reported at once (a command's start or end, a setting's change)."""
     latest = grid_time
-    for command in commands:
-        for moment in (command.start, command.end):
-            if moment is not None and latest < moment <= now:
-                latest = moment
+    for moment in moments:
+        if moment is not None and latest < moment <= now:
+            latest = moment
     return latest
 
 
@@ -337,21 +351,124 @@ def charger_payload(device_id: int, t: int, commands: Sequence[Command]) -> dict
 
 HEAT_SETPOINT_F = 68
 COOL_SETPOINT_F = 76
+ROOM_RATE_F_PER_S = 4.0 / 3600.0
+"""How fast the room moves toward what the mode makes of it (heating, cooling or drifting)."""
+
+MODE_OFF, MODE_COOL, MODE_HEAT, MODE_FAN = 0, 3, 4, 8
+"""``thermostat_mode`` as written."""
+FAN_AUTO = 0
+
+THERMOSTAT_DEFAULTS: dict[str, Any] = {
+    "temp_setpoint": (HEAT_SETPOINT_F, COOL_SETPOINT_F),
+    "thermostat_mode": MODE_COOL,
+    "fan_mode": FAN_AUTO,
+    "hold_mode": 0,
+}
+"""The thermostat's settings before any change."""
+
+_READ_MODE = {MODE_OFF: 0, MODE_COOL: 2, MODE_HEAT: 1, MODE_FAN: 0}
+"""Written mode -> ``thermostat.mode`` as read (0 off, 1 heat, 2 cool; fan reads off)."""
 
 
-def thermostat_payload(device_id: int, t: int) -> dict[str, Any]:
-    """The `/data` of the Radio Thermostat CT80 for a reading at ``t``, without ``time``."""
+def ambient(t: float) -> float:
+    """What the room drifts to with no heating or cooling: warm afternoons, cool nights."""
     hour = ((t + SOLAR_UTC_OFFSET) % DAY) / 3600.0
-    room = 75.0 + 3.0 * math.sin(2 * math.pi * (hour - 9.0) / 24.0) + 0.3 * _jitter("room", t)
-    room = round(room * 2) / 2  # what it measures, to half a degree
-    cooling = room > COOL_SETPOINT_F
+    return 75.0 + 3.0 * math.sin(2 * math.pi * (hour - 9.0) / 24.0)
+
+
+def _target(settings: Mapping[str, Any], t: float) -> float:
+    """Where the mode takes the room at ``t``: the heat setpoint at least (heat), the cool
+    setpoint at most (cool), else the ambient."""
+    heat: int
+    cool: int
+    heat, cool = settings["temp_setpoint"]
+    mode = settings["thermostat_mode"]
+    if mode == MODE_HEAT:
+        return max(ambient(t), heat)
+    if mode == MODE_COOL:
+        return min(ambient(t), cool)
+    return ambient(t)
+
+
+def room_temperature(changes: Sequence[Change], t: float) -> float:
+    """The room at ``t``: it moves toward `_target` at `ROOM_RATE_F_PER_S` and then follows it
+    (the ambient moves slower than that rate). Before the first change, at the target of the
+    default settings (cooling to 76 F on warm afternoons)."""
+    first = changes[0].time if changes else None
+    if first is None or t <= first:
+        return _target(THERMOSTAT_DEFAULTS, t)
+    room = _target(THERMOSTAT_DEFAULTS, first)
+    cuts = sorted({c.time for c in changes if first < c.time < t} | {first, t})
+    for a, b in itertools.pairwise(cuts):
+        settings = in_force(changes, a, THERMOSTAT_DEFAULTS)
+        gap = _target(settings, a) - room
+        ramp = room + math.copysign(ROOM_RATE_F_PER_S * (b - a), gap)
+        end = _target(settings, b)
+        room = end if gap == 0 or math.copysign(1.0, gap) * (end - ramp) <= 0 else ramp
+    return room
+
+
+def thermostat_payload(device_id: int, t: int, changes: Sequence[Change]) -> dict[str, Any]:
+    """The `/data` of the Radio Thermostat CT80 for a reading at ``t``, without ``time``."""
+    settings = in_force(changes, t, THERMOSTAT_DEFAULTS)
+    heat, cool = settings["temp_setpoint"]
+    mode = settings["thermostat_mode"]
+    room = room_temperature(changes, t)
+    state = 0
+    if mode == MODE_HEAT and room <= heat + 1e-6:
+        state = 1
+    elif mode == MODE_COOL and room >= cool - 1e-6:
+        state = 2
+    fan_on = mode == MODE_FAN or settings["fan_mode"] != FAN_AUTO
+    measured = round((room + 0.3 * _jitter("room", t)) * 2) / 2  # to half a degree
     return {
         "device": device_id,
-        "temperature": {"data": [room], "units": "F"},
-        "thermostat": {"mode": 2, "state": 2 if cooling else 0},
-        "fan": {"mode": 0, "state": 1 if cooling else 0},
+        "temperature": {"data": [measured], "units": "F"},
+        "thermostat": {"mode": _READ_MODE[mode], "state": state, "hold": settings["hold_mode"]},
+        "fan": {"mode": 2 if fan_on else 0, "state": 1 if fan_on or state else 0},
         "humidity": {"data": [round(48 + 6 * _jitter("humidity", t))], "units": "%"},
-        "setpoint": {"data": [HEAT_SETPOINT_F, COOL_SETPOINT_F], "units": "F"},
+        "setpoint": {"data": [heat, cool], "units": "F"},
+    }
+
+
+# --- plug ------------------------------------------------------------------------------------
+
+PLUG_W = 120.0
+"""The plug's load at power level 100 (a fan, say); at level n it draws n % of it."""
+PLUG_AT_SEED_WH = 876_543.0
+"""Commodity 0's lifetime counter at the seed's reading time."""
+
+PLUG_DEFAULTS: dict[str, Any] = {"relay": 1, "power_level": 100}
+
+
+def _plug_watts(settings: Mapping[str, Any]) -> float:
+    return PLUG_W * settings["power_level"] / 100.0 if settings["relay"] else 0.0
+
+
+def plug_energy(changes: Sequence[Change], t: float) -> float:
+    """The plug's lifetime counter (Wh) at ``t``: what it drew since the seed's reading time."""
+    first = changes[0].time if changes else None
+    if first is None or t <= first:
+        return max(0.0, PLUG_AT_SEED_WH + _plug_watts(PLUG_DEFAULTS) * (t - SEED_EPOCH) / 3600)
+    energy = plug_energy((), first)
+    cuts = sorted({c.time for c in changes if first < c.time < t} | {first, t})
+    for a, b in itertools.pairwise(cuts):
+        energy += _plug_watts(in_force(changes, a, PLUG_DEFAULTS)) * (b - a) / 3600.0
+    return energy
+
+
+def plug_payload(device_id: int, t: int, changes: Sequence[Change]) -> dict[str, Any]:
+    """The `/data` of the SkyPlug for a reading at ``t``, without ``time``."""
+    settings = in_force(changes, t, PLUG_DEFAULTS)
+    watts = _plug_watts(settings)
+    consumed = _commodity(0, "Electricity Consumed", round(watts), round(plug_energy(changes, t)))
+    return {
+        "device": device_id,
+        "relay": settings["relay"],
+        "power": round(watts, 1),
+        "power_level": settings["power_level"],
+        "commodity": consumed,
+        "commodities": [consumed],
     }
 
 

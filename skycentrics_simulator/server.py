@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 import copy
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ import zlib
 
 from aiohttp import hdrs, web
 
-from . import auth, fleet
+from . import auth, fleet, settings
 from .fleet import Command, CommandKind, command_at, report_time
 from .model import (
     LIFETIME_COUNTERS,
@@ -59,14 +60,17 @@ FLEET_THERMOSTAT_ID = 1592700242
 """The fleet's Radio Thermostat CT80 (type 242, thermostat fields)."""
 FLEET_SKYBOX_ID = 1592700250
 """The fleet's second Super SkyBox (type 250): the guide's sensors and filled `ct` channels."""
+FLEET_PLUG_ID = 1592700003
+"""The fleet's SkyPlug (type 3, CTA-2045 fields and a power level)."""
 
-type DeviceKind = Literal["skybox", "water_heater", "ev_charger", "thermostat"]
+type DeviceKind = Literal["skybox", "water_heater", "ev_charger", "thermostat", "plug"]
 
 FLEET: tuple[tuple[int, int, DeviceKind, str], ...] = (
     (FLEET_WATER_HEATER_ID, 107, "water_heater", "water-heater-simulated"),
     (FLEET_THERMOSTAT_ID, 242, "thermostat", "ct80-simulated"),
     (FLEET_EV_CHARGER_ID, 110, "ev_charger", "ev-charger-simulated"),
     (FLEET_SKYBOX_ID, 250, "skybox", "ssb-fleet-simulated"),
+    (FLEET_PLUG_ID, 3, "plug", "skyplug-simulated"),
 )
 """(device id, type, kind, name) of the fleet's devices, in the order the device list shows."""
 
@@ -132,8 +136,8 @@ class Simulator:
     With `fleet=True`, the same account (user, group, client of the guide's device) also holds
     the devices of `FLEET` (see `fleet`): a water heater (`FLEET_WATER_HEATER_ID`, type 107), a
     Radio Thermostat CT80 (`FLEET_THERMOSTAT_ID`, 242), an EV charger (`FLEET_EV_CHARGER_ID`,
-    110) and a second Super SkyBox with filled `ct` channels (`FLEET_SKYBOX_ID`, 250), listed
-    after the others. Without it, the devices are exactly as before.
+    110), a second Super SkyBox with filled `ct` channels (`FLEET_SKYBOX_ID`, 250) and a SkyPlug
+    (`FLEET_PLUG_ID`, 3), listed after the others. Without it, the devices are exactly as before.
 
     Demand response: `PUT /api/devices/{id}/event` (`{"event": "LU" | "CPE" | "GE",
     "duration": seconds}`) and `PUT /api/devices/{id}/load_shed` (`{"s": 1, "duration":
@@ -144,6 +148,11 @@ class Simulator:
     `/data` and history (see `fleet`), from the second the command starts until it ends, in
     virtual time. Test controls: `control_forbidden`, `control_status`, `control_requests`,
     `commands`, `command_in_force`.
+
+    Settings: `PUT /api/<group>/{id}/<prop>` (`settings`: the thermostat's setpoints, modes and
+    hold, the plug's relay and level), checked and answered as the commands are; their effect
+    shows from the PUT's second on (see `fleet`). `changes` lists what a device took.
+    Devices that come and go: `add_fleet_device`, `remove_device`.
 
     Args:
         clients: client id -> secret of the API keys the server accepts.
@@ -220,13 +229,15 @@ class Simulator:
         """(method, raw path, body parsed as JSON, or None if it is not JSON) of every signed
         control request that reached its handler (refused ones too), in order."""
         self._commands: dict[int, list[Command]] = {}
+        self._changes: dict[int, list[settings.Change]] = {}
+        self._device_count = device_count
 
         seed = load_seed_payload()
         self._model = SensorModel({s["id"]: s["data"] for s in seed["sensors"]})
         self._seed_sensors = [
             {k: s[k] for k in ("id", "name", "type", "units", "data")} for s in seed["sensors"]
         ]
-        seed_device = load_seed_device()
+        seed_device = self._seed_device = load_seed_device()
         self.devices: dict[int, dict[str, Any]] = {}
         """Device id -> device object, as `GET /api/devices/{id}/` answers it."""
         self._devices: dict[int, _Device] = {}
@@ -238,18 +249,8 @@ class Simulator:
                 device["mac"] = f"{int(seed_device['mac'], 16) + n:012x}"
             self.devices[device["id"]] = device
             self._devices[device["id"]] = _Device(n, copy.deepcopy(self._seed_sensors))
-        if fleet:
-            for device_id, device_type, kind, name in FLEET:
-                device = dict(seed_device)
-                device.update(
-                    id=device_id,
-                    type=device_type,
-                    name=name,
-                    mac=f"{int(seed_device['mac'], 16) + 0x10000 + device_type:012x}",
-                )
-                self.devices[device_id] = device
-                sensors = copy.deepcopy(self._seed_sensors) if kind == "skybox" else []
-                self._devices[device_id] = _Device(device_count, sensors, kind, ct=kind == "skybox")
+        for device_id in FLEET_DEVICE_IDS if fleet else ():
+            self.add_fleet_device(device_id)
 
         self.app = web.Application(
             middlewares=[
@@ -270,6 +271,11 @@ class Simulator:
         )
         self.app.router.add_put(r"/api/devices/{device_id:\d+}/event", self._handle_event)
         self.app.router.add_put(r"/api/devices/{device_id:\d+}/load_shed", self._handle_load_shed)
+        self.app.router.add_put(
+            r"/api/{group:devices|smartplugs|thermostats}/{device_id:\d+}/"
+            rf"{{prop:{'|'.join(settings.PROPS)}}}",
+            self._handle_setting,
+        )
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port: int | None = None
@@ -424,6 +430,39 @@ class Simulator:
         """Definitions (`id`, `name`, `type`, `units`, seed/static `data`) of a device's sensors."""
         return copy.deepcopy(self._device(device_id).sensors)
 
+    def add_fleet_device(self, device_id: int) -> None:
+        """Put a device of `FLEET` on the account (at the end of the device list), whether or
+        not the simulator has its fleet; one removed comes back with its settings and
+        commands. KeyError for an id not in `FLEET`, ValueError if it is there already."""
+        entry = next((f for f in FLEET if f[0] == device_id), None)
+        if entry is None:
+            raise KeyError(f"{device_id} is not a device of the fleet")
+        _, device_type, kind, name = entry
+        if device_id in self.devices:
+            raise ValueError(f"device {device_id} is on the account already")
+        if SEED_DEVICE_ID + self._device_count > min(FLEET_DEVICE_IDS):
+            raise ValueError("too many devices for the fleet's ids")
+        mac = int(self._seed_device["mac"], 16) + 0x10000 + device_type
+        self.devices[device_id] = {
+            **self._seed_device,
+            "id": device_id,
+            "type": device_type,
+            "name": name,
+            "mac": f"{mac:012x}",
+        }
+        if device_id not in self._devices:
+            sensors = copy.deepcopy(self._seed_sensors) if kind == "skybox" else []
+            self._devices[device_id] = _Device(
+                self._device_count, sensors, kind, ct=kind == "skybox"
+            )
+
+    def remove_device(self, device_id: int) -> None:
+        """Take a device off the account: gone from the device list, 404 for its object,
+        `/data`, history and control (`add_fleet_device` brings a fleet device back).
+        KeyError for a device that is not there."""
+        self._device(device_id)
+        del self.devices[device_id]
+
     def add_fault(self, fault: Fault, times: int = 1) -> None:
         """Queue a fault for the next ``times`` requests (see `Fault` and `faults`)."""
         self.faults.extend([fault] * times)
@@ -469,12 +508,15 @@ class Simulator:
         device = self._device(device_id)
         if device.kind != "skybox":
             commands = self._commands.get(device_id, [])
+            changes = self._changes.get(device_id, [])
             if device.kind == "water_heater":
                 payload = fleet.water_heater_payload(device_id, reading, commands)
             elif device.kind == "ev_charger":
                 payload = fleet.charger_payload(device_id, reading, commands)
+            elif device.kind == "plug":
+                payload = fleet.plug_payload(device_id, reading, changes)
             else:
-                payload = fleet.thermostat_payload(device_id, reading)
+                payload = fleet.thermostat_payload(device_id, reading, changes)
             payload["time"] = payload_time(reading + 1)
             return payload
         values = self._values(device, reading)
@@ -522,15 +564,21 @@ class Simulator:
     def snapshot(self, device_id: int, at: datetime | None = None) -> dict[str, Any]:
         """The `/data` payload the server sends for `device_id` at time `at` (default: now).
 
-        The reading on the `sample_interval` grid (`reading_time`), or, for a device that shows
-        demand response, a report made since when a command started or ended.
+        The reading on the `sample_interval` grid (`reading_time`), or a report made since
+        when a command started or ended (on a device that shows demand response) or when the
+        device took a setting.
         """
         moment = at or self.now()
-        reading = self.reading_time(moment)
-        commands = self._commands.get(device_id)
-        if commands and self._device(device_id).kind in ("water_heater", "ev_charger"):
-            reading = report_time(commands, reading, moment.timestamp())
+        moments: list[int | None] = [c.time for c in self._changes.get(device_id, [])]
+        if self._device(device_id).kind in ("water_heater", "ev_charger"):
+            moments += [m for c in self._commands.get(device_id, []) for m in (c.start, c.end)]
+        reading = report_time(moments, self.reading_time(moment), moment.timestamp())
         return self._payload(device_id, reading)
+
+    def changes(self, device_id: int) -> list[settings.Change]:
+        """The settings a device took (`PUT /api/<group>/{id}/<prop>`), in order; ``dimmer``
+        is kept as ``power_level`` (the plug has one level)."""
+        return list(self._changes.get(device_id, []))
 
     def commands(self, device_id: int) -> list[Command]:
         """The demand-response commands a device was given, in order (copies)."""
@@ -656,7 +704,8 @@ class Simulator:
 
     async def _control_command(self, request: web.Request) -> tuple[int, Any] | web.Response:
         """The device id and the parsed JSON body of a control request, recorded; or the error
-        answer (404 unknown device, 403 `control_forbidden`, 415 not JSON)."""
+        answer (404 unknown device or a group not the device's, 403 `control_forbidden`, 415
+        not JSON)."""
         body = await request.read()
         try:
             command = json.loads(body)
@@ -664,6 +713,9 @@ class Simulator:
             command = None
         self.control_requests.append((request.method, request.raw_path, command))
         device_id = self._readable_device_id(request)
+        group = request.match_info.get("group")
+        if group is not None and group != settings.group_of(self.devices[device_id]["type"]):
+            raise web.HTTPNotFound(reason="device not found")
         if device_id in self.control_forbidden:
             return json_error(403, FORBIDDEN_MESSAGE)
         if request.content_type != "application/json" or command is None:
@@ -710,6 +762,32 @@ class Simulator:
                 f'{CONTROL_MAX_DURATION} seconds}} or {{"s": 0}}',
             )
         return self._accepted(device_id, command)
+
+    async def _handle_setting(self, request: web.Request) -> web.StreamResponse:
+        """``PUT /api/<group>/{id}/<prop>`` (`settings`): taken from this second on.
+
+        A group that is not the device's (``smartplugs`` for types 2-4, ``thermostats`` for
+        type 1, ``devices`` for the others) is a 404, as for an unknown device: what the real
+        API answers is not known. A property the device does not take, or a body not of the
+        SDK's shape, is a 400 that says why (the shape expected).
+        """
+        found = await self._control_command(request)
+        if isinstance(found, web.Response):
+            return found
+        device_id, body = found
+        prop = request.match_info["prop"]
+        refusal = settings.refusal(self._device(device_id).kind, prop)
+        if refusal is not None:
+            return json_error(400, refusal)
+        try:
+            value = settings.parse(prop, body)
+        except ValueError as err:
+            return json_error(400, str(err))
+        now = math.floor(self.now().timestamp())
+        kept = "power_level" if prop == "dimmer" else prop
+        changes = self._changes.setdefault(device_id, [])
+        bisect.insort(changes, settings.Change(now, kept, value), key=lambda c: c.time)
+        return self._accepted(device_id, body)
 
     # ------------------------------------------------------------------ middlewares
 

@@ -26,6 +26,7 @@ from custom_components.skycentrics.api import (
 )
 from skycentrics_simulator import (
     FLEET_EV_CHARGER_ID,
+    FLEET_PLUG_ID,
     FLEET_SKYBOX_ID,
     FLEET_THERMOSTAT_ID,
     FLEET_WATER_HEATER_ID,
@@ -108,6 +109,7 @@ async def test_the_fleet_through_the_client(session: aiohttp.ClientSession) -> N
             FLEET_THERMOSTAT_ID: 242,
             FLEET_EV_CHARGER_ID: 110,
             FLEET_SKYBOX_ID: 250,
+            FLEET_PLUG_ID: 3,
         }
         families = {}
         for device_id in devices:
@@ -125,6 +127,7 @@ async def test_the_fleet_through_the_client(session: aiohttp.ClientSession) -> N
         FLEET_THERMOSTAT_ID: {"thermostat"},
         FLEET_EV_CHARGER_ID: {"cta2045"},
         FLEET_SKYBOX_ID: {"sensors", "ct"},
+        FLEET_PLUG_ID: {"cta2045"},
     }
 
 

@@ -383,6 +383,73 @@ def test_commodities(commodity: Any, commodities_: Any, expected: dict[int, Any]
     }
 
 
+def test_plug_power_level() -> None:
+    """A plug's ``power_level`` (0-100) is a CTA-2045 field: read with the others, and alone
+    it makes the family."""
+    plug = {
+        "device": 3,
+        "time": TIME,
+        "relay": 1,
+        "power": 60.0,
+        "power_level": 50,
+        "commodity": _commodity(0, 60, 876),
+        "commodities": [_commodity(0, 60, 876)],
+    }
+    snapshot = Snapshot.from_dict(plug)
+    assert values(snapshot.cta2045) == {
+        "relay": (1, ""),
+        "power": (60.0, ""),
+        "power_level": (50, ""),
+    }
+    assert commodities(snapshot.cta2045) == {0: (60, 876)}
+    assert _times(snapshot) == {WHEN}
+    alone = Snapshot.from_dict({"device": 3, "time": TIME, "power_level": "25"})
+    assert values(alone.cta2045) == {"power_level": (25, "")}
+    assert Snapshot.from_dict(water_heater()).cta2045.power_level is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("payload", "family", "field", "message"),
+    [
+        pytest.param(
+            {"device": 3, "relay": 1, "power_level": {"d": 5}},
+            "cta2045",
+            "power_level",
+            "field power_level: a dict is not a number",
+            id="power_level an object",
+        ),
+        pytest.param(
+            {"device": 3, "relay": 1, "power_level": "half"},
+            "cta2045",
+            "power_level",
+            "field power_level: a text that is not a number",
+            id="power_level text",
+        ),
+        pytest.param(
+            ct_thermostat(thermostat={"mode": 1, "state": 1, "hold": [1]}),
+            "thermostat",
+            "hold",
+            "field thermostat.hold: a list is not a number",
+            id="hold a list",
+        ),
+    ],
+)
+def test_a_bad_new_field_loses_only_itself(
+    payload: dict[str, Any], family: str, field: str, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``power_level`` and ``thermostat.hold`` of the wrong shape: that field has no value,
+    logged once per device, field and problem; the family's other fields are read."""
+    caplog.set_level(logging.WARNING)
+    problems = ProblemLog()
+    for _ in range(2):
+        snapshot = Snapshot.from_dict(payload, payload["device"], problems)
+    read = getattr(snapshot, family)
+    assert getattr(read, field) == Measure(None, "", None if "time" not in payload else WHEN)
+    assert values(read)["relay" if family == "cta2045" else "mode"] == (1, "")
+    assert message in caplog.text
+    assert len(caplog.records) == 1
+
+
 # --- thermostats ----------------------------------------------------------------------------
 
 
@@ -416,6 +483,24 @@ def test_radio_thermostat() -> None:
     assert found["thermostat|humidity"][2:] == ("humidity", "measurement", "%")
     assert found["thermostat|mode"][2:] == (None, None, None)  # a code: its meaning unpublished
     assert found["thermostat|heat_setpoint"][2:] == ("temperature", "measurement", "°F")
+
+
+def test_thermostat_hold() -> None:
+    """``hold`` inside ``thermostat`` (as the simulator reports it; 0 or 1) is read with the
+    mode and the state; a top-level ``hold_mode`` stays a CTA-2045 field."""
+    snapshot = Snapshot.from_dict(ct_thermostat(thermostat={"mode": 1, "state": 0, "hold": 1}))
+    assert snapshot.thermostat is not None
+    assert snapshot.thermostat.hold == Measure(1, "", WHEN)
+    assert (snapshot.thermostat.mode, snapshot.thermostat.state) == (
+        Measure(1, "", WHEN),
+        Measure(0, "", WHEN),
+    )
+    assert snapshot.cta2045 is None
+    assert Snapshot.from_dict(ct_thermostat()).thermostat.hold is None  # type: ignore[union-attr]
+    both = Snapshot.from_dict(ct_thermostat(hold_mode={"data": 1}))
+    assert both.thermostat is not None
+    assert both.cta2045 is not None
+    assert (both.thermostat.hold, both.cta2045.hold_mode) == (None, Measure(1, "", WHEN))
 
 
 def test_thermostat_scalar_data_and_default_units() -> None:

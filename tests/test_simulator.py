@@ -28,6 +28,7 @@ from custom_components.skycentrics.api import SkyCentricsClient
 from skycentrics_simulator import (
     FLEET_DEVICE_IDS,
     FLEET_EV_CHARGER_ID,
+    FLEET_PLUG_ID,
     FLEET_SKYBOX_ID,
     FLEET_THERMOSTAT_ID,
     FLEET_WATER_HEATER_ID,
@@ -1123,6 +1124,7 @@ FLEET_TYPES = {
     FLEET_THERMOSTAT_ID: 242,
     FLEET_EV_CHARGER_ID: 110,
     FLEET_SKYBOX_ID: 250,
+    FLEET_PLUG_ID: 3,
 }
 
 
@@ -1203,7 +1205,7 @@ async def test_fleet_devices_on_the_same_account(
             seed["group"],
             seed["client"],
         )
-    assert len({d["mac"] for d in devices}) == len({d["name"] for d in devices}) == 5
+    assert len({d["mac"] for d in devices}) == len({d["name"] for d in devices}) == 6
     with pytest.raises(ValueError, match="fleet"):
         Simulator(clients={}, device_count=50_000, fleet=True)
 
@@ -1229,6 +1231,10 @@ async def test_fleet_payload_shapes(fleet_sim: Simulator, session: aiohttp.Clien
     }
     assert shapes[FLEET_THERMOSTAT_ID] == {
         *("device", "time", "temperature", "thermostat", "fan", "humidity", "setpoint"),
+    }
+    assert set(fleet_sim.snapshot(FLEET_THERMOSTAT_ID)["thermostat"]) == {"mode", "state", "hold"}
+    assert shapes[FLEET_PLUG_ID] == {
+        *("device", "time", "relay", "power", "power_level", "commodity", "commodities"),
     }
     skybox = fleet_sim.snapshot(FLEET_SKYBOX_ID)
     assert len(skybox["sensors"]) == 60
@@ -1293,17 +1299,20 @@ def test_charger_sessions() -> None:
 
 
 def test_thermostat_moves_with_the_day() -> None:
-    """The room warms in the afternoon and cools at night; cooling (and the fan) while above
-    the cool setpoint."""
+    """The room warms in the afternoon and cools at night; in the afternoon it would pass the
+    cool setpoint: cooling (and the fan) keep it there."""
     sim = Simulator(clients={}, fleet=True)
     begin = datetime(2026, 7, 10, 8, tzinfo=UTC)  # midnight local
     records = sim.history(FLEET_THERMOSTAT_ID, begin, begin + timedelta(days=1))
     temperatures = [r["temperature"]["data"][0] for r in records]
-    assert 71 < min(temperatures) < max(temperatures) < 79
-    for record in records:
-        cooling = record["temperature"]["data"][0] > 76
-        assert record["thermostat"]["state"] == (2 if cooling else 0)
-        assert record["fan"]["state"] == (1 if cooling else 0)
+    assert 71 < min(temperatures) < 73
+    assert 75.5 < max(temperatures) <= 76.5
+    cooling = [r["thermostat"]["state"] == 2 for r in records]
+    assert 0 < sum(cooling) < len(records) / 2
+    for record, cools in zip(records, cooling, strict=True):
+        assert record["thermostat"] == {"mode": 2, "state": 2 if cools else 0, "hold": 0}
+        assert record["fan"] == {"mode": 0, "state": 1 if cools else 0}
+        assert record["temperature"]["data"][0] >= (75.5 if cools else 71)
         assert record["setpoint"] == {"data": [68, 76], "units": "F"}
         assert 40 <= record["humidity"]["data"][0] <= 56
 
@@ -1504,3 +1513,335 @@ def test_after_commands_the_devices_carry_on() -> None:
     open_ended = [Command("shed", evening - 60, None)]
     two_days = next_day + 86_400
     assert charger_energy(open_ended, two_days)[0] == charger_energy([], two_days)[0] - 32_000
+
+
+# ---------------------------------------------------------------------------- settings
+
+THERMOSTAT = FLEET_THERMOSTAT_ID
+PLUG = FLEET_PLUG_ID
+
+
+async def put_setting(
+    session: aiohttp.ClientSession, sim: Simulator, device_id: int, prop: str, body: Any
+) -> tuple[int, Any]:
+    """PUT a setting to a fleet device under its own group, signed."""
+    group = "smartplugs" if device_id == PLUG else "devices"
+    return await signed_put(
+        session, sim, f"/api/{group}/{device_id}/{prop}", json.dumps(body).encode()
+    )
+
+
+async def test_settings_are_signed_and_recorded(
+    fleet_sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """The settings' routes are behind the signature check like every other (401 unsigned,
+    nothing recorded); a taken setting is answered like a command and recorded."""
+    path = f"/api/devices/{THERMOSTAT}/hold_mode"
+    async with session.put(fleet_sim.url + path, json={"data": 1}) as response:
+        assert response.status == 401
+    assert await signed_put(session, fleet_sim, path, b'{"data":1}', signed_body=b"{}") == (
+        401,
+        {"error": {"message": "invalid signature"}},
+    )
+    assert fleet_sim.control_requests == []
+    assert fleet_sim.changes(THERMOSTAT) == []
+    fleet_sim.control_status = 202
+    assert await signed_put(session, fleet_sim, path, b'{"data":1}') == (
+        202,
+        {"device": THERMOSTAT, "accepted": {"data": 1}},
+    )
+    assert fleet_sim.control_requests == [("PUT", path, {"data": 1})]
+    now = int(fleet_sim.now().timestamp())
+    assert [(c.time, c.prop, c.value) for c in fleet_sim.changes(THERMOSTAT)] == [
+        (now, "hold_mode", 1)
+    ]
+
+
+SETTING_ERRORS: list[tuple[str, int, str, bytes, str, int, str]] = [
+    # (group, device, prop, body, content type, status, in the message)
+    ("smartplugs", THERMOSTAT, "hold_mode", b'{"data":1}', "application/json", 404, "not found"),
+    ("thermostats", THERMOSTAT, "hold_mode", b'{"data":1}', "application/json", 404, ""),
+    ("devices", PLUG, "relay", b'{"d":0}', "application/json", 404, ""),
+    ("devices", 7, "relay", b'{"d":0}', "application/json", 404, ""),
+    ("devices", THERMOSTAT, "hold_mode", b'{"data":1}', "text/plain", 415, "JSON"),
+    ("devices", THERMOSTAT, "hold_mode", b"{data:1}", "application/json", 415, "JSON"),
+    ("devices", THERMOSTAT, "relay", b'{"d":0}', "application/json", 400, "does not take"),
+    ("smartplugs", PLUG, "fan_mode", b'{"data":0}', "application/json", 400, "does not take"),
+    ("devices", FLEET_WATER_HEATER_ID, "temp_setpoint", b"{}", "application/json", 400, "CTA"),
+    ("devices", FLEET_EV_CHARGER_ID, "relay", b'{"d":0}', "application/json", 400, "take"),
+    ("devices", SEED_DEVICE_ID, "power_level", b'{"d":1}', "application/json", 400, "take"),
+    ("devices", THERMOSTAT, "hold_mode", b'{"data":2}', "application/json", 400, "0 | 1"),
+    ("devices", THERMOSTAT, "hold_mode", b'{"data":true}', "application/json", 400, "0 | 1"),
+    ("devices", THERMOSTAT, "thermostat_mode", b'{"data":1}', "application/json", 400, "heat"),
+    ("devices", THERMOSTAT, "fan_mode", b'{"data":2}', "application/json", 400, "auto, low"),
+    ("devices", THERMOSTAT, "fan_mode", b'{"d":0}', "application/json", 400, '"data"'),
+    ("devices", THERMOSTAT, "temp_setpoint", b'{"setpoint":[70,72],"units":"F"}', "", 415, ""),
+    (
+        "devices",
+        THERMOSTAT,
+        "temp_setpoint",
+        b'{"setpoint":[70,72],"units":"F"}',
+        "application/json",
+        400,
+        '"type": 10',
+    ),
+    (
+        "devices",
+        THERMOSTAT,
+        "temp_setpoint",
+        b'{"setpoint":[72,70],"units":"F","type":10}',
+        "application/json",
+        400,
+        "heat <= cool",
+    ),
+    (
+        "devices",
+        THERMOSTAT,
+        "temp_setpoint",
+        b'{"setpoint":[21,24],"units":"C","type":10}',
+        "application/json",
+        400,
+        "whole degrees F",
+    ),
+    (
+        "devices",
+        THERMOSTAT,
+        "temp_setpoint",
+        b'{"setpoint":[70.5,72],"units":"F","type":10}',
+        "application/json",
+        400,
+        "from 40 to 95",
+    ),
+    ("smartplugs", PLUG, "relay", b'{"d":1,"duration":5}', "application/json", 400, '{"d": 0'),
+    ("smartplugs", PLUG, "power_level", b'{"d":101}', "application/json", 400, "0 to 100"),
+    ("smartplugs", PLUG, "dimmer", b'{"d":-1}', "application/json", 400, "0 to 100"),
+    ("smartplugs", PLUG, "dimmer", b"[50]", "application/json", 400, "0 to 100"),
+]
+
+
+@pytest.mark.parametrize(
+    ("group", "device_id", "prop", "body", "content_type", "status", "message"), SETTING_ERRORS
+)
+async def test_settings_refused(
+    fleet_sim: Simulator,
+    session: aiohttp.ClientSession,
+    group: str,
+    device_id: int,
+    prop: str,
+    body: bytes,
+    content_type: str,
+    status: int,
+    message: str,
+) -> None:
+    """Signed correctly but refused: a group not the device's or an unknown device (404), not
+    JSON (415), a setting the device does not take or a body not of the SDK's shape (400, the
+    message naming the shape); recorded, nothing changed."""
+    path = f"/api/{group}/{device_id}/{prop}"
+    before = fleet_sim.snapshot(THERMOSTAT), fleet_sim.snapshot(PLUG)
+    got, answer = await signed_put(session, fleet_sim, path, body, content_type=content_type)
+    assert (got, message in answer["error"]["message"]) == (status, True), answer
+    assert len(fleet_sim.control_requests) == 1
+    assert (fleet_sim.snapshot(THERMOSTAT), fleet_sim.snapshot(PLUG)) == before
+    assert fleet_sim.changes(device_id) == []
+
+
+async def test_settings_forbidden_and_unknown_routes(
+    fleet_sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """`control_forbidden` refuses settings too (403, readable still); a property the simulator
+    does not serve is no route (404); a GET on a setting's path is a 405."""
+    fleet_sim.control_forbidden.add(PLUG)
+    assert (await put_setting(session, fleet_sim, PLUG, "relay", {"d": 0}))[0] == 403
+    assert fleet_sim.snapshot(PLUG)["relay"] == 1
+    body = b'{"offset":1,"units":"F"}'
+    path = f"/api/devices/{THERMOSTAT}/temp_offset"
+    assert (await signed_put(session, fleet_sim, path, body))[0] == 404
+    status, _, _ = await signed_get(session, fleet_sim, f"/api/devices/{THERMOSTAT}/fan_mode")
+    assert status == 405
+    assert fleet_sim.changes(PLUG) == fleet_sim.changes(THERMOSTAT) == []
+
+
+async def test_thermostat_heats_cools_and_drifts(
+    fleet_sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """From the PUT's second on: heat mode heats the room at 4 F an hour to the heat setpoint
+    and holds it there (state 1 heating, the fan on); off lets it drift back (idle); cool mode
+    cools to the cool setpoint; the fan mode and hold show in the readings; history shows each
+    setting from the second it was taken."""
+    night = datetime(2026, 1, 10, 12, 0, 30, tzinfo=UTC)  # 04:00 local: 72.4 F ambient
+    clock.now = night
+    start = fleet_sim.snapshot(THERMOSTAT)
+    assert start["thermostat"] == {"mode": 2, "state": 0, "hold": 0}
+    assert 71.5 <= start["temperature"]["data"][0] <= 73
+    assert await put_setting(
+        session,
+        fleet_sim,
+        THERMOSTAT,
+        "temp_setpoint",
+        {"setpoint": [76, 80], "units": "F", "type": 10},
+    ) == (200, {"device": THERMOSTAT, "accepted": {"setpoint": [76, 80], "units": "F", "type": 10}})
+    await put_setting(session, fleet_sim, THERMOSTAT, "thermostat_mode", {"data": 4})
+    heating = fleet_sim.snapshot(THERMOSTAT)
+    assert heating["time"] == payload_time(int(night.timestamp()) + 1)  # reported at once
+    assert heating["thermostat"] == {"mode": 1, "state": 1, "hold": 0}
+    assert heating["fan"] == {"mode": 0, "state": 1}
+    assert heating["setpoint"] == {"data": [76, 80], "units": "F"}
+    clock.advance(minutes=30)
+    assert 73.5 <= fleet_sim.snapshot(THERMOSTAT)["temperature"]["data"][0] <= 75
+    clock.advance(hours=2)
+    held = fleet_sim.snapshot(THERMOSTAT)
+    assert 75.5 <= held["temperature"]["data"][0] <= 76.5
+    assert held["thermostat"]["state"] == 1  # keeping it at 76 F
+    await put_setting(session, fleet_sim, THERMOSTAT, "thermostat_mode", {"data": 0})
+    clock.advance(minutes=30)
+    off = fleet_sim.snapshot(THERMOSTAT)
+    assert off["thermostat"] == {"mode": 0, "state": 0, "hold": 0}
+    assert off["fan"] == {"mode": 0, "state": 0}
+    assert 73.5 <= off["temperature"]["data"][0] <= 74.5  # drifting down
+    await put_setting(
+        session,
+        fleet_sim,
+        THERMOSTAT,
+        "temp_setpoint",
+        {"setpoint": [60, 70], "units": "F", "type": 10},
+    )
+    await put_setting(session, fleet_sim, THERMOSTAT, "thermostat_mode", {"data": 3})
+    await put_setting(session, fleet_sim, THERMOSTAT, "hold_mode", {"data": 1})
+    await put_setting(session, fleet_sim, THERMOSTAT, "fan_mode", {"data": 5})
+    clock.advance(hours=2)
+    cooled = fleet_sim.snapshot(THERMOSTAT)
+    assert cooled["thermostat"] == {"mode": 2, "state": 2, "hold": 1}
+    assert cooled["fan"] == {"mode": 2, "state": 1}
+    assert 69.5 <= cooled["temperature"]["data"][0] <= 70.5
+    await put_setting(session, fleet_sim, THERMOSTAT, "fan_mode", {"data": 3})
+    await put_setting(session, fleet_sim, THERMOSTAT, "thermostat_mode", {"data": 8})
+    fan = fleet_sim.snapshot(THERMOSTAT)
+    assert fan["thermostat"] == {"mode": 0, "state": 0, "hold": 1}
+    assert fan["fan"] == {"mode": 2, "state": 1}
+    await put_setting(session, fleet_sim, THERMOSTAT, "fan_mode", {"data": 0})
+    assert fleet_sim.snapshot(THERMOSTAT)["fan"] == {"mode": 2, "state": 1}  # fan mode: on
+    records = fleet_sim.history(THERMOSTAT, night - timedelta(minutes=5), clock.now)
+    modes = [r["thermostat"]["mode"] for r in records]
+    assert modes == [2] * 5 + [1] * 150 + [0] * 30 + [2] * 120
+    assert [r for r in records if r["time"] == heating["time"]] == []  # a report, not a record
+    assert records[5]["setpoint"]["data"] == [76, 80]  # 04:01 local: the minute after the PUT
+
+
+def test_room_follows_the_mode_smoothly() -> None:
+    """The room never jumps: minute by minute through mode changes it moves at most 4 F an
+    hour plus the ambient's own drift; it settles on the setpoint or the ambient."""
+    from skycentrics_simulator.fleet import ambient, room_temperature
+    from skycentrics_simulator.settings import Change
+
+    t0 = int(datetime(2026, 1, 10, 20, tzinfo=UTC).timestamp())  # noon local
+    changes = [
+        Change(t0, "temp_setpoint", (66, 70)),
+        Change(t0, "thermostat_mode", 3),
+        Change(t0 + 3600, "thermostat_mode", 4),
+        Change(t0 + 3 * 3600, "thermostat_mode", 0),
+        Change(t0 + 5 * 3600, "thermostat_mode", 8),
+    ]
+    rooms = [room_temperature(changes, t0 + 60 * m) for m in range(-10, 10 * 60)]
+    assert all(abs(b - a) <= 4 / 60 + 0.02 for a, b in itertools.pairwise(rooms))
+    assert rooms[10] == 76  # held at the default cool setpoint on a 77 F afternoon
+    assert rooms[10 + 60] == pytest.approx(72)  # cooled for an hour
+    assert room_temperature(changes, t0 + 10 * 3600) == ambient(t0 + 10 * 3600)
+
+
+async def test_plug_relay_and_level(
+    fleet_sim: Simulator, clock: VirtualClock, session: aiohttp.ClientSession
+) -> None:
+    """The plug draws 120 W at level 100 with its relay closed; `relay` opens it (no power, the
+    counter still), `power_level` and `dimmer` set the one level it has (power follows); the
+    lifetime counter grows by exactly what it drew."""
+    on = fleet_sim.snapshot(PLUG)
+    assert (on["relay"], on["power"], on["power_level"]) == (1, 120.0, 100)
+    assert on["commodity"] == on["commodities"][0]
+    assert (on["commodity"]["code"], on["commodity"]["instantaneous"]) == (0, 120)
+    energy = on["commodity"]["cumulative"]
+    assert await put_setting(session, fleet_sim, PLUG, "relay", {"d": 0}) == (
+        200,
+        {"device": PLUG, "accepted": {"d": 0}},
+    )
+    off = fleet_sim.snapshot(PLUG)
+    assert (off["relay"], off["power"], off["commodity"]["instantaneous"]) == (0, 0.0, 0)
+    clock.advance(hours=3)
+    assert fleet_sim.snapshot(PLUG)["commodity"]["cumulative"] == off["commodity"]["cumulative"]
+    await put_setting(session, fleet_sim, PLUG, "power_level", {"d": 50})
+    assert fleet_sim.snapshot(PLUG)["power"] == 0.0  # the relay is still open
+    await put_setting(session, fleet_sim, PLUG, "relay", {"d": 1})
+    half = fleet_sim.snapshot(PLUG)
+    assert (half["relay"], half["power"], half["power_level"]) == (1, 60.0, 50)
+    clock.advance(hours=2)
+    await put_setting(session, fleet_sim, PLUG, "dimmer", {"d": 25})
+    quarter = fleet_sim.snapshot(PLUG)
+    assert (quarter["power"], quarter["power_level"]) == (30.0, 25)
+    assert quarter["commodity"]["cumulative"] - half["commodity"]["cumulative"] == 120
+    assert [c.prop for c in fleet_sim.changes(PLUG)][-1] == "power_level"
+    assert off["commodity"]["cumulative"] >= energy
+
+
+async def test_devices_come_and_go(fleet_sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """`remove_device` takes a device off the account (not listed; its object, `/data`, history
+    and settings 404); `add_fleet_device` puts a fleet device on it again (last in the list),
+    with what it had been set to; wrong ids are errors."""
+    await put_setting(session, fleet_sim, PLUG, "power_level", {"d": 40})
+    fleet_sim.remove_device(PLUG)
+    _, _, body = await signed_get(session, fleet_sim, "/api/devices/")
+    assert PLUG not in [d["id"] for d in json.loads(body)]
+    for path in (f"/api/devices/{PLUG}/", f"/api/devices/{PLUG}/data"):
+        assert (await signed_get(session, fleet_sim, path))[0] == 404
+    assert (await put_setting(session, fleet_sim, PLUG, "relay", {"d": 0}))[0] == 404
+    with pytest.raises(KeyError):
+        fleet_sim.remove_device(PLUG)
+    fleet_sim.remove_device(FLEET_WATER_HEATER_ID)
+    fleet_sim.add_fleet_device(PLUG)
+    _, _, body = await signed_get(session, fleet_sim, "/api/devices/")
+    assert [d["id"] for d in json.loads(body)][-1] == PLUG
+    assert fleet_sim.snapshot(PLUG)["power_level"] == 40
+    with pytest.raises(ValueError, match="already"):
+        fleet_sim.add_fleet_device(PLUG)
+    with pytest.raises(KeyError):
+        fleet_sim.add_fleet_device(SEED_DEVICE_ID)
+    plain = Simulator(clients={})
+    plain.add_fleet_device(PLUG)
+    assert list(plain.devices) == [SEED_DEVICE_ID, PLUG]
+    assert plain.devices[PLUG]["type"] == 3
+    assert plain.snapshot(PLUG)["relay"] == 1
+
+
+async def test_control_port_adds_and_removes_devices(socket_enabled: None) -> None:
+    """`--fleet --without ID` starts without that fleet device; the control port's
+    `PUT /devices/<id>` adds it, `DELETE /devices/<id>` removes it (404 for an id it cannot,
+    409 for one already there)."""
+    import socket
+
+    from skycentrics_simulator.__main__ import start_control
+
+    assert parse_args(["--fleet", "--without", str(PLUG)]).without == [PLUG]
+    for bad in (["--without", str(PLUG)], ["--fleet", "--without", "12"]):
+        with pytest.raises(SystemExit):
+            parse_args(bad)
+    sim = Simulator(clients={"c": "s"}, fleet=True)
+    sim.remove_device(PLUG)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    runner = await start_control(sim, port)
+    url = f"http://127.0.0.1:{port}/devices"
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.put(f"{url}/{PLUG}") as response:
+                assert response.status == 200
+                assert (await response.json())["devices"][-1] == PLUG
+            for method, device_id, status in (
+                ("PUT", PLUG, 409),
+                ("PUT", SEED_DEVICE_ID, 404),
+                ("DELETE", 12, 404),
+                ("DELETE", FLEET_SKYBOX_ID, 200),
+            ):
+                async with session.request(method, f"{url}/{device_id}") as response:
+                    assert response.status == status
+        assert list(sim.devices) == [SEED_DEVICE_ID, *FLEET_DEVICE_IDS[:3], PLUG]
+    finally:
+        await runner.cleanup()

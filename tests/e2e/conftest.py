@@ -30,6 +30,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from skycentrics_simulator import FLEET_PLUG_ID
+
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = ROOT / ".e2e"
 USERNAME = "e2e"
@@ -132,6 +134,8 @@ class Stack:
                 SIM_CLIENT_SECRET,
                 "--static",
                 "--fleet",  # a water heater and others on the same account (test_4_water_heater)
+                "--without",  # the plug joins the account later (`sim_account`)
+                str(FLEET_PLUG_ID),
                 "--control-port",
                 str(self.control_port),
             ],
@@ -151,6 +155,19 @@ class Stack:
             ) as response:
                 assert response.status == 200, await response.text()
                 return int((await response.json())["since"])
+
+        return self.run_session(call)
+
+    def sim_account(self, method: str, device_id: int) -> list[int]:
+        """Put a fleet device on the simulator's account (``PUT``) or take one off it
+        (``DELETE``) while everything runs; return the account's device ids."""
+
+        async def call(session: aiohttp.ClientSession) -> list[int]:
+            async with session.request(
+                method, f"http://127.0.0.1:{self.control_port}/devices/{device_id}"
+            ) as response:
+                assert response.status == 200, await response.text()
+                return list((await response.json())["devices"])
 
         return self.run_session(call)
 

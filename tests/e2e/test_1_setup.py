@@ -8,7 +8,12 @@ from custom_components.skycentrics.api import Snapshot
 from custom_components.skycentrics.button import BUTTONS
 from custom_components.skycentrics.classification import describe_reading
 from custom_components.skycentrics.descriptions import unique_id as reading_unique_id
-from skycentrics_simulator import FLEET_DEVICE_IDS, SEED_DEVICE_ID, load_seed_payload
+from skycentrics_simulator import (
+    FLEET_DEVICE_IDS,
+    FLEET_PLUG_ID,
+    SEED_DEVICE_ID,
+    load_seed_payload,
+)
 
 from .conftest import SIM_CLIENT_ID, SIM_CLIENT_SECRET, Stack
 
@@ -39,7 +44,7 @@ def test_config_flow_through_the_rest_api(stack: Stack) -> None:
     assert devices["step_id"] == "devices"
     [field] = devices["data_schema"]
     offered = [option["value"] for option in field["selector"]["select"]["options"]]
-    assert offered == [str(d) for d in (SEED_DEVICE_ID, *FLEET_DEVICE_IDS)]
+    assert offered == [str(d) for d in (SEED_DEVICE_ID, *FLEET_DEVICE_IDS) if d != FLEET_PLUG_ID]
     done = stack.rest("POST", f"{FLOW}/{form['flow_id']}", {"devices": [str(SEED_DEVICE_ID)]})
     assert done["type"] == "create_entry", done
     assert done["title"] == "ssb-001-pae-replacement"

@@ -7,14 +7,16 @@ without a value. A field of the wrong shape loses only its own values, logged on
 field and problem. Sources: SkyCentrics' PHP SDK and the other public clients (README).
 
 - CTA-2045 (water heaters, EV chargers, pool pumps, plugs), read when any of ``relay``,
-  ``override``, ``state``, ``power``, ``hold_mode``, ``offset``, ``commodity``, ``commodities``
-  is there: those fields, ``temperature`` ``{data: [t], units}``, ``setpoint``
-  ``{data: [a, b], units}``, and the commodities of codes 0 (electricity consumed), 1
-  (produced), 6 (total energy storage capacity) and 7 (present), in W and Wh (``commodities``'
-  entries before ``commodity``'s; the first usable entry of a code wins).
-- Thermostat, read when any of ``thermostat``, ``fan``, ``humidity`` is there: those, and
-  ``temperature`` and ``setpoint`` (heat, cool). ``temperature`` and ``setpoint`` belong to the
-  thermostat when one of its fields is there or no CTA-2045 field is.
+  ``override``, ``state``, ``power``, ``power_level``, ``hold_mode``, ``offset``, ``commodity``,
+  ``commodities`` is there: those fields (``power_level``: a plug's level, 0-100),
+  ``temperature`` ``{data: [t], units}``, ``setpoint`` ``{data: [a, b], units}``, and the
+  commodities of codes 0 (electricity consumed), 1 (produced), 6 (total energy storage
+  capacity) and 7 (present), in W and Wh (``commodities``' entries before ``commodity``'s; the
+  first usable entry of a code wins).
+- Thermostat, read when any of ``thermostat`` (``mode``, ``state``, ``hold``), ``fan``,
+  ``humidity`` is there: those, and ``temperature`` and ``setpoint`` (heat, cool).
+  ``temperature`` and ``setpoint`` belong to the thermostat when one of its fields is there or
+  no CTA-2045 field is.
 - CT channels (``ct``: a list of ``{id, current, power {real, apparent}, power_factor, voltage,
   rating}``), each with an id: a JSON integer, or a sensor-id-like text of at most
   `MAX_CT_ID_LENGTH` characters (a channel with another id, or a repeated one, is dropped).
@@ -59,6 +61,7 @@ _CTA2045_FIELDS: Final = (
     "override",
     "state",
     "power",
+    "power_level",
     "hold_mode",
     "offset",
     "commodity",
@@ -96,6 +99,7 @@ class Cta2045:
     override: Measure | None = None
     state: Measure | None = None  # the standard's operational state code
     power: Measure | None = None  # W
+    power_level: Measure | None = None  # a plug's level, 0-100
     hold_mode: Measure | None = None
     offset: Measure | None = None
     temperature: Measure | None = None
@@ -112,6 +116,7 @@ class Thermostat:
     humidity: Measure | None = None
     mode: Measure | None = None
     state: Measure | None = None
+    hold: Measure | None = None
     fan_mode: Measure | None = None
     fan_state: Measure | None = None
     heat_setpoint: Measure | None = None
@@ -261,6 +266,7 @@ def _read_cta2045(raw: Mapping[str, Any], reader: _Reader, *, shared: bool) -> C
         override=reader.scalar(raw, "override"),
         state=reader.scalar(raw, "state"),
         power=reader.scalar(raw, "power"),
+        power_level=reader.scalar(raw, "power_level"),
         hold_mode=reader.number("hold_mode", hold_mode["data"])
         if hold_mode is not None and "data" in hold_mode
         else None,
@@ -321,10 +327,10 @@ def _read_commodities(raw: Mapping[str, Any], reader: _Reader) -> dict[int, Comm
 
 def _read_thermostat(raw: Mapping[str, Any], reader: _Reader) -> Thermostat:
     modes: dict[str, Measure | None] = {}
-    for key in ("thermostat", "fan"):
+    for key, names in (("thermostat", ("mode", "state", "hold")), ("fan", ("mode", "state"))):
         part = reader.wrapper(key, raw.get(key))
         prefix = "" if key == "thermostat" else "fan_"
-        for name in ("mode", "state"):
+        for name in names:
             modes[prefix + name] = (
                 reader.number(f"{key}.{name}", part[name])
                 if part is not None and name in part
@@ -336,6 +342,7 @@ def _read_thermostat(raw: Mapping[str, Any], reader: _Reader) -> Thermostat:
         humidity=_first(reader.values("humidity", raw.get("humidity"), "%"), 0),
         mode=modes["mode"],
         state=modes["state"],
+        hold=modes["hold"],
         fan_mode=modes["fan_mode"],
         fan_state=modes["fan_state"],
         heat_setpoint=_first(setpoints, 0),
