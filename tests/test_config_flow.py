@@ -43,6 +43,8 @@ from custom_components.skycentrics.api import DEFAULT_URL
 from custom_components.skycentrics.const import (
     CONF_COMMAND_DURATION,
     CONF_HISTORY_DAYS,
+    DATA_ALL_DEVICES,
+    DATA_NOT_CHOSEN,
     DOMAIN,
     MAX_HISTORY_DAYS,
     MAX_SCAN_INTERVAL_SECONDS,
@@ -80,9 +82,9 @@ def _texts(result: Any, section: str = "config") -> list[str]:
     if result["type"] is FlowResultType.FORM:
         step = EN[section]["step"][result["step_id"]]
         texts.append(step.get("description", ""))
-        fields = {str(key) for key in result["data_schema"].schema}
-        assert fields <= set(step["data"]), fields
-        assert fields <= set(step["data_description"]), fields
+        fields = {str(key) for key in getattr(result["data_schema"], "schema", {})}
+        assert fields <= set(step.get("data", {})), fields
+        assert fields <= set(step.get("data_description", {})), fields
         texts += [EN[section]["error"][error] for error in (result["errors"] or {}).values()]
     elif result["type"] is FlowResultType.ABORT:
         texts.append(EN[section]["abort"][result["reason"]])
@@ -209,6 +211,8 @@ async def test_one_device(hass: HomeAssistant, simulator: Simulator) -> None:
         CONF_CLIENT_SECRET: CLIENT_SECRET,
         CONF_URL: simulator.url,
         CONF_DEVICES: [SEED_DEVICE_ID],
+        DATA_ALL_DEVICES: True,  # the one listed: devices added later join by themselves
+        DATA_NOT_CHOSEN: [],
     }
     assert result["result"].unique_id == CLIENT_ID
     assert len(setup.mock_calls) == 1
@@ -231,6 +235,9 @@ async def test_several_devices_pick(hass: HomeAssistant, socket_enabled: None) -
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert result["title"] == "SkyCentrics (2 devices)"
         assert result["data"][CONF_DEVICES] == [SEED_DEVICE_ID, SEED_DEVICE_ID + 2]
+        # Chosen devices: devices added later are offered, never the one left out here.
+        assert result["data"][DATA_ALL_DEVICES] is False
+        assert result["data"][DATA_NOT_CHOSEN] == [SEED_DEVICE_ID + 1]
 
 
 @pytest.mark.parametrize(
@@ -520,6 +527,8 @@ async def test_listing_refused_type_device_id(
     assert result["description_placeholders"] == {"device_id": "123"}
     result = await _create(hass, flow_id, {CONF_DEVICE_ID: f" {SEED_DEVICE_ID} "})
     assert result["data"][CONF_DEVICES] == [SEED_DEVICE_ID]
+    assert result["data"][DATA_ALL_DEVICES] is False  # typed: not every device of a list
+    assert result["data"][DATA_NOT_CHOSEN] == []
 
 
 async def test_device_id_int64_max_is_an_id(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -618,6 +627,8 @@ async def test_held_device_not_offered(
     assert key.default() == [str(SECOND_ID), str(SECOND_ID + 1)]
     result = await _create(hass, flow_id, {CONF_DEVICES: [str(SECOND_ID)]})
     assert result["data"][CONF_DEVICES] == [SECOND_ID]
+    assert result["data"][DATA_ALL_DEVICES] is False
+    assert result["data"][DATA_NOT_CHOSEN] == [SECOND_ID + 1]  # the held one was not offered
 
 
 async def test_only_free_device_is_taken(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -628,6 +639,7 @@ async def test_only_free_device_is_taken(hass: HomeAssistant, simulator: Simulat
     result = await _create(hass, flow_id, _keys(simulator))
     assert result["title"] == "ssb-002-simulated"
     assert result["data"][CONF_DEVICES] == [SECOND_ID]
+    assert result["data"][DATA_ALL_DEVICES] is True  # every device offered
 
 
 async def test_every_device_held_aborts(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -935,6 +947,8 @@ async def test_reconfigure_offers_own_devices_not_others(
         )
     assert result["reason"] == "reconfigure_successful"
     assert config_entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, SECOND_ID]
+    assert config_entry.data[DATA_ALL_DEVICES] is True  # the choice of reconfigure counts
+    assert config_entry.data[DATA_NOT_CHOSEN] == []
 
 
 async def test_reconfigure_listing_refused(
@@ -954,6 +968,7 @@ async def test_reconfigure_listing_refused(
             result["flow_id"], {CONF_DEVICE_ID: str(SEED_DEVICE_ID)}
         )
     assert result["reason"] == "reconfigure_successful"
+    assert config_entry.data[DATA_ALL_DEVICES] is False
 
 
 async def test_reconfigure_device_id_keys_refused_go_back(

@@ -817,6 +817,7 @@ async def test_a_device_of_no_known_type_gets_buttons_once_it_shows_cta2045(
         config_entry, data={**config_entry.data, CONF_DEVICES: [WATER_HEATER]}
     )
     sensor = {"id": "TANK", "name": "Tank", "type": "Temperature", "units": "F", "data": 120}
+    simulator.add_fault(faults.delay(0))  # the device list, as it is
     simulator.add_fault(faults.edit_json(lambda device: {**device, "type": None}))
     simulator.add_fault(
         faults.edit_json(

@@ -169,8 +169,8 @@ async def test_revoked_keys_make_entities_unavailable(
 async def test_proxy_html_page_is_not_a_reauth(
     hass: HomeAssistant,
     simulator: Simulator,
+    freezer: FrozenDateTimeFactory,  # before set-up: no timer of it is overdue at the 1st poll
     loaded_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
     status: int,
 ) -> None:
     """A 401/403 HTML page from a proxy in front of the API is a flaky cloud, not bad keys: no

@@ -39,12 +39,13 @@ async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
 
 def _identifying(simulator: Simulator) -> None:
     """Give the seed device a distinctive client id (its user and group are), a serial number
-    reading, and account ids in its /data answer too (the device object is read first)."""
+    reading, and account ids in its /data answer too (the device list and object are read
+    first)."""
     simulator.devices[SEED_DEVICE_ID]["client"] = CLIENT
     simulator.add_sensor(
         SEED_DEVICE_ID, {"id": SERIAL_SENSOR, "name": "Serial number", "data": SERIAL}
     )
-    simulator.add_fault(faults.delay(0))  # the device object, as it is
+    simulator.add_fault(faults.delay(0), times=2)  # the device list and object, as they are
     simulator.add_fault(
         faults.rewrite('"ct":[]', f'"ct":[],"user":{USER},"group":{GROUP},"client":{CLIENT}')
     )
@@ -141,8 +142,8 @@ async def test_diagnostics_after_auth_failure(
 async def test_diagnostics_after_server_error(
     hass: HomeAssistant,
     simulator: Simulator,
+    freezer: FrozenDateTimeFactory,  # before set-up: no timer of it is overdue at the 1st poll
     loaded_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
     polls: int,
 ) -> None:
     """500s: the reason is there from the first failed poll (while the entities still show

@@ -201,8 +201,8 @@ async def test_devices_that_share_a_mac_stay_apart(
 async def test_an_answer_without_readings_is_a_failed_poll(
     hass: HomeAssistant,
     simulator: Simulator,
+    freezer: FrozenDateTimeFactory,  # before set-up: no timer of it is overdue at the 1st poll
     loaded_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
     answer: dict[str, Any],
 ) -> None:
     """The entities keep their last values for the grace polls, then become unavailable, as

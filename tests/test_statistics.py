@@ -1217,7 +1217,7 @@ async def test_a_0_2_0_statistic_keeps_its_id_and_its_energy_preference(
         sensor["data"] = 0.0
         return answer
 
-    simulator.add_fault(faults.delay(0))  # the device object, as it is
+    simulator.add_fault(faults.delay(0), times=2)  # the device list and object, as they are
     simulator.add_fault(faults.edit_json(_zero_meter))  # the first poll: the meter reads 0
     await _setup(hass, config_entry, **{CONF_HISTORY_DAYS: 0})
     metadata = await _metadata(hass)

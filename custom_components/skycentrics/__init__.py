@@ -29,6 +29,12 @@ from homeassistant.helpers.typing import ConfigType
 from .api import SkyCentricsClient
 from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, LOGGER, MAX_DEVICE_RETRY
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator, SkyCentricsRuntimeData
+from .devices import (
+    async_abort_offers,
+    async_read_device_list,
+    async_remove_dropped_devices,
+    async_track_device_list,
+)
 from .entity import async_register_devices, gateway_identifier, part_identifier
 from .services import async_setup_services
 from .statistics import HistoryImporter
@@ -74,6 +80,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
         importers.append(importer)
         return coordinator
 
+    await async_read_device_list(hass, entry, client)  # devices that joined or left the account
     # All devices at once; every start ends before a failure is raised.
     device_ids = [int(d) for d in entry.data[CONF_DEVICES]]
     results = await asyncio.gather(*map(_async_start, device_ids), return_exceptions=True)
@@ -96,12 +103,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
         )
         _async_retry_device(hass, entry, client, device_id, interval)
     async_register_devices(hass, entry, (coordinator.device for coordinator in coordinators))
-    _async_remove_dropped_devices(hass, entry)
+    async_remove_dropped_devices(hass, entry)
     entry.runtime_data = SkyCentricsRuntimeData({c.device.id: c for c in coordinators})
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_spread_polls(hass, entry, coordinators, interval)
     for importer in importers:
         importer.async_start()  # hourly statistics in the background, after each poll
+    async_track_device_list(hass, entry, client)  # devices that join or leave the account
     return True
 
 
@@ -127,19 +135,6 @@ def _async_spread_polls(
 
         delay = interval.total_seconds() * index / len(coordinators)
         entry.async_on_unload(async_call_later(hass, delay, _poll))
-
-
-@callback
-def _async_remove_dropped_devices(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> None:
-    """Remove the devices (a gateway, its parts) of gateways the entry no longer holds (dropped
-    by Reconfigure); their entities go with them."""
-    configured = {str(int(device_id)) for device_id in entry.data[CONF_DEVICES]}
-    registry = dr.async_get(hass)
-    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        # Identifiers are "<gateway id>" and "<gateway id>_<part>" (entity.py).
-        gateways = {key.split("_", 1)[0] for domain, key in device.identifiers if domain == DOMAIN}
-        if gateways and not gateways & configured:
-            registry.async_remove_device(device.id)  # a device belongs to one entry
 
 
 @callback
@@ -221,8 +216,13 @@ def _namespaced_unique_id(entity: er.RegistryEntry) -> str | None:
 
 async def async_remove_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) -> None:
     """Delete the repair issues of a removed entry (each names its entry), and the clock's
-    when no entry is left to need it."""
-    others = [e for e in hass.config_entries.async_entries(DOMAIN) if e.entry_id != entry.entry_id]
+    when no entry is left to need it; withdraw the devices offered to it."""
+    async_abort_offers(hass, entry)
+    others = [
+        e
+        for e in hass.config_entries.async_entries(DOMAIN, include_ignore=False)
+        if e.entry_id != entry.entry_id
+    ]
     for (domain, issue_id), issue in list(ir.async_get(hass).issues.items()):
         if domain != DOMAIN:
             continue

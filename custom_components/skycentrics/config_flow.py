@@ -1,4 +1,5 @@
-"""Config flow: API keys and URL, the devices to add, reauth, reconfigure and options.
+"""Config flow: API keys and URL, the devices to add, reauth, reconfigure, a device offered to
+an entry (devices.py) and options.
 
 The typed fields are checked by one schema (`_FIELDS`) before any request, a request's failure
 becomes the form's errors in one place (`_async_devices`), and a device that another entry of
@@ -14,6 +15,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
+    SOURCE_INTEGRATION_DISCOVERY,
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     SOURCE_USER,
@@ -27,6 +29,7 @@ from homeassistant.const import (
     CONF_CLIENT_SECRET,
     CONF_DEVICE_ID,
     CONF_DEVICES,
+    CONF_NAME,
     CONF_SCAN_INTERVAL,
     CONF_URL,
 )
@@ -34,6 +37,7 @@ from homeassistant.core import callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers import issue_registry as ir, selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import DiscoveryInfoType
 import probatio as vol
 
 from .api import (
@@ -51,6 +55,8 @@ from .const import (
     CONF_HISTORY_DAYS,
     CONF_REPORTED_COUNTERS,
     CONF_SWAPPED_COUNTERS,
+    DATA_ALL_DEVICES,
+    DATA_NOT_CHOSEN,
     DEFAULT_COMMAND_DURATION_MINUTES,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_SCAN_INTERVAL,
@@ -164,6 +170,7 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         self._data: dict[str, str] = {}  # the clean client id, secret and URL
         self._devices: dict[int, Device] = {}  # the devices the devices step offers
         self._current: list[int] = []  # reconfiguring: the entry's devices
+        self._offer: tuple[int, str] = (0, "")  # discovery: the device offered (id, name)
 
     @staticmethod
     @callback
@@ -269,6 +276,8 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
             return {CONF_CLIENT_SECRET: "invalid_secret"}
         if self.source == SOURCE_RECONFIGURE:  # the keys stay: the URL may be the wrong one
             return {"base": "invalid_auth_reconfigure"}
+        if self.source == SOURCE_INTEGRATION_DISCOVERY:  # a device offered: no keys to edit
+            return {"base": "invalid_auth_entry"}
         return {"base": "invalid_auth"}
 
     def _held(self) -> dict[int, str]:
@@ -360,13 +369,72 @@ class SkyCentricsConfigFlow(ConfigFlow, domain=DOMAIN):
         if holders := self._holders(devices):
             raise AbortFlow("device_taken_meanwhile", description_placeholders={"entries": holders})
         device_ids = [device.id for device in devices]
+        # Every listed device taken (none listed: typed ids): devices added later join by
+        # themselves; else they are offered, but for those left out here (devices.py).
+        chosen = {
+            CONF_DEVICES: device_ids,
+            DATA_ALL_DEVICES: bool(self._devices) and self._devices.keys() <= set(device_ids),
+            DATA_NOT_CHOSEN: sorted(self._devices.keys() - set(device_ids)),
+        }
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_reload_and_abort(
                 self._get_reconfigure_entry(),
-                data_updates={CONF_URL: self._data[CONF_URL], CONF_DEVICES: device_ids},
+                data_updates={CONF_URL: self._data[CONF_URL], **chosen},
             )
         title = devices[0].name if len(devices) == 1 else f"SkyCentrics ({len(devices)} devices)"
-        return self.async_create_entry(title=title, data={**self._data, CONF_DEVICES: device_ids})
+        return self.async_create_entry(title=title, data={**self._data, **chosen})
+
+    async def async_step_integration_discovery(
+        self, discovery_info: DiscoveryInfoType
+    ) -> ConfigFlowResult:
+        """A device the account lists and no entry holds, offered to the entry of chosen
+        devices in the context (devices.py): once per entry (its client id) and device, and
+        not again once the user ignores it."""
+        entry = self._get_offer_entry()
+        self._offer = (int(discovery_info[CONF_DEVICE_ID]), str(discovery_info[CONF_NAME]))
+        await self.async_set_unique_id(f"{entry.data[CONF_CLIENT_ID]}:{self._offer[0]}")
+        self._abort_if_unique_id_configured(error="device_ignored")
+        self.context["title_placeholders"] = {"name": self._offer[1]}
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask whether to add the offered device to its entry; read it, then add it and reload
+        the entry."""
+        entry = self._get_offer_entry()
+        device_id, name = self._offer
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            devices, errors = await self._async_devices(entry.data, [device_id])
+            if devices == []:  # 404: gone since it was offered
+                raise AbortFlow("device_gone", description_placeholders={"name": name})
+            if devices:
+                if holders := self._holders(devices):
+                    raise AbortFlow(
+                        "device_taken_meanwhile", description_placeholders={"entries": holders}
+                    )
+                current = [int(d) for d in entry.data[CONF_DEVICES] if int(d) != device_id]
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_DEVICES: [*current, device_id]}, reason="device_added"
+                )
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            errors=errors,
+            description_placeholders={
+                "name": name,
+                "device_id": str(device_id),
+                "entry": entry.title,
+                "client_id": entry.data[CONF_CLIENT_ID],
+            },
+        )
+
+    def _get_offer_entry(self) -> SkyCentricsConfigEntry:
+        """The entry a device is offered to; the flow ends if it was removed meanwhile."""
+        entry = self.hass.config_entries.async_get_entry(self.context.get("entry_id", ""))
+        if entry is None:
+            raise AbortFlow("entry_removed")
+        return entry
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The API refused the keys: ask for a new secret."""

@@ -18,6 +18,21 @@ MAX_SCAN_INTERVAL_SECONDS: Final = 3600
 # twice as long each time, up to this.
 MAX_DEVICE_RETRY: Final = timedelta(minutes=30)
 
+# The account's device list (devices.py): read at set-up and every DEVICE_LIST_INTERVAL (one
+# request). A device that appears joins an entry made with every listed device, and is offered
+# (a discovery) to an entry of chosen devices. A device of the entry that the list no longer
+# holds leaves at once if the API answers 404 for it, else once every list read for
+# DEVICE_GONE_AFTER has missed it. A list that cannot be read, or is empty, changes nothing.
+DEVICE_LIST_INTERVAL: Final = timedelta(hours=6)
+DEVICE_GONE_AFTER: Final = timedelta(hours=24)
+# Entry data: whether the user took every device the list offered, the listed devices the user
+# left out (never offered), and when each of the entry's devices was first missing from the list
+# (ISO). An entry made by an older version has neither: its first list read sets them (chosen
+# devices; the others it lists are taken for left out).
+DATA_ALL_DEVICES: Final = "all_devices"
+DATA_NOT_CHOSEN: Final = "not_chosen"
+DATA_MISSING_SINCE: Final = "missing_since"
+
 # A 429's Retry-After is honoured within [poll interval, MAX_RETRY_AFTER]; a missing or unusable
 # one (not a finite number of seconds from 0 to a day) means: wait one poll interval.
 MAX_RETRY_AFTER: Final = timedelta(hours=1)
