@@ -285,7 +285,7 @@ def test_plug_joins_through_discovery_and_switches(stack: Stack) -> None:
     )
     flow = stack.wait_for("the plug offered", lambda: _discovery(stack), timeout=60)
     assert flow["step_id"] == "discovery_confirm", flow
-    assert PLUG in str(flow.get("description_placeholders", {})), flow
+    assert PLUG in flow["context"]["title_placeholders"]["name"], flow
     done = stack.rest("POST", f"{FLOW}/{flow['flow_id']}", {})
     assert done["type"] == "abort", done
     plug = stack.wait_for("the plug's device", lambda: _device(stack, PLUG), timeout=60)
