@@ -112,7 +112,7 @@ async def _setup_edited(
     hass: HomeAssistant, simulator: Simulator, edit: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> None:
     """The thermostat alone, its first answer edited."""
-    simulator.add_fault(faults.edit_json(lambda device: device))  # the device object
+    simulator.add_fault(faults.delay(0), times=2)  # the device list and object, as they are
     simulator.add_fault(faults.edit_json(edit))
     await setup_fleet(hass, simulator.url, [THERMOSTAT], [Platform.CLIMATE])
 
@@ -285,6 +285,7 @@ async def test_a_device_of_no_known_type_gets_it_once_it_reports_a_thermostat(
     """No type, and a first answer without the thermostat family: no climate entity; it comes
     with the first poll that shows the family."""
     sensor = {"id": "ROOM", "name": "Room", "type": "Temperature", "units": "F", "data": 70}
+    simulator.add_fault(faults.delay(0))  # the device list, as it is
     simulator.add_fault(faults.edit_json(lambda device: {**device, "type": None}))
     simulator.add_fault(
         faults.edit_json(lambda d: {"device": THERMOSTAT, "time": d["time"], "sensors": [sensor]})

@@ -168,7 +168,7 @@ async def test_entities_come_with_their_readings(
 ) -> None:
     """A first answer without relay and power level: no switch and no number; they come with
     the first poll that reports them. A relay value that is neither on nor off is unknown."""
-    simulator.add_fault(faults.edit_json(lambda device: device))  # the device object
+    simulator.add_fault(faults.delay(0), times=2)  # the device list and object, as they are
     simulator.add_fault(
         faults.edit_json(
             lambda d: {k: v for k, v in d.items() if k not in ("relay", "power_level")}

@@ -126,7 +126,7 @@ async def test_water_heater_units(
     """A water heater that reports °C is in °C (tenths); one that names no unit in °F (the
     API's unit); Home Assistant shows them in the user's unit."""
     await hass.config.async_update(unit_system=unit_system)
-    simulator.add_fault(faults.edit_json(lambda device: device))  # the device object
+    simulator.add_fault(faults.delay(0), times=2)  # the device list and object, as they are
     simulator.add_fault(faults.edit_json(_units(units)))
     await setup_fleet(hass, simulator.url, [HEATER], [Platform.WATER_HEATER])
     state = hass.states.get(ENTITY)
