@@ -312,13 +312,26 @@ async def test_a_device_the_api_no_longer_knows_leaves(
     hass: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Not listed and 404 for its readings: the device leaves at that list read, with its
-    devices, its entities and its repair issue; the other device stays as it was."""
+    devices, its entities and its repair issues (not another entry's, nor one of no device);
+    the other device stays as it was."""
     entry = await _setup(hass, simulator, [SEED_DEVICE_ID, SECOND], **EVERY_DEVICE)
     simulator.remove_device(SECOND)
     await _wait(hass, freezer, timedelta(seconds=61))  # a poll: the repair issue
     issues = ir.async_get(hass)
     assert issues.async_get_issue(DOMAIN, f"device_not_found_{SECOND}") is not None
+    kept = {"other entry": f"unit_changed_{SECOND}_X", entry.entry_id: "unit_changed_x_y"}
+    for entry_id, issue_id in kept.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            data={"entry_id": entry_id},
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="unit_changed",
+        )
     await _next_list_read(hass, freezer)
+    assert all(issues.async_get_issue(DOMAIN, issue_id) for issue_id in kept.values())
     assert entry.state is ConfigEntryState.LOADED
     assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID]
     assert entry.data.get(DATA_MISSING_SINCE, {}) == {}
