@@ -31,13 +31,22 @@ from custom_components.skycentrics.const import (
     DEVICE_LIST_INTERVAL,
     DOMAIN,
 )
-from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, faults
+from skycentrics_simulator import (
+    FLEET_THERMOSTAT_ID,
+    FLEET_WATER_HEATER_ID,
+    SEED_DEVICE_ID,
+    Fault,
+    Handler,
+    Simulator,
+    faults,
+)
 
 from .common import CLIENT_ID, CLIENT_SECRET
 from .test_config_flow import _texts
 
 SECOND = SEED_DEVICE_ID + 1
-THIRD = SEED_DEVICE_ID + 2
+NEW = FLEET_WATER_HEATER_ID  # added to the account while Home Assistant runs
+LATER = FLEET_THERMOSTAT_ID  # added after NEW
 LIST = "/api/devices/"
 EVERY_DEVICE = {DATA_ALL_DEVICES: True, DATA_NOT_CHOSEN: []}
 CHOSEN_DEVICES = {DATA_ALL_DEVICES: False, DATA_NOT_CHOSEN: []}
@@ -48,19 +57,6 @@ async def simulator(socket_enabled: None) -> AsyncGenerator[Simulator]:
     """The simulator with two devices (the seed device and SECOND) on the account."""
     async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}, device_count=2) as sim:
         yield sim
-
-
-def _remove_device(simulator: Simulator, device_id: int) -> dict[str, Any]:
-    """Take a device off the account: not listed, and 404 for it. Its object, to add it back."""
-    return simulator.devices.pop(device_id)
-
-
-def _add_device(simulator: Simulator, device: dict[str, Any], device_id: int | None = None) -> None:
-    """Put a device on the account (as ``device_id``: a new one with its sensors)."""
-    if device_id is not None:
-        mac = f"{int(device['mac'], 16) + device_id - device['id']:012x}"
-        device = {**device, "id": device_id, "name": f"ssb-{device_id % 100:03d}", "mac": mac}
-    simulator.devices[device["id"]] = device
 
 
 def _on_list(fault: Fault) -> Fault:
@@ -151,20 +147,22 @@ async def test_a_new_device_joins_an_entry_of_every_device(
     """An entry made with every listed device takes in a device added to the account while
     Home Assistant runs, at the next list read, with its devices and entities: nothing asked,
     nothing reloaded by hand."""
-    second = _remove_device(simulator, SECOND)
-    entry = await _setup(hass, simulator, [SEED_DEVICE_ID], **EVERY_DEVICE)
+    entry = await _setup(hass, simulator, [SEED_DEVICE_ID, SECOND], **EVERY_DEVICE)
     assert _list_reads(simulator) == 1  # at set-up
-    assert _registered(hass, entry, SECOND) == (0, 0)
-    _add_device(simulator, second)
+    simulator.add_fleet_device(NEW)
     await _wait(hass, freezer, DEVICE_LIST_INTERVAL - timedelta(minutes=1))
-    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID]  # the list is not read yet
+    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, SECOND]  # the list is not read yet
+    assert _registered(hass, entry, NEW) == (0, 0)
     await _wait(hass, freezer, timedelta(minutes=1))
     assert _list_reads(simulator) == 3  # and once more by the reload's set-up
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, SECOND]
-    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SECOND}
-    assert _registered(hass, entry, SECOND) == _registered(hass, entry, SEED_DEVICE_ID) == (6, 70)
-    assert _state_of(hass, SECOND) is not None
+    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, SECOND, NEW]
+    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SECOND, NEW}
+    devices, entities = _registered(hass, entry, NEW)
+    assert devices == 1
+    assert entities > 0
+    assert _registered(hass, entry, SECOND) == (6, 70)  # the others as they were
+    assert _state_of(hass, SECOND).state not in {"unavailable", "unknown"}
     assert _offers(hass) == []
 
 
@@ -174,22 +172,21 @@ async def test_a_new_device_is_offered_to_an_entry_of_chosen_devices(
     """An entry of chosen devices: a device that joins the account is offered once (a
     discovery naming it and the entry); confirming adds it to the entry, which reloads with
     it."""
-    second = _remove_device(simulator, SECOND)
-    entry = await _setup(hass, simulator, [SEED_DEVICE_ID], **CHOSEN_DEVICES)
-    _add_device(simulator, second)
+    entry = await _setup(hass, simulator, [SEED_DEVICE_ID, SECOND], **CHOSEN_DEVICES)
+    simulator.add_fleet_device(NEW)
     await _next_list_read(hass, freezer)
     (offer,) = _offers(hass)
     assert offer["step_id"] == "discovery_confirm"
-    assert offer["context"]["title_placeholders"] == {"name": "ssb-002-simulated"}
-    assert offer["context"]["unique_id"] == f"{CLIENT_ID}:{SECOND}"
-    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID]  # nothing without the user
+    assert offer["context"]["title_placeholders"] == {"name": "water-heater-simulated"}
+    assert offer["context"]["unique_id"] == f"{CLIENT_ID}:{NEW}"
+    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, SECOND]  # nothing without the user
     await _next_list_read(hass, freezer)
     assert [flow["flow_id"] for flow in _offers(hass)] == [offer["flow_id"]]  # offered once
 
     result = await hass.config_entries.flow.async_configure(offer["flow_id"])
     assert result["type"] is FlowResultType.FORM  # the form again, as the user opens it
     (text,) = _texts(result)
-    assert f"ssb-002-simulated ({SECOND})" in text
+    assert f"water-heater-simulated ({NEW})" in text
     assert "“Home”" in text
     result = await hass.config_entries.flow.async_configure(offer["flow_id"], {})
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -197,9 +194,9 @@ async def test_a_new_device_is_offered_to_an_entry_of_chosen_devices(
     assert result["reason"] == "device_added"
     _texts(result)
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, SECOND]
-    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SECOND}
-    assert _registered(hass, entry, SECOND) == (6, 70)
+    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, SECOND, NEW]
+    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, SECOND, NEW}
+    assert _registered(hass, entry, NEW)[0] == 1
     await _next_list_read(hass, freezer)
     assert _offers(hass) == []
 
@@ -213,9 +210,9 @@ async def test_an_entry_of_an_older_version_counts_as_chosen_devices(
     assert entry.data[DATA_ALL_DEVICES] is False
     assert entry.data[DATA_NOT_CHOSEN] == [SECOND]
     assert _offers(hass) == []
-    _add_device(simulator, simulator.devices[SECOND], THIRD)
+    simulator.add_fleet_device(NEW)
     await _next_list_read(hass, freezer)
-    assert [flow["context"]["unique_id"] for flow in _offers(hass)] == [f"{CLIENT_ID}:{THIRD}"]
+    assert [flow["context"]["unique_id"] for flow in _offers(hass)] == [f"{CLIENT_ID}:{NEW}"]
     assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID]
 
 
@@ -227,8 +224,8 @@ async def test_a_device_left_out_is_not_offered(
     entry = await _setup(
         hass, simulator, [SEED_DEVICE_ID], **{DATA_ALL_DEVICES: False, DATA_NOT_CHOSEN: [SECOND]}
     )
-    _add_device(simulator, simulator.devices[SECOND], THIRD)
-    other = MockConfigEntry(domain=DOMAIN, unique_id="other", data={CONF_DEVICES: [THIRD]})
+    simulator.add_fleet_device(NEW)
+    other = MockConfigEntry(domain=DOMAIN, unique_id="other", data={CONF_DEVICES: [NEW]})
     other.add_to_hass(hass)
     await _next_list_read(hass, freezer)
     assert _offers(hass) == []
@@ -255,9 +252,9 @@ async def test_an_ignored_offer_is_not_made_again(
     assert _offers(hass) == []
     (ignored,) = hass.config_entries.async_entries(DOMAIN, include_ignore=True)[1:]
     assert (ignored.source, ignored.unique_id) == (SOURCE_IGNORE, f"{CLIENT_ID}:{SECOND}")
-    _add_device(simulator, simulator.devices[SECOND], THIRD)
+    simulator.add_fleet_device(NEW)
     await _next_list_read(hass, freezer)
-    assert [flow["context"]["unique_id"] for flow in _offers(hass)] == [f"{CLIENT_ID}:{THIRD}"]
+    assert [flow["context"]["unique_id"] for flow in _offers(hass)] == [f"{CLIENT_ID}:{NEW}"]
     assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID]
 
 
@@ -301,7 +298,7 @@ async def test_an_offer_confirmed_too_late(hass: HomeAssistant, simulator: Simul
     assert await hass.config_entries.async_reload(entry.entry_id)  # offered again
     await hass.async_block_till_done(wait_background_tasks=True)
     (offer,) = _offers(hass)
-    _remove_device(simulator, SECOND)
+    simulator.remove_device(SECOND)
     result = await hass.config_entries.flow.async_configure(offer["flow_id"], {})
     assert result["reason"] == "device_gone"
     assert "ssb-002-simulated" in _texts(result)[0]
@@ -315,13 +312,26 @@ async def test_a_device_the_api_no_longer_knows_leaves(
     hass: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Not listed and 404 for its readings: the device leaves at that list read, with its
-    devices, its entities and its repair issue; the other device stays as it was."""
+    devices, its entities and its repair issues (not another entry's, nor one of no device);
+    the other device stays as it was."""
     entry = await _setup(hass, simulator, [SEED_DEVICE_ID, SECOND], **EVERY_DEVICE)
-    _remove_device(simulator, SECOND)
+    simulator.remove_device(SECOND)
     await _wait(hass, freezer, timedelta(seconds=61))  # a poll: the repair issue
     issues = ir.async_get(hass)
     assert issues.async_get_issue(DOMAIN, f"device_not_found_{SECOND}") is not None
+    kept = {"other entry": f"unit_changed_{SECOND}_X", entry.entry_id: "unit_changed_x_y"}
+    for entry_id, issue_id in kept.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            data={"entry_id": entry_id},
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="unit_changed",
+        )
     await _next_list_read(hass, freezer)
+    assert all(issues.async_get_issue(DOMAIN, issue_id) for issue_id in kept.values())
     assert entry.state is ConfigEntryState.LOADED
     assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID]
     assert entry.data.get(DATA_MISSING_SINCE, {}) == {}
@@ -339,11 +349,11 @@ async def test_a_device_gone_while_home_assistant_was_stopped_is_not_set_up(
     """Set-up reads the list first: a device that left the account meanwhile (not listed,
     404) leaves before it is set up; one that joined (an entry of every device) is set up
     with the others; no reload."""
-    _remove_device(simulator, SECOND)
-    _add_device(simulator, simulator.devices[SEED_DEVICE_ID], THIRD)
+    simulator.remove_device(SECOND)
+    simulator.add_fleet_device(NEW)
     entry = await _setup(hass, simulator, [SEED_DEVICE_ID, SECOND], **EVERY_DEVICE)
-    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, THIRD]
-    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, THIRD}
+    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, NEW]
+    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, NEW}
     assert _list_reads(simulator) == 1
     assert [path for _, path, _ in simulator.requests].count(f"/api/devices/{SECOND}/data") == 1
 
@@ -381,7 +391,7 @@ async def test_a_device_whose_readings_fail_is_not_taken_for_gone(
     """Missed by the list, and its readings fail otherwise than with a 404: the device stays
     (missing since then); the next list read that gets the 404 takes it out."""
     entry = await _setup(hass, simulator, [SEED_DEVICE_ID, SECOND], **EVERY_DEVICE)
-    _remove_device(simulator, SECOND)
+    simulator.remove_device(SECOND)
 
     async def readings_fail(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path == f"/api/devices/{SECOND}/data":
@@ -400,13 +410,12 @@ async def test_a_device_whose_readings_fail_is_not_taken_for_gone(
 async def test_the_last_device_stays(
     hass: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    """An entry's last device does not leave by itself (its repair issue says it is gone)."""
-    second = _remove_device(simulator, SECOND)
-    entry = await _setup(hass, simulator, [SEED_DEVICE_ID], **EVERY_DEVICE)
-    other = MockConfigEntry(domain=DOMAIN, unique_id="other", data={CONF_DEVICES: [SECOND]})
-    other.add_to_hass(hass)
-    _add_device(simulator, second)
-    _remove_device(simulator, SEED_DEVICE_ID)
+    """An entry's last device does not leave by itself (its repair issue says it is gone),
+    though the list holds others (left out here)."""
+    entry = await _setup(
+        hass, simulator, [SEED_DEVICE_ID], **{DATA_ALL_DEVICES: False, DATA_NOT_CHOSEN: [SECOND]}
+    )
+    simulator.remove_device(SEED_DEVICE_ID)
     await _next_list_read(hass, freezer)
     assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID]
     assert _registered(hass, entry, SEED_DEVICE_ID) == (6, 70)
@@ -438,8 +447,8 @@ async def test_a_list_read_that_fails_changes_nothing(
     recorded as missing, no reauth (the keys still read the devices); the next good read
     applies both."""
     entry = await _setup(hass, simulator, [SEED_DEVICE_ID, SECOND], **EVERY_DEVICE)
-    _add_device(simulator, simulator.devices[SECOND], THIRD)
-    _remove_device(simulator, SECOND)
+    simulator.add_fleet_device(NEW)
+    simulator.remove_device(SECOND)
     data = dict(entry.data)
     simulator.add_fault(_on_list(fault), times=10**6)
     await _next_list_read(hass, freezer)
@@ -449,8 +458,8 @@ async def test_a_list_read_that_fails_changes_nothing(
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     simulator.faults.clear()
     await _next_list_read(hass, freezer)
-    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, THIRD]
-    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, THIRD}
+    assert entry.data[CONF_DEVICES] == [SEED_DEVICE_ID, NEW]
+    assert set(entry.runtime_data.coordinators) == {SEED_DEVICE_ID, NEW}
 
 
 async def test_unload_stops_the_list_reads(

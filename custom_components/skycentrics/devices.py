@@ -188,5 +188,5 @@ def async_remove_dropped_devices(hass: HomeAssistant, entry: SkyCentricsConfigEn
         if domain != DOMAIN or (issue.data or {}).get("entry_id") != entry.entry_id:
             continue
         gateway = issue_id.removeprefix(f"{issue.translation_key}_").split("_", 1)[0]
-        if gateway not in configured:
+        if gateway.isdigit() and gateway not in configured:
             ir.async_delete_issue(hass, DOMAIN, issue_id)
