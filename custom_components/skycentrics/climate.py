@@ -292,6 +292,14 @@ class SkyCentricsClimate(SkyCentricsControlEntity, ClimateEntity):
         held = self._report.hold
         return None if held is None else PRESET_HOLD if held else PRESET_NONE
 
+    # Home Assistant 2026.11 reads the native_ names (it logs the ones above as calls that "will
+    # stop working" in 2027.11 unless a class provides both); 2026.10 the ones above.
+    native_temperature_unit = temperature_unit
+    native_current_temperature = current_temperature
+    native_target_temperature = target_temperature
+    native_target_temperature_low = target_temperature_low
+    native_target_temperature_high = target_temperature_high
+
     # --- settings -----------------------------------------------------------------------------
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:

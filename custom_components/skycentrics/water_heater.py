@@ -108,6 +108,12 @@ class SkyCentricsWaterHeater(SkyCentricsDeviceEntity, WaterHeaterEntity):
         """The setpoint the device reports (not settable here)."""
         return self._report.target
 
+    # Home Assistant 2026.11 reads the native_ names (it logs the ones above as calls that "will
+    # stop working" in 2027.11 unless a class provides both); 2026.10 the ones above.
+    native_temperature_unit = temperature_unit
+    native_current_temperature = current_temperature
+    native_target_temperature = target_temperature
+
     @property
     def current_operation(self) -> str | None:
         """What the device is doing: its CTA-2045 operational state."""
