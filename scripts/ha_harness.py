@@ -78,8 +78,11 @@ def log(message: str) -> None:
     print(f"[harness] {message}", flush=True)
 
 
-# A record of Home Assistant's log starts with its time (bootstrap.py's format); a stack may follow.
-_RECORD_START: Final = re.compile(r"^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} )", re.MULTILINE)
+# A record of Home Assistant's log starts with its time, "2026-12-06 14:57:06.991" (2026.10,
+# bootstrap.py) or "...991+00:00" (2026.11, util/logging.py); a stack may follow.
+_RECORD_START: Final = re.compile(
+    r"^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}(?:[+-]\d\d:\d\d)? )", re.MULTILINE
+)
 _STOP_WORKING: Final = re.compile(r"stop working in Home Assistant", re.IGNORECASE)
 # helpers/frame.py: "Detected that custom integration 'skycentrics' ... at
 # custom_components/skycentrics/x.py, line n: ..."; helpers/deprecation.py: our module's name.

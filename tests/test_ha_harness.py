@@ -41,10 +41,13 @@ OURS_IN_A_STACK = (
     '  File "/config/custom_components/skycentrics/coordinator.py", line 9, in f\n'
     "    x()"
 )
+# As 2026.11.0 writes it (with the UTC offset), about our climate entity.
 OURS_BY_MODULE = (
-    "2026-12-06 14:53:07.001 WARNING (MainThread) [custom_components.skycentrics.sensor] "
-    "custom_components.skycentrics.sensor::Sensor provides the deprecated native_x, this will "
-    "stop working in Home Assistant 2027.5, use y instead, please report it"
+    "2026-12-06 14:57:06.991+00:00 WARNING (ImportExecutor_0) "
+    "[custom_components.skycentrics.climate] custom_components.skycentrics.climate::"
+    "SkyCentricsClimate provides the deprecated temperature_unit, this will stop working in "
+    "Home Assistant 2027.11, use native_temperature_unit instead, please report it to the "
+    "custom integration author"
 )
 OTHERS = (
     f"{STAMP}Detected that custom integration 'skycentrics_plus' does x at "
@@ -54,7 +57,7 @@ OTHERS = (
     "custom_components/other/sensor.py, line 3: x(). "
     f"This will stop working in Home Assistant 2027.6, please {REPORT}",
     f"{STAMP}Detected that custom integration 'skycentrics' does x. Please {REPORT}",
-    "2026-12-06 14:53:08.000 DEBUG (MainThread) [custom_components.skycentrics] polled",
+    "2026-12-06 14:53:08.000+00:00 DEBUG (MainThread) [custom_components.skycentrics] polled",
 )
 
 
