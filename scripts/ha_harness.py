@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 import os
 from pathlib import Path
+import re
 import sys
 import time
 from typing import Any, Final
@@ -75,6 +76,24 @@ class HarnessError(Exception):
 def log(message: str) -> None:
     """One progress line, flushed so a log file follows along."""
     print(f"[harness] {message}", flush=True)
+
+
+# A record of Home Assistant's log starts with its time, "2026-12-06 14:57:06.991" (2026.10,
+# bootstrap.py) or "...991+00:00" (2026.11, util/logging.py); a stack may follow.
+_RECORD_START: Final = re.compile(
+    r"^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}(?:[+-]\d\d:\d\d)? )", re.MULTILINE
+)
+_STOP_WORKING: Final = re.compile(r"stop working in Home Assistant", re.IGNORECASE)
+# helpers/frame.py: "Detected that custom integration 'skycentrics' ... at
+# custom_components/skycentrics/x.py, line n: ..."; helpers/deprecation.py: our module's name.
+_OURS: Final = re.compile(rf"integration '{DOMAIN}'|custom_components[./]{DOMAIN}\b")
+
+
+def stop_working_reports(log_text: str) -> list[str]:
+    """The records of a Home Assistant log saying that this integration does something which
+    "will stop working in Home Assistant <version>" (helpers/frame.py's report_usage...)."""
+    records = _RECORD_START.split(log_text)
+    return [r.strip() for r in records if _STOP_WORKING.search(r) and _OURS.search(r)]
 
 
 def prepare_config_dir(config_dir: Path, port: int) -> None:

@@ -7,7 +7,8 @@ One Home Assistant serves the whole session (starting one costs seconds, a first
 the test files run in their numbered order and build on each other, as a user would: set up,
 look, restart, remove. Everything lives under ``.e2e/run-<pid>/`` (git-ignored): the
 configuration directory, the logs, the screenshots. When a test fails, the end of the Home
-Assistant log is printed with it.
+Assistant log is printed with it. The session fails if Home Assistant's log reports a call of
+this integration that "will stop working in Home Assistant <version>".
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ class Stack:
     sim: subprocess.Popen[bytes] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     sim_started: float = 0.0  # Unix seconds: the guide's values from then on (``--static``)
+    # Reports of calls that "will stop working", collected at each stop (a start rotates the log).
+    stop_working: list[str] = field(default_factory=list)
 
     @property
     def ha_url(self) -> str:
@@ -193,6 +196,9 @@ class Stack:
         assert self.ha is not None
         took = _stop(self.ha, 120)
         self.ha = None
+        if self.log_file.exists():
+            log = self.log_file.read_text(errors="replace")
+            self.stop_working += ha_harness.stop_working_reports(log)
         return took
 
     def restart_ha(self) -> float:
@@ -336,6 +342,9 @@ def stack() -> Iterator[Stack]:
             _stop(the_stack.sim, 10)
         _STACK = None
         TIMINGS.update(the_stack.timings)
+    # Reached only when the session's tests ran: a teardown error fails the run.
+    reports = "\n".join(the_stack.stop_working)
+    assert not reports, f"Home Assistant reports calls that will stop working:\n{reports}"
 
 
 @pytest.hookimpl(wrapper=True)
