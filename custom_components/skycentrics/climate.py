@@ -61,6 +61,7 @@ from .api.control import MAX_SETPOINT_F, MIN_SETPOINT_F, FanMode, Setting, Therm
 from .api.device_types import DEVICE_MODELS, THERMOSTAT_TYPES
 from .const import DOMAIN
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+from .descriptions import to_code
 from .entity import SkyCentricsControlEntity, async_add_device_entities
 from .families import in_unit, shown_unit
 from .services import device_label
@@ -109,8 +110,7 @@ async def async_setup_entry(
 
 def _code(measure: Measure | None) -> int | None:
     """A code reading as an int (None without one, or for a fraction)."""
-    value = measure.value if measure is not None else None
-    return int(value) if value is not None and value == int(value) else None
+    return to_code(measure.value) if measure is not None else None
 
 
 def _read[T](table: Mapping[int, T], measure: Measure | None) -> T | None:

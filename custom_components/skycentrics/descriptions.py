@@ -111,12 +111,16 @@ def to_state(value: ReadingValue) -> StateType:
     return number if number is not None or value is None else str(value)
 
 
+def to_code(value: ReadingValue) -> int | None:
+    """A state code: the whole number a reading holds (None for a fraction or no number)."""
+    number = to_number(value)
+    return int(number) if number is not None and number == int(number) else None
+
+
 def to_operational_state(value: ReadingValue) -> str | None:
     """A CTA-2045 operational state code as its option; unknown for any other value."""
-    number = to_number(value)
-    if number is None or number != int(number):
-        return None
-    return CTA2045_STATES.get(int(number))
+    code = to_code(value)
+    return None if code is None else CTA2045_STATES.get(code)
 
 
 # --- Descriptions -----------------------------------------------------------------------------
