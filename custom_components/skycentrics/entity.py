@@ -19,8 +19,8 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import Device, ReadingValue
-from .api.control import Setting
+from .api import Device, Measure, ReadingValue
+from .api.control import PLUG_TYPES, Setting
 from .api.device_types import DEVICE_MODELS
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
@@ -225,6 +225,34 @@ class SkyCentricsControlEntity(SkyCentricsDeviceEntity):
     async def async_send(self, setting: Setting) -> None:
         """Send one setting to the device, then ask for a refresh."""
         await async_send_command(self.hass, self.coordinator, setting)
+
+
+class SkyCentricsPlugEntity(SkyCentricsControlEntity):
+    """A control entity of a plug (types 2-4) that shows one CTA-2045 field, named by its
+    description's key (relay, power_level): there while the plug reports the field."""
+
+    @staticmethod
+    def supported(key: str) -> Callable[[SkyCentricsCoordinator], bool | None]:
+        """`async_add_device_entities`' test: a plug, once it reports the field ``key``."""
+
+        def reports(coordinator: SkyCentricsCoordinator) -> bool | None:
+            if coordinator.device.type not in PLUG_TYPES:
+                return False
+            family = coordinator.data.cta2045
+            return True if getattr(family, key, None) is not None else None
+
+        return reports
+
+    @property
+    def field(self) -> Measure | None:
+        """The field in the latest snapshot (None when the plug does not report it)."""
+        field: Measure | None = getattr(
+            self.coordinator.data.cta2045, self.entity_description.key, None
+        )
+        return field
+
+    def _reported(self) -> bool:
+        return self.field is not None
 
 
 class SkyCentricsReadingEntity(SkyCentricsEntity):

@@ -14,11 +14,11 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import control
-from .api.control import MAX_LEVEL, PLUG_TYPES
+from .api.control import MAX_LEVEL
 from .const import DOMAIN
-from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+from .coordinator import SkyCentricsConfigEntry
 from .descriptions import to_number
-from .entity import SkyCentricsControlEntity, async_add_device_entities
+from .entity import SkyCentricsPlugEntity, async_add_device_entities
 from .services import device_label
 
 PARALLEL_UPDATES = 1  # settings one at a time
@@ -34,14 +34,6 @@ POWER_LEVEL = NumberEntityDescription(
 )
 
 
-def _supported(coordinator: SkyCentricsCoordinator) -> bool | None:
-    """A plug, once it reports a power level."""
-    if coordinator.device.type not in PLUG_TYPES:
-        return False
-    family = coordinator.data.cta2045
-    return True if family is not None and family.power_level is not None else None
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SkyCentricsConfigEntry,
@@ -51,21 +43,16 @@ async def async_setup_entry(
     async_add_device_entities(
         entry,
         async_add_entities,
-        _supported,
+        SkyCentricsPlugEntity.supported(POWER_LEVEL.key),
         lambda coordinator: [SkyCentricsPowerLevel(coordinator, POWER_LEVEL)],
     )
 
 
-class SkyCentricsPowerLevel(SkyCentricsControlEntity, NumberEntity):
+class SkyCentricsPowerLevel(SkyCentricsPlugEntity, NumberEntity):
     """A plug's power level in whole percent."""
 
-    def _reported(self) -> bool:
-        family = self.coordinator.data.cta2045
-        return family is not None and family.power_level is not None
-
     def _compute(self) -> float | None:
-        family = self.coordinator.data.cta2045
-        level = family.power_level if family is not None else None
+        level = self.field
         return to_number(level.value) if level is not None else None
 
     @property

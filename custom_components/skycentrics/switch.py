@@ -11,22 +11,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import control
-from .api.control import PLUG_TYPES
-from .coordinator import SkyCentricsConfigEntry, SkyCentricsCoordinator
+from .coordinator import SkyCentricsConfigEntry
 from .descriptions import to_bool
-from .entity import SkyCentricsControlEntity, async_add_device_entities
+from .entity import SkyCentricsPlugEntity, async_add_device_entities
 
 PARALLEL_UPDATES = 1  # settings one at a time
 
 RELAY = SwitchEntityDescription(key="relay", name=None, device_class=SwitchDeviceClass.OUTLET)
-
-
-def _supported(coordinator: SkyCentricsCoordinator) -> bool | None:
-    """A plug, once it reports its relay."""
-    if coordinator.device.type not in PLUG_TYPES:
-        return False
-    family = coordinator.data.cta2045
-    return True if family is not None and family.relay is not None else None
 
 
 async def async_setup_entry(
@@ -38,21 +29,16 @@ async def async_setup_entry(
     async_add_device_entities(
         entry,
         async_add_entities,
-        _supported,
+        SkyCentricsPlugEntity.supported(RELAY.key),
         lambda coordinator: [SkyCentricsRelaySwitch(coordinator, RELAY)],
     )
 
 
-class SkyCentricsRelaySwitch(SkyCentricsControlEntity, SwitchEntity):
+class SkyCentricsRelaySwitch(SkyCentricsPlugEntity, SwitchEntity):
     """A plug's relay; unknown while it reports a value that is not on or off."""
 
-    def _reported(self) -> bool:
-        family = self.coordinator.data.cta2045
-        return family is not None and family.relay is not None
-
     def _compute(self) -> bool | None:
-        family = self.coordinator.data.cta2045
-        relay = family.relay if family is not None else None
+        relay = self.field
         return to_bool(relay.value) if relay is not None else None
 
     @property
