@@ -35,6 +35,7 @@ from .devices import (
     async_remove_dropped_devices,
     async_track_device_list,
 )
+from .energy_preferences import async_check as async_check_energy_preferences
 from .entity import async_register_devices, gateway_identifier, part_identifier
 from .services import async_setup_services
 from .statistics import HistoryImporter
@@ -110,6 +111,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SkyCentricsConfigEntry) 
     for importer in importers:
         importer.async_start()  # hourly statistics in the background, after each poll
     async_track_device_list(hass, entry, client)  # devices that join or leave the account
+    await async_check_energy_preferences(hass, entry)  # 0.1.0's counters in the Energy dashboard
     return True
 
 

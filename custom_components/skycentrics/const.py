@@ -68,6 +68,9 @@ CONF_HISTORY_DAYS: Final = "history_days"
 # the readings ("<device id>_<key>") whose statistic keeps the id 0.2.0 gave it.
 DATA_HISTORY_START: Final = "history_start"
 DATA_KEPT_STATISTIC_IDS: Final = "kept_statistic_ids"
+# Entry data: counters ("<device id>_<key>") whose statistic is imported again from the device's
+# history start at the next set-up (energy_preferences.py moved their start back).
+DATA_REIMPORT: Final = "reimport_counters"
 DEFAULT_HISTORY_DAYS: Final = 7  # days of history imported when the statistics are created
 MAX_HISTORY_DAYS: Final = 365  # the option's maximum, and the longest catch-up after an outage
 HISTORY_PAUSE: Final = timedelta(seconds=5)  # between two history requests of one device

@@ -1,4 +1,5 @@
-"""The repair fix flow of a lifetime counter whose halves look swapped.
+"""The repair fix flows: a lifetime counter whose halves look swapped (below); Energy
+preferences that name 0.1.0's counter entities (energy_preferences.py).
 
 The coordinator raises ``swapped_counter_<device>_<key>`` (fixable) when a counter's values carry
 the signature of a 32-bit register read with its two 16-bit words swapped (counters.py). Its fix
@@ -20,6 +21,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import CONF_REPORTED_COUNTERS, CONF_SWAPPED_COUNTERS, DOMAIN
 from .coordinator import SWAPPED_ISSUE
+from .energy_preferences import ISSUE as ENERGY_ISSUE, EnergyPreferencesFlow
 
 
 def merged_choices(options: Mapping[str, Any], choices: Mapping[str, bool]) -> dict[str, list[str]]:
@@ -48,7 +50,10 @@ def async_choose(hass: HomeAssistant, entry: ConfigEntry, choices: Mapping[str, 
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The fix flow of a swapped counter issue."""
+    """The fix flow of a swapped counter issue, or of Energy preferences that name 0.1.0's
+    counter entities (energy_preferences.py)."""
+    if issue_id.startswith(ENERGY_ISSUE):
+        return EnergyPreferencesFlow(data or {})
     return SwappedCounterFlow(issue_id, data or {})
 
 

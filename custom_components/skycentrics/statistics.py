@@ -21,9 +21,10 @@ counter's scale changed; at most MAX_HISTORY_DAYS ago. The importer looks after 
 brings new readings, and when a wait (a pause, a Retry-After) ends.
 
 Before the first poll (``async_prepare``): a counter whose scale the user changed (swapped
-halves, repairs.py) has its statistic cleared, so that it is imported again from the history
-start in the new scale, and the scale is recorded as applied; each counter's last row becomes
-the baseline the coordinator judges the polls by. A statistic keeps the id 0.2.0 gave it
+halves, repairs.py), or whose start energy_preferences.py moved back (DATA_REIMPORT), has its
+statistic cleared, so that it is imported again from the history start (a new scale is then
+recorded as applied); each counter's last row becomes the baseline the coordinator judges the
+polls by. A statistic keeps the id 0.2.0 gave it
 (coordinator.statistic_id).
 """
 
@@ -66,6 +67,7 @@ from .const import (
     CONF_SWAPPED_COUNTERS,
     DATA_APPLIED_SWAPPED,
     DATA_HISTORY_START,
+    DATA_REIMPORT,
     DEFAULT_HISTORY_DAYS,
     DOMAIN,
     HISTORY_ATTEMPTS,
@@ -196,7 +198,8 @@ class HistoryImporter:
     # --- before the first poll ----------------------------------------------------------------
 
     async def async_prepare(self) -> None:
-        """Apply changed counter scales, find the history start and the counters' baselines."""
+        """Apply changed counter scales and counters to import again (DATA_REIMPORT), find the
+        history start and the counters' baselines."""
         entry, device = self.entry, str(self.device_id)
         own = f"{device}_"
         chosen = {
@@ -205,9 +208,14 @@ class HistoryImporter:
         applied = {
             str(k) for k in entry.data.get(DATA_APPLIED_SWAPPED, []) if str(k).startswith(own)
         }
+        again = {str(k) for k in entry.data.get(DATA_REIMPORT, []) if str(k).startswith(own)}
         data: dict[str, Any] = {}
         if self.enabled:
-            await self._async_prepare_statistics(chosen ^ applied, data)
+            await self._async_prepare_statistics((chosen ^ applied) | again, data)
+        if again:  # read only now, as below
+            data[DATA_REIMPORT] = [
+                k for k in entry.data.get(DATA_REIMPORT, []) if not str(k).startswith(own)
+            ]
         if chosen != applied:
             # Read only now: the entry's other devices prepare at the same time.
             others = {
@@ -234,7 +242,7 @@ class HistoryImporter:
             for statistic in cleared:
                 baselines.pop(statistic, None)
             LOGGER.info(
-                "%s: counters in a new scale, imported again: %s", coordinator.name, cleared
+                "%s: counters imported again from the history start: %s", coordinator.name, cleared
             )
         starts = dict(entry.data.get(DATA_HISTORY_START, {}))
         if device not in starts:
