@@ -40,8 +40,11 @@ class ReleaseError(Exception):
 
 
 def git(*args: str) -> bytes:
-    """The output of one git command in the project."""
-    return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True).stdout
+    """The output of one git command in the project; a failure is a ReleaseError."""
+    done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, check=False)
+    if done.returncode:
+        raise ReleaseError(f"git {args[0]}: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
 
 
 def version(commit: str) -> str:
@@ -103,8 +106,8 @@ def main() -> int:
     """Check, build, print, date the entry."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("commit", nargs="?", default="HEAD", help="what to release (HEAD)")
-    commit = git("rev-parse", "--verify", parser.parse_args().commit).decode().strip()
     try:
+        commit = git("rev-parse", "--verify", parser.parse_args().commit).decode().strip()
         release = version(commit)
         text = CHANGELOG.read_text() if CHANGELOG.exists() else ""
         dated = dated_changelog(text, release, datetime.date.today())
