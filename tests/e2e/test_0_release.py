@@ -73,7 +73,7 @@ def test_the_archive_is_the_committed_integration(archive: Path, tmp_path: Path)
     with zipfile.ZipFile(archive) as unpacked:
         names = unpacked.namelist()
         manifest = unpacked.read("manifest.json")
-    assert names == sorted(path.removeprefix(f"{INTEGRATION}/") for path in committed.split())
+    assert names == sorted(path.removeprefix(f"{INTEGRATION}/") for path in committed.splitlines())
     assert manifest == release.git("show", f"HEAD:{INTEGRATION}/manifest.json")
     assert release.build("HEAD", tmp_path).read_bytes() == archive.read_bytes()
 
