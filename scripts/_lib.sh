@@ -53,8 +53,12 @@ rootfs_ready() { [ "$(cat "$ROOTFS_DIR/.skycentrics-rootfs" 2>/dev/null)" = "$RO
 
 # Run a command inside the private root with a clean environment, in the current directory.
 in_rootfs() {
-  local cwd pass=() var
+  local cwd pass=() var git_dir
   cwd=$(pwd)
+  # A git worktree keeps its repository outside the project: mounted too, so git works inside.
+  git_dir=$(git -C "$PROJECT_DIR" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) ||
+    git_dir=$PROJECT_DIR
+  [[ "$git_dir" == "$PROJECT_DIR"/* ]] && git_dir=$PROJECT_DIR
   for var in CI TERM COLUMNS PYTEST_ADDOPTS SKYCENTRICS_DEVELOP_PORT SKYCENTRICS_SIM_PORT \
     SKYCENTRICS_DEVELOP_TIMEOUT SKYCENTRICS_E2E_START_TIMEOUT SKYCENTRICS_UPDATE_SCREENSHOTS \
     SKYCENTRICS_E2E_HA_PYTHON; do
@@ -62,16 +66,17 @@ in_rootfs() {
   done
   unshare --mount --fork --propagation private /bin/bash -c '
     set -e
-    r=$1 p=$2 c=$3; shift 3
+    r=$1 p=$2 c=$3 g=$4; shift 4
     mkdir -p "$r$p" "$r/dev" "$r/proc" "$r/sys"
     mount --bind "$p" "$r$p"
+    if [ "$g" != "$p" ]; then mkdir -p "$r$g" && mount --bind "$g" "$r$g"; fi
     mkdir -p "$c" "$r$c"
     mount --bind "$c" "$r$c"
     mount --rbind /dev "$r/dev"
     mount -t proc proc "$r/proc"
     mount --rbind /sys "$r/sys" 2>/dev/null || true
     exec chroot "$r" "$@"
-  ' _ "$ROOTFS_DIR" "$PROJECT_DIR" "$CACHE_DIR" /usr/bin/env -i \
+  ' _ "$ROOTFS_DIR" "$PROJECT_DIR" "$CACHE_DIR" "$git_dir" /usr/bin/env -i \
     HOME=/root LANG=C.UTF-8 LC_ALL=C.UTF-8 \
     PATH="$VENV_DIR/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt VIRTUAL_ENV="$VENV_DIR" \

@@ -46,6 +46,15 @@ def test_hacs() -> None:
     requirements = (ROOT / "requirements_test.txt").read_text()
     assert "pytest-homeassistant-custom-component==0.13.375" in requirements
     assert hacs["homeassistant"] == "2026.10.4"  # what 0.13.375 brings
+    # Installed from the release's asset (scripts/release builds it): HACS and the Marketplace
+    # of Home Assistant 2026.11 download releases/download/<tag>/<filename>, a .zip, and unpack
+    # it into custom_components/<domain> (hacs/integration at 3249355704d1,
+    # custom_components/hacs/repositories/base.py: should_try_releases, download_zip_files;
+    # homeassistant/components/marketplace/repositories/base.py: the same names). Neither
+    # has an asset for the default branch: it is not offered.
+    assert hacs["zip_release"] is True
+    assert hacs["filename"] == "skycentrics.zip"
+    assert hacs["hide_default_branch"] is True
 
 
 # The rules of hassfest's CUSTOM_INTEGRATION_MANIFEST_SCHEMA and validate_manifest

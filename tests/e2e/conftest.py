@@ -45,17 +45,18 @@ HA_START_TIMEOUT = float(os.environ.get("SKYCENTRICS_E2E_START_TIMEOUT", "900"))
 HA_PYTHON = os.environ.get("SKYCENTRICS_E2E_HA_PYTHON") or sys.executable
 
 
-def _load_harness() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ha_harness", ROOT / "scripts/ha_harness.py")
+def load_script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` as a module (scripts/ is no package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / f"scripts/{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["ha_harness"] = module
+    sys.modules[name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
 
-ha_harness = _load_harness()
+ha_harness = load_script("ha_harness")
 
 
 def free_port() -> int:
@@ -89,6 +90,9 @@ class Stack:
     control_port: int = 0
     token: str = ""
     entry_id: str = ""
+    # Home Assistant gets the checkout's integration linked in and starts in the checkout; not
+    # linked, it has custom_components/skycentrics as the caller put it and starts in config_dir.
+    linked: bool = True
     ha: subprocess.Popen[bytes] | None = None
     sim: subprocess.Popen[bytes] | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -176,12 +180,12 @@ class Stack:
 
     def start_ha(self) -> float:
         """Start Home Assistant and wait until its API answers; return the seconds it took."""
-        ha_harness.prepare_config_dir(self.config_dir, self.ha_port)
+        ha_harness.prepare_config_dir(self.config_dir, self.ha_port, link=self.linked)
         log = (self.artifacts / "home-assistant.console.log").open("ab")
         start = time.monotonic()
         self.ha = subprocess.Popen(  # noqa: S603
             [HA_PYTHON, "-m", "homeassistant", "-c", str(self.config_dir), "--log-no-color"],
-            cwd=ROOT,
+            cwd=ROOT if self.linked else self.config_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -200,6 +204,12 @@ class Stack:
             log = self.log_file.read_text(errors="replace")
             self.stop_working += ha_harness.stop_working_reports(log)
         return took
+
+    def stop_simulator(self) -> None:
+        """Stop the simulator."""
+        if self.sim is not None:
+            _stop(self.sim, 10)
+            self.sim = None
 
     def restart_ha(self) -> float:
         """Stop and start Home Assistant on the same configuration; return the start's seconds."""
@@ -338,8 +348,7 @@ def stack() -> Iterator[Stack]:
     finally:
         if the_stack.ha is not None:
             the_stack.timings["final stop"] = the_stack.stop_ha()
-        if the_stack.sim is not None:
-            _stop(the_stack.sim, 10)
+        the_stack.stop_simulator()
         _STACK = None
         TIMINGS.update(the_stack.timings)
     # Reached only when the session's tests ran: a teardown error fails the run.
