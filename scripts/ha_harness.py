@@ -96,10 +96,13 @@ def stop_working_reports(log_text: str) -> list[str]:
     return [r.strip() for r in records if _STOP_WORKING.search(r) and _OURS.search(r)]
 
 
-def prepare_config_dir(config_dir: Path, port: int, *, link: bool = True) -> None:
+def prepare_config_dir(
+    config_dir: Path, port: int, integration: Path | None = ROOT / "custom_components" / DOMAIN
+) -> None:
     """Get ``config_dir`` ready for ``python -m homeassistant -c config_dir`` on ``port``: a
-    ``configuration.yaml`` unless there is one, and (``link``) a relative link to the
-    integration; without, ``custom_components/skycentrics`` is the caller's (a release's)."""
+    ``configuration.yaml`` unless there is one, and a relative link to ``integration`` (this
+    checkout's, or another version's folder); None: ``custom_components/skycentrics`` is the
+    caller's (a release's)."""
     config_dir.mkdir(parents=True, exist_ok=True)
     port_file = config_dir / PORT_FILE
     if port_file.exists() and (known := port_file.read_text().strip()) != str(port):
@@ -112,12 +115,12 @@ def prepare_config_dir(config_dir: Path, port: int, *, link: bool = True) -> Non
         configuration.write_text(
             CONFIGURATION_YAML + (HTTP_YAML.format(port=port) if fresh else "")
         )
-    if not link:
+    if integration is None:
         return
-    target = config_dir / "custom_components" / DOMAIN
-    target.parent.mkdir(exist_ok=True)
-    target.unlink(missing_ok=True)  # a link (a directory raises: not ours to remove)
-    target.symlink_to(os.path.relpath(ROOT / "custom_components" / DOMAIN, target.parent))
+    link = config_dir / "custom_components" / DOMAIN
+    link.parent.mkdir(exist_ok=True)
+    link.unlink(missing_ok=True)  # a link (a directory raises: not ours to remove)
+    link.symlink_to(os.path.relpath(integration, link.parent))
 
 
 @dataclass

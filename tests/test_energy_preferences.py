@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.energy.data import async_get_manager
 from homeassistant.components.energy.validate import async_validate
 from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
@@ -18,6 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -43,6 +45,7 @@ from .test_statistics import (
     PV_1,
     PV_2,
     _assert_hours_exact,
+    _poll_until,
     _rows,
     _settle,
     _setup,
@@ -104,7 +107,10 @@ async def _validation(hass: HomeAssistant) -> list[list[dict[str, Any]]]:
 
 
 async def test_fix_moves_the_counters_and_imports_their_past_again(
-    hass: HomeAssistant, simulator: Simulator, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A dashboard naming the counter entities raises one fixable issue; confirming it moves
     each unpriced choice to the counter's statistic and nothing else, keeps the old statistic,
@@ -172,6 +178,10 @@ async def test_fix_moves_the_counters_and_imports_their_past_again(
     charged = await _rows(hass, COUNTERS[CHARGED])
     assert charged[0]["start"] == (NOW - timedelta(days=1)).replace(minute=0)  # history_days
     assert len(await _rows(hass, ids[PV_1])) == 24  # the old statistic, kept
+    fixed = dt_util.utcnow()
+    await _poll_until(hass, freezer, fixed + 2 * HOUR)  # and the hours after the fix come
+    _assert_hours_exact(simulator, PV_1, rows := await _rows(hass, COUNTERS[PV_1]))
+    assert rows[-1]["start"] >= fixed.replace(minute=0, second=0, microsecond=0)
 
 
 async def test_issue_follows_the_preferences(

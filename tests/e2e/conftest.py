@@ -34,6 +34,7 @@ import pytest
 from skycentrics_simulator import FLEET_PLUG_ID
 
 ROOT = Path(__file__).resolve().parents[2]
+CHECKOUT = ROOT / "custom_components" / "skycentrics"  # the integration in this checkout
 E2E_DIR = ROOT / ".e2e"
 USERNAME = "e2e"
 PASSWORD = "e2e-password-not-secret"
@@ -90,15 +91,19 @@ class Stack:
     control_port: int = 0
     token: str = ""
     entry_id: str = ""
-    # Home Assistant gets the checkout's integration linked in and starts in the checkout; not
-    # linked, it has custom_components/skycentrics as the caller put it and starts in config_dir.
-    linked: bool = True
     ha: subprocess.Popen[bytes] | None = None
     sim: subprocess.Popen[bytes] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     sim_started: float = 0.0  # Unix seconds: the guide's values from then on (``--static``)
     # Reports of calls that "will stop working", collected at each stop (a start rotates the log).
     stop_working: list[str] = field(default_factory=list)
+    # The integration's folder linked in: the checkout's (Home Assistant then starts in the
+    # checkout), another version's (test_7_upgrade); None: custom_components/skycentrics as the
+    # caller put it (test_0_release). Else Home Assistant starts in config_dir, where no other
+    # custom_components can be imported.
+    integration: Path | None = CHECKOUT
+    # What the simulator runs besides the guide's values: the fleet, the plug joining later.
+    sim_args: tuple[str, ...] = ("--fleet", "--without", str(FLEET_PLUG_ID))
 
     @property
     def ha_url(self) -> str:
@@ -140,9 +145,7 @@ class Stack:
                 "--client-secret",
                 SIM_CLIENT_SECRET,
                 "--static",
-                "--fleet",  # a water heater and others on the same account (test_4_water_heater)
-                "--without",  # the plug joins the account later (`sim_account`)
-                str(FLEET_PLUG_ID),
+                *self.sim_args,
                 "--control-port",
                 str(self.control_port),
             ],
@@ -180,12 +183,12 @@ class Stack:
 
     def start_ha(self) -> float:
         """Start Home Assistant and wait until its API answers; return the seconds it took."""
-        ha_harness.prepare_config_dir(self.config_dir, self.ha_port, link=self.linked)
+        ha_harness.prepare_config_dir(self.config_dir, self.ha_port, self.integration)
         log = (self.artifacts / "home-assistant.console.log").open("ab")
         start = time.monotonic()
         self.ha = subprocess.Popen(  # noqa: S603
             [HA_PYTHON, "-m", "homeassistant", "-c", str(self.config_dir), "--log-no-color"],
-            cwd=ROOT if self.linked else self.config_dir,
+            cwd=ROOT if self.integration == CHECKOUT else self.config_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -312,6 +315,26 @@ def ha_version() -> str:
     ).stdout.strip()
 
 
+def boot(stack: Stack) -> None:
+    """Start the simulator and Home Assistant; onboard it, as a new user does."""
+    stack.start_simulator()
+    started = time.monotonic()
+    stack.timings["start to API up"] = stack.start_ha()
+    stack.token = stack.run_ha(lambda ha: ha.onboard_or_login(USERNAME, PASSWORD, "End to end"))
+    # The YAML's port is on trial until confirmed: confirm it, as the frontend's button does.
+    assert stack.run_ha(lambda ha: ha.promote_http_config(stack.config_dir))
+    stack.run_ha(lambda ha: ha.wait_until_running())
+    stack.timings["start to running, onboarded"] = time.monotonic() - started
+    stack.run_ha(lambda ha: ha.remove_onboarding_entries())
+
+
+def shut_down(stack: Stack) -> None:
+    """Stop Home Assistant and the simulator, if they run."""
+    if stack.ha is not None:
+        stack.timings["final stop"] = stack.stop_ha()
+    stack.stop_simulator()
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The simulator and an onboarded Home Assistant with the SkyCentrics entry set up."""
@@ -333,22 +356,10 @@ def stack() -> Iterator[Stack]:
     _STACK = the_stack
     HA_VERSION[:] = [ha_version()]
     try:
-        the_stack.start_simulator()
-        started = time.monotonic()
-        the_stack.timings["start to API up"] = the_stack.start_ha()
-        the_stack.token = the_stack.run_ha(
-            lambda ha: ha.onboard_or_login(USERNAME, PASSWORD, "End to end")
-        )
-        # The YAML's port is on trial until confirmed: confirm it, as the frontend's button does.
-        assert the_stack.run_ha(lambda ha: ha.promote_http_config(the_stack.config_dir))
-        the_stack.run_ha(lambda ha: ha.wait_until_running())
-        the_stack.timings["start to running, onboarded"] = time.monotonic() - started
-        the_stack.run_ha(lambda ha: ha.remove_onboarding_entries())
+        boot(the_stack)
         yield the_stack
     finally:
-        if the_stack.ha is not None:
-            the_stack.timings["final stop"] = the_stack.stop_ha()
-        the_stack.stop_simulator()
+        shut_down(the_stack)
         _STACK = None
         TIMINGS.update(the_stack.timings)
     # Reached only when the session's tests ran: a teardown error fails the run.

@@ -16,13 +16,13 @@ import pytest
 
 from .conftest import (
     E2E_DIR,
-    PASSWORD,
     SIM_CLIENT_ID,
     SIM_CLIENT_SECRET,
-    USERNAME,
     Stack,
+    boot,
     free_port,
     load_script,
+    shut_down,
 )
 
 release = load_script("release")
@@ -47,23 +47,15 @@ def installed(archive: Path) -> Iterator[Stack]:
         ha_port=free_port(),
         sim_port=free_port(),
         control_port=free_port(),
-        linked=False,
+        integration=None,
     )
     with zipfile.ZipFile(archive) as unpacked:
         unpacked.extractall(the_stack.config_dir / INTEGRATION)
     try:
-        the_stack.start_simulator()
-        the_stack.start_ha()
-        the_stack.token = the_stack.run_ha(
-            lambda ha: ha.onboard_or_login(USERNAME, PASSWORD, "Release")
-        )
-        the_stack.run_ha(lambda ha: ha.wait_until_running())
-        the_stack.run_ha(lambda ha: ha.remove_onboarding_entries())
+        boot(the_stack)
         yield the_stack
     finally:
-        if the_stack.ha is not None:
-            the_stack.stop_ha()
-        the_stack.stop_simulator()
+        shut_down(the_stack)
 
 
 def test_the_archive_is_the_committed_integration(archive: Path, tmp_path: Path) -> None:
