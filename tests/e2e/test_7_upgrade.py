@@ -176,7 +176,12 @@ def test_upgrade_from_0_1_0_keeps_the_energy_dashboard(upgrade: Stack) -> None:
             }
         )
 
-    clean: list[list[Any]] = [[], [], [], []]  # 0.1.0, once the recorder has its statistics: as promised
+    clean: list[list[Any]] = [
+        [],
+        [],
+        [],
+        [],
+    ]  # 0.1.0, once the recorder has its statistics: as promised
     stack.wait_for("0.1.0's dashboard valid", lambda: _validation(stack) == clean, timeout=30)
 
     # The upgrade: this checkout's folder instead of 0.1.0's, then a restart.
