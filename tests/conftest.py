@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
+# scripts/bench measures an older version side by side: its `custom_components` comes first.
+if _baseline := os.environ.get("SKYCENTRICS_BENCH_BASELINE"):
+    sys.path.insert(0, _baseline)
 # Import the project's package before pytest-homeassistant-custom-component's own
 # `custom_components` can shadow it (Home Assistant would say "Integration not found").
 import custom_components.skycentrics  # noqa: F401  # isort: skip

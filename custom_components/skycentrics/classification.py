@@ -39,6 +39,7 @@ from homeassistant.const import (
 from homeassistant.helpers.typing import StateType
 
 from .api import Reading, ReadingValue, Snapshot
+from .api.readings import MAX_READINGS
 from .descriptions import (
     CloudStatistic,
     Described,
@@ -474,9 +475,10 @@ def part_of(sensor_id: str) -> Part | None:
 # --- Putting it together ----------------------------------------------------------------------
 
 _TWO_STATE: Final = next(rule for rule in RULES if rule.name == "two_state")
+CACHED: Final = 4 * MAX_READINGS  # rows and units remembered: a reading's are asked every poll
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=CACHED)
 def rule_for(sensor_id: str, kind: str, units: str, registered: Platform | None = None) -> Rule:
     """The row of a sensor: the first that matches (the table ends with a catch-all).
 
@@ -501,7 +503,7 @@ def _unit(kind: SensorKind, units: str) -> tuple[str | None, int | None]:
     return (units or None) if kind.unit == KEEP_UNIT else kind.unit, kind.precision
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=CACHED)
 def table_unit(sensor_id: str, kind: str, units: str) -> str | None:
     """The unit the table gives a sensor with these units (None: none, or no sensor)."""
     sensor = rule_for(sensor_id, kind, units, Platform.SENSOR).sensor

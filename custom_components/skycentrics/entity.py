@@ -154,9 +154,11 @@ class SkyCentricsEntity(CoordinatorEntity[SkyCentricsCoordinator]):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Compute again, and write the state only when what this entity shows changed."""
-        if self._needs_computing():
-            self._refresh()
+        """Compute again, and write the state only when what this entity shows changed (it
+        cannot when nothing it is computed from changed)."""
+        if not self._needs_computing():
+            return
+        self._refresh()
         if (self.available, self._value) == self._shown:
             return
         try:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Iterator
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 import gc
 import json
 import os
+from pathlib import Path
 import platform
 import statistics
 import time
@@ -49,6 +50,12 @@ from skycentrics_simulator.server import payload_time
 
 from ..common import CLIENT_ID, CLIENT_SECRET
 from .bench_history import history_report
+
+BASELINE = os.environ.get("SKYCENTRICS_BENCH_BASELINE_LABEL", "")
+"""Set by scripts/bench while it measures the fixed baseline (an older version's integration,
+imported instead of this checkout's: tests/conftest.py); its rows are kept in BASELINE_FILE."""
+
+BASELINE_FILE = Path(__file__).resolve().parents[2] / ".bench" / "baseline-results.json"
 
 SLOW_FACTOR = float(os.environ.get("SKYCENTRICS_BENCH_REPS", "1"))
 """Multiplies every repetition count (e.g. 0.2 for a quick try)."""
@@ -273,7 +280,7 @@ async def test_skycentrics_poll(
 ) -> None:
     """Set-up time, traffic, CPU and state writes per poll of the SkyCentrics integration."""
     sensors, devices = case
-    result = _result("SkyCentrics", sensors, devices)
+    result = _result(BASELINE or "SkyCentrics", sensors, devices)
     if case in SKIPPED_CASES:
         result.note = f"skipped: {SKIPPED_CASES[case]}"
         pytest.skip(result.note)
@@ -467,9 +474,16 @@ def _machine() -> str:
     )
 
 
+def _ratio(result: Result, reference: Result | None) -> str:
+    if reference is None or not reference.cpu_ms or not result.cpu_ms:
+        return "-"
+    return f"{statistics.median(result.cpu_ms) / statistics.median(reference.cpu_ms):.2f}x"
+
+
 def report() -> str:
     """The results as Markdown."""
     rest = {(r.sensors, r.devices): r for r in RESULTS.values() if r.label == "RESTful"}
+    base = {(r.sensors, r.devices): r for r in RESULTS.values() if r.label.endswith(")")}
     lines = [
         "## SkyCentrics poll benchmark",
         "",
@@ -488,21 +502,20 @@ def report() -> str:
         "",
         "| Integration | Sensors x devices | Entities | Set-up s | Memory/entity | "
         "CPU ms/poll unchanged | CPU ms/poll 10 % changed | vs RESTful (CPU) | "
-        "state_changed unchanged / k=1 / k=10 % | state_reported unchanged | "
-        "Requests/poll | Bytes/poll | Note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "vs baseline (CPU) | state_changed unchanged / k=1 / k=10 % | "
+        "state_reported unchanged | Requests/poll | Bytes/poll | Note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in sorted(
-        RESULTS.values(), key=lambda r: (r.label != "SkyCentrics", r.devices, r.sensors)
-    ):
-        ratio = "-"
-        ref = rest.get((r.sensors, 1))
-        if r.label == "SkyCentrics" and ref is not None and ref.cpu_ms and r.cpu_ms:
-            ratio = f"{statistics.median(r.cpu_ms) / statistics.median(ref.cpu_ms):.2f}x"
+    order = {"SkyCentrics": 0, "RESTful": 2}
+    for r in sorted(RESULTS.values(), key=lambda r: (r.devices, r.sensors, order.get(r.label, 1))):
+        ours = r.label == "SkyCentrics"
+        ratio = _ratio(r, rest.get((r.sensors, 1))) if r.label != "RESTful" else "-"
+        against = _ratio(r, base.get((r.sensors, r.devices))) if ours else "-"
         mem = "-" if r.mem_per_entity is None else f"{r.mem_per_entity / 1024:.1f} KiB"
         lines.append(
             f"| {r.label} | {r.sensors:,} x {r.devices} | {r.entities or '-'} | "
             f"{_fmt(r.setup_s)} | {mem} | {_cpu(r.cpu_ms)} | {_cpu(r.cpu_changed_ms)} | {ratio} | "
+            f"{against} | "
             f"{_fmt(r.writes_unchanged, 'g')} / {_fmt(r.writes_k1, 'g')} / "
             f"{_fmt(r.writes_k10, 'g')} | {_fmt(r.reported_unchanged, 'g')} | "
             f"{_fmt(r.requests_per_poll, 'g')} | {_fmt(r.bytes_per_poll, ',.0f')} | {r.note} |"
@@ -510,13 +523,25 @@ def report() -> str:
     lines.append("")
     lines.append(
         "Ratio = SkyCentrics median CPU per device poll / RESTful median CPU per poll of the same "
-        "number of readings (1 device); below 1 means cheaper than the RESTful integration."
+        "number of readings (1 device); below 1 means cheaper than the RESTful integration. "
+        "vs baseline = this version's median / the fixed baseline's (its row, measured by the "
+        "same benchmark code in the same `scripts/bench` run just before), so a slow creep "
+        "shows."
     )
     return "\n".join(lines)
 
 
 def test_zz_report(hass: HomeAssistant) -> None:
-    """Print the tables (and write them to $SKYCENTRICS_BENCH_OUT if set)."""
+    """Print the tables (and write them to $SKYCENTRICS_BENCH_OUT if set). The baseline's run
+    keeps its rows for the run that follows instead."""
+    if BASELINE:
+        rows = [asdict(r) for r in RESULTS.values() if r.label == BASELINE]
+        BASELINE_FILE.write_text(json.dumps(rows))
+        return
+    if BASELINE_FILE.exists():
+        for row in json.loads(BASELINE_FILE.read_text()):
+            RESULTS[row["label"], row["sensors"], row["devices"]] = Result(**row)
+        BASELINE_FILE.unlink()
     text = report()
     if history := history_report():
         text += "\n\n" + history

@@ -31,7 +31,7 @@ from .exceptions import (
 from .headers import api_error_message, parse_http_date, parse_retry_after
 from .history import MAX_HISTORY_BYTES, decode_history
 from .models import Device, Snapshot, parse_devices
-from .readings import MAX_TEXT, ProblemLog, clean_text
+from .readings import MAX_TEXT, Labels, ProblemLog, clean_text
 from .signing import TOKEN_HEADER, api_token, http_date, request_line
 
 _LOGGER = logging.getLogger(__name__)
@@ -149,6 +149,7 @@ class SkyCentricsClient:
         self.clock_offset = timedelta(0)  # added to our clock for the Date header we sign
         self.observed_offset = timedelta(0)  # the server's clock minus ours, from its last Date
         self.problems = ProblemLog()  # what was wrong in the answers, each logged once
+        self._labels: Labels = {}  # the polls' label checks (`Checks`), across answers
 
     def __repr__(self) -> str:
         """Show the URL, never the keys."""
@@ -166,7 +167,7 @@ class SkyCentricsClient:
     async def async_get_data(self, device_id: int) -> Snapshot:
         """Return the latest readings of one device (``GET /api/devices/{id}/data``)."""
         raw = await self._request_json(f"/api/devices/{int(device_id)}/data")
-        return Snapshot.from_dict(raw, int(device_id), self.problems)
+        return Snapshot.from_dict(raw, int(device_id), self.problems, self._labels)
 
     async def async_get_history(
         self,

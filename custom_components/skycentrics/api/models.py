@@ -17,6 +17,7 @@ from .readings import (
     MAX_TEXT,
     MAX_UNITS,
     Checks,
+    Labels,
     ProblemLog,
     Reading,
     as_int,
@@ -113,18 +114,23 @@ class Snapshot:
 
     @classmethod
     def from_dict(
-        cls, raw: object, device_id: int | None = None, problems: ProblemLog | None = None
+        cls,
+        raw: object,
+        device_id: int | None = None,
+        problems: ProblemLog | None = None,
+        labels: Labels | None = None,
     ) -> Snapshot:
         """Parse a ``/data`` answer; a malformed sensor is skipped with a logged reason.
 
         Raises SkyCentricsResponseError only when the answer as a whole is unusable. Problems
-        are logged through ``problems`` (once each; a fresh log when none is given).
+        are logged through ``problems`` (once each; a fresh log when none is given); label
+        checks are remembered in ``labels`` (the client's, across answers; see `Checks`).
         """
         return parse_snapshot(
             raw,
             device_id,
             ProblemLog() if problems is None else problems,
-            Checks(datetime.now(UTC) + MAX_FUTURE),
+            Checks(datetime.now(UTC) + MAX_FUTURE, labels),
         )
 
 

@@ -155,20 +155,30 @@ def read_sensors(  # noqa: PLR0917 (the parts of one answer)
     return readings
 
 
+type Labels = dict[tuple[object, ...], tuple[str, str, str, str] | str]
+
+MAX_LABELS: Final = 4 * MAX_READINGS
+"""Label checks remembered across answers (`Checks`): beyond, they are forgotten at once (a
+cloud that invents new labels on every poll cannot grow them)."""
+
+
 class Checks:
     """The label and time checks of one answer, each done once per distinct input.
 
     A history day repeats the same sensors (id, name, type, units) in every record and one time
     per record: 1,440 records of 60 readings need 60 label checks and 1,440 time checks, not
-    86,400 of each. The checks are pure functions of their input, so a remembered result is the
-    result; an input that cannot be a dict key (a list as a name) is checked every time.
+    86,400 of each; and a poll repeats the labels of the poll before. The checks are pure
+    functions of their input, so a remembered result is the result; an input that cannot be a
+    dict key (a list as a name) is checked every time. Times are checked against ``latest``, so
+    they are remembered for one answer; labels in ``labels``, which the client keeps across its
+    answers (at most `MAX_LABELS`).
     """
 
     __slots__ = ("labels", "latest", "times")
 
-    def __init__(self, latest: datetime) -> None:
+    def __init__(self, latest: datetime, labels: Labels | None = None) -> None:
         self.latest = latest  # the latest usable time
-        self.labels: dict[tuple[object, ...], tuple[str, str, str, str] | str] = {}
+        self.labels: Labels = {} if labels is None else labels
         self.times: dict[object, datetime | None] = {}
 
     def labels_of(
@@ -181,6 +191,8 @@ class Checks:
         """
         found = _check_labels(sensor_id, name, kind, units)
         if type(sensor_id) is str:
+            if len(self.labels) >= MAX_LABELS:
+                self.labels.clear()
             with contextlib.suppress(TypeError):  # unhashable: not remembered
                 self.labels[sensor_id, name, kind, units] = found
         return found
