@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.skycentrics.api import Device, SkyCentricsResponseError, Snapshot
+from custom_components.skycentrics.api import Device, SkyCentricsResponseError, Snapshot, readings
 from custom_components.skycentrics.api.models import parse_devices
 from skycentrics_simulator import load_seed_payload
 
@@ -169,3 +169,32 @@ def test_snapshot_device_id() -> None:
 def test_snapshot_time_forms(raw: Any, expected: datetime | None) -> None:
     """The top-level time is read in its ISO forms; anything else is no time."""
     assert Snapshot.from_dict({"device": 1, "sensors": [], "time": raw}).time == expected
+
+
+def test_label_checks_are_remembered_across_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A poll repeats the labels of the poll before: with the client's ``labels``, each
+    distinct (id, name, type, units) is checked once, however many answers; at most
+    MAX_LABELS are remembered; a refused id is refused again from memory."""
+    checked: list[tuple[object, ...]] = []
+    real = readings._check_labels
+
+    def counting(*labels: object) -> tuple[str, str, str, str] | str:
+        checked.append(labels)
+        return real(*labels)
+
+    monkeypatch.setattr(readings, "_check_labels", counting)
+    sensors = [
+        {"id": "A", "name": " a ", "type": "Power", "units": "kW", "data": 1.5},
+        {"id": "B\x00", "name": "b", "type": "Power", "units": "kW", "data": 2},
+    ]
+    answer = {"device": 7, "time": 1_760_000_000, "sensors": sensors}
+    labels: readings.Labels = {}
+    for _ in range(3):
+        snapshot = Snapshot.from_dict(answer, 7, labels=labels)
+        assert list(snapshot.readings) == ["A"]
+        assert snapshot.readings["A"].name == "a"
+    assert len(checked) == 2
+    monkeypatch.setattr(readings, "MAX_LABELS", 3)
+    renamed = [dict(sensors[0], id=f"A{n}") for n in range(10)]
+    Snapshot.from_dict({**answer, "sensors": renamed}, 7, labels=labels)
+    assert len(labels) <= 3
