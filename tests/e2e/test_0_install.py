@@ -2,10 +2,12 @@
 
 The names README's Marketplace steps give are read out of README.md and clicked in a browser, up
 to the GitHub connection (GitHub is out of reach here): Settings, the Marketplace, its first-run
-warning, the "Add from link" dialog with the repository and its type, and the GitHub connection
-the Marketplace asks for before it adds a custom repository. Then README's My Home Assistant
-link, opened on this Home Assistant (``/_my_redirect/<name>?<params>`` is handled by the frontend
-itself), lands on the Marketplace's add-repository step for this repository.
+warning, the "Add from link" dialog with the repository, and the GitHub connection the
+Marketplace asks for before it adds a custom repository. Then README's My Home Assistant link,
+opened on this Home Assistant (``/_my_redirect/<name>?<params>`` is handled by the frontend
+itself), lands on the Marketplace's add-repository step for this repository. Every bold name of
+those steps, also the ones past GitHub, is one of the frontend's (or the Marketplace's) English
+strings. With ``SKYCENTRICS_UPDATE_SCREENSHOTS=1`` the dialog's screenshot goes to docs/images/.
 
 Skipped on a Home Assistant without the Marketplace (before 2026.11: the pinned release).
 """
@@ -42,6 +44,7 @@ STEPS = re.compile(
     r" enter `(?P<url>[^`]+)` as \*\*(?P<link>[^*]+)\*\* and select \*\*(?P<add>[^*]+)\*\*\."
     r" The Marketplace tells the type on its own; should it ask for \*\*(?P<type_label>[^*]+)\*\*,"
     r" choose \*\*(?P<type>[^*]+)\*\* and select \*\*(?P=add)\*\* again\. "
+    r"(?:!\[[^\]]*\]\([^)]*\) )?"  # the screenshot
     r"3\. Without a GitHub connection, \*\*(?P<connect>[^*]+)\*\* opens first: select"
     r" \*\*(?P<connect_continue>[^*]+)\*\*, open (?P<device_url>\S+), "
 )
@@ -155,7 +158,7 @@ def test_readme_names_are_the_frontends() -> None:
 
 
 def test_marketplace_steps_up_to_github(page: Page, stack: Stack) -> None:
-    """Settings → Marketplace, the warning, Add from link with README's URL and type, Add: the
+    """Settings → Marketplace, the warning, Add from link with README's URL, Add: the
     Marketplace (set up on its own, no step for the user) asks to connect GitHub."""
     names = _readme(STEPS)
     assert names["url"] == json.loads(MANIFEST.read_text())["documentation"]
@@ -178,7 +181,7 @@ def test_marketplace_steps_up_to_github(page: Page, stack: Stack) -> None:
 
     # Without the internet the catalog is empty, and Browse (the first tab) shows that in place
     # of its toolbar; Discover keeps the same toolbar.
-    page.get_by_role("link", name="Discover", exact=True).click()
+    page.get_by_role("link", name="Discover", exact=True).click()  # tabs.discover
     # A toolbar button: its role carries no name, its text does.
     exact = re.compile(rf"^\s*{re.escape(names['add_from_link'])}\s*$")
     page.locator("ha-button").filter(has_text=exact).click()
