@@ -55,6 +55,7 @@ person:
 sun:
 system_health:
 diagnostics:
+my:  # My Home Assistant links (/_my_redirect/...), as default_config has them
 
 logger:
   default: info
