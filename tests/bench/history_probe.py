@@ -7,9 +7,10 @@ client (`async_get_history`, one day at a time, each day dropped before the next
 probe task sleeps 5 ms at a time and records how late it wakes (the event-loop stall).
 SENSOR_IDs, if given, are passed as ``sensor_ids``.
 
-MODE `floor`: fetch the same days' bodies with a plain signed GET and gunzip them (not timed),
-then time only a bare ``json.loads`` of each day's bytes, one day at a time: the floor. Its
-stall is what ``json.loads`` alone would do to an event loop it ran on.
+MODE `orjson` or `json` (the floors): fetch the same days' bodies with a plain signed GET (not
+timed), then time only the gunzip and a bare ``orjson.loads`` (or the standard library's
+``json.loads``) of each day, one day at a time. Their stall is what they alone would do to an
+event loop they ran on.
 
 Prints one JSON object: cpu_s (process CPU time, every thread), wall_s, peak_mib (largest
 growth of the resident memory over the measure, sampled at every wake-up of the probe from
@@ -31,6 +32,7 @@ import time
 from typing import Any
 
 import aiohttp
+import orjson
 from yarl import URL
 
 from custom_components.skycentrics.api import SkyCentricsClient
@@ -167,7 +169,9 @@ async def _get(
         return await response.read()
 
 
-async def _floor(url: str, client_id: str, secret: str, days: int) -> dict[str, Any]:
+async def _floor(
+    url: str, client_id: str, secret: str, days: int, loads: Any
+) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         cpu = 0.0
         size = records = 0
@@ -177,14 +181,15 @@ async def _floor(url: str, client_id: str, secret: str, days: int) -> dict[str, 
         for day in _days(days):
             b, e = f"{day:%Y-%m-%dT%H:%M:%S}", f"{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S}"
             path = f"/api/devices/{SEED_DEVICE_ID}/data?b={b}&e={e}&g=1"
-            body = gunzip(await _get(session, url, client_id, secret, path))
-            size += len(body)
+            packed = await _get(session, url, client_id, secret, path)
             start = time.process_time()
-            decoded = json.loads(body)  # on the event loop, on purpose: what it does to it
+            body = gunzip(packed)
+            decoded = loads(body)  # on the event loop, on purpose: what it does to it
             cpu += time.process_time() - start
+            size += len(body)
             probe.rss_peak = max(probe.rss_peak, _rss_mib())  # the day, decoded
             records += len(decoded)
-            del decoded, body
+            del decoded, body, packed
             await asyncio.sleep(0.02)  # let the probe see the stall
         await probe.stop()
         return {
@@ -200,13 +205,16 @@ async def _floor(url: str, client_id: str, secret: str, days: int) -> dict[str, 
         }
 
 
+FLOORS = {"orjson": orjson.loads, "json": json.loads}
+
+
 def main(argv: list[str]) -> None:
     """Run one measurement and print its figures as JSON."""
     mode, url, client_id, secret, days, *ids = argv
     if mode == "client":
         result = asyncio.run(_client(url, client_id, secret, int(days), ids))
-    elif mode == "floor":
-        result = asyncio.run(_floor(url, client_id, secret, int(days)))
+    elif mode in FLOORS:
+        result = asyncio.run(_floor(url, client_id, secret, int(days), FLOORS[mode]))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print(json.dumps(result))
