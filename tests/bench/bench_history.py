@@ -126,7 +126,8 @@ def _import_probe(url: str, client_id: str, secret: str) -> dict[str, Any]:
         check=False,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("PROBE ")]
-    assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert lines, done.stdout[-3000:]
     figures: dict[str, Any] = json.loads(lines[-1].removeprefix("PROBE "))
     return figures
 

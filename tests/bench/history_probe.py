@@ -169,9 +169,7 @@ async def _get(
         return await response.read()
 
 
-async def _floor(
-    url: str, client_id: str, secret: str, days: int, loads: Any
-) -> dict[str, Any]:
+async def _floor(url: str, client_id: str, secret: str, days: int, loads: Any) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         cpu = 0.0
         size = records = 0
