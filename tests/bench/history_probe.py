@@ -16,7 +16,10 @@ Prints one JSON object: cpu_s (process CPU time, every thread), wall_s, peak_mib
 growth of the resident memory over the measure, sampled at every wake-up of the probe from
 /proc/self/statm: ru_maxrss would keep the peak of the imports), stall_ms (longest lateness of
 the probe), stall_not_gc_ms (longest lateness less the garbage collector's pauses within it:
-what the code itself held the loop for), gc_ms (longest pause of the garbage collector),
+what the code itself held the loop for, or waited for the GIL, or the machine for a core),
+held_ms (most CPU the event loop's thread used between two wake-ups of the probe, less the
+garbage collector's pauses in that thread: what code running on the loop held it for, alone),
+gc_ms (longest pause of the garbage collector),
 gc_full (full collections), days, records, readings, json_bytes.
 """
 
@@ -28,6 +31,7 @@ import gc
 import json
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -50,6 +54,9 @@ class Probe:
     def __init__(self) -> None:
         self.stall = 0.0
         self.stall_not_gc = 0.0
+        self.held = 0.0
+        self.gc_on_loop = 0.0  # pauses of the collector in the loop's thread, in all
+        self._loop_thread = threading.get_ident()
         self.gc_pause = 0.0
         self.gc_total = 0.0
         self.gc_full = 0
@@ -68,6 +75,8 @@ class Probe:
         self._gc_start = None
         self.gc_pause = max(self.gc_pause, pause)
         self.gc_total += pause
+        if threading.get_ident() == self._loop_thread:
+            self.gc_on_loop += pause
         self.gc_full += info["generation"] == 2
 
     def _collecting_since(self, moment: float, now: float) -> float:
@@ -79,8 +88,10 @@ class Probe:
     async def _run(self) -> None:
         while True:
             before, collected = time.perf_counter(), self.gc_total
+            cpu, on_loop = time.thread_time(), self.gc_on_loop
             await asyncio.sleep(PROBE_INTERVAL)
             now = time.perf_counter()
+            self.held = max(self.held, time.thread_time() - cpu - (self.gc_on_loop - on_loop))
             late = now - before - PROBE_INTERVAL
             in_gc = self.gc_total - collected + self._collecting_since(before, now)
             self.stall = max(self.stall, late)
@@ -91,6 +102,7 @@ class Probe:
 
     def start(self) -> None:
         """Start watching the loop and the garbage collector (in a running loop)."""
+        self._loop_thread = threading.get_ident()
         gc.callbacks.append(self._on_gc)
         self._task = asyncio.create_task(self._run())
 
@@ -147,6 +159,7 @@ async def _client(
             "peak_mib": probe.rss_peak - probe.rss_start,
             "stall_ms": probe.stall * 1000,
             "stall_not_gc_ms": probe.stall_not_gc * 1000,
+            "held_ms": probe.held * 1000,
             "gc_ms": probe.gc_pause * 1000,
             "gc_full": probe.gc_full,
             "days": days,
@@ -195,6 +208,7 @@ async def _floor(url: str, client_id: str, secret: str, days: int, loads: Any) -
             "peak_mib": probe.rss_peak - probe.rss_start,
             "stall_ms": probe.stall * 1000,
             "stall_not_gc_ms": probe.stall_not_gc * 1000,
+            "held_ms": probe.held * 1000,
             "gc_ms": probe.gc_pause * 1000,
             "gc_full": probe.gc_full,
             "days": days,

@@ -6,7 +6,7 @@
 Home Assistant (the test harness's, with the real recorder on SQLite in memory) sets up the
 seed device against the simulator with ``history_days`` DAYS, and the statistics importer
 imports them with no pause between the requests: every day fetched, decoded, checked,
-aggregated to hours and handed to the recorder (`HistoryImporter._import`), the rows written.
+aggregated to hours and handed to the recorder (`HistoryImporter._async_import`), the rows written.
 Prints one JSON line: cpu_s (process CPU over the import, every thread, the recorder's
 database writes excepted: recorder_cpu_s), wall_s, peak_mib, the event-loop stalls as
 history_probe.py measures them, days (requests), hours, records.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 import json
+import logging
 import os
 import time
 
@@ -64,17 +65,19 @@ async def test_import(
 ) -> None:
     """Import DAYS days of the seed device's history; print the figures."""
     url, client_id, secret, days = os.environ["SKYCENTRICS_PROBE"].split(",")
+    for logger in ("sqlalchemy.engine", "homeassistant.components.recorder"):
+        logging.getLogger(logger).setLevel(logging.ERROR)  # the harness logs every statement
     hass.loop.set_debug(False)  # as Home Assistant runs its loop
     monkeypatch.setattr(statistics, "HISTORY_PAUSE", timedelta(0))
     records = 0
-    real_import = statistics.HistoryImporter._import
+    real_import = statistics.HistoryImporter._async_import
 
-    def _import(importer: statistics.HistoryImporter, *args: object) -> None:
+    async def _import(importer: statistics.HistoryImporter, *args: object) -> None:
         nonlocal records
         records += len(args[2])  # type: ignore[arg-type]
-        real_import(importer, *args)  # type: ignore[arg-type]
+        await real_import(importer, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(statistics.HistoryImporter, "_import", _import)
+    monkeypatch.setattr(statistics.HistoryImporter, "_async_import", _import)
     entry = MockConfigEntry(
         domain=DOMAIN,
         data={
@@ -109,6 +112,7 @@ async def test_import(
         "peak_mib": probe.rss_peak - probe.rss_start,
         "stall_ms": probe.stall * 1000,
         "stall_not_gc_ms": probe.stall_not_gc * 1000,
+        "held_ms": probe.held * 1000,
         "gc_ms": probe.gc_pause * 1000,
         "gc_full": probe.gc_full,
         "days": status["history_requests"],

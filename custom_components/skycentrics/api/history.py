@@ -20,8 +20,8 @@ MAX_HISTORY_BYTES: Final = 64 * 1024 * 1024
 
 GZIP_MAGIC: Final = b"\x1f\x8b"  # no JSON text starts with them
 
-CHUNK_BYTES: Final = 1 << 18
-"""JSON decoded at once (`_chunks`): about 33 records of 60 sensors, 2 MB as Python objects."""
+CHUNK_BYTES: Final = 1 << 16
+"""JSON decoded at once (`_chunks`): about 8 records of 60 sensors, 0.5 MB as Python objects."""
 
 
 def gunzip(body: bytes, limit: int = MAX_HISTORY_BYTES) -> bytes:
