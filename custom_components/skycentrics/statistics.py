@@ -401,7 +401,7 @@ class HistoryImporter:
             if index % RECORDS_AT_ONCE == 0:
                 await asyncio.sleep(0)
             coordinator.observe_power(record)
-        hours: dict[datetime, datetime] = {}  # a reading time -> the start of its hour
+        hour_of: dict[datetime, datetime] = {}  # a reading time -> the start of its hour
         written = 0
         for key, series in self._series.items():
             await asyncio.sleep(0)
@@ -409,8 +409,8 @@ class HistoryImporter:
             for record in records:
                 found = series.value(coordinator, record)
                 if found is not None and start <= found[0] < end:
-                    if (hour := hours.get(found[0])) is None:
-                        hour = hours[found[0]] = hour_start(found[0])
+                    if (hour := hour_of.get(found[0])) is None:
+                        hour = hour_of[found[0]] = hour_start(found[0])
                     values.setdefault(hour, []).append(found)
             rows: list[StatisticData] = []
             hour = max(start, series.next_hour)
