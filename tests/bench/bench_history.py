@@ -16,7 +16,10 @@ alone:
 CPU = process CPU time over the days (every thread: HTTP, gunzip, decoding, checks);
 peak memory = largest growth of the process's resident set over the measure; stall =
 longest lateness of a task that sleeps 5 ms at a time on the event loop (and the part of it
-that was not the garbage collector's). SKYCENTRICS_BENCH_HISTORY_DAYS=365 measures a year.
+that was not the garbage collector's: on a shared machine, also the waits for the GIL and for
+a core); loop held = most CPU the loop's own thread used between two wake-ups of that task,
+garbage collection left out: how long code on the loop held it. SKYCENTRICS_BENCH_HISTORY_DAYS
+sets the days (365: a year).
 """
 
 from __future__ import annotations

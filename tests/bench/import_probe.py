@@ -3,7 +3,7 @@
     python -m pytest -p no:cacheprovider -q -s -o python_files=import_probe.py \
         tests/bench/import_probe.py   # with SKYCENTRICS_PROBE=URL,CLIENT_ID,SECRET,DAYS
 
-Home Assistant (the test harness's, with the real recorder on SQLite in memory) sets up the
+Home Assistant (the test harness's, with the real recorder on SQLite on disk) sets up the
 seed device against the simulator with ``history_days`` DAYS, and the statistics importer
 imports them with no pause between the requests: every day fetched, decoded, checked,
 aggregated to hours and handed to the recorder (`HistoryImporter._async_import`), the rows written.
@@ -34,6 +34,13 @@ from custom_components.skycentrics.const import CONF_HISTORY_DAYS, DOMAIN, HISTO
 from skycentrics_simulator import SEED_DEVICE_ID
 
 from .history_probe import Probe
+
+
+@pytest.fixture
+def persistent_database() -> bool:
+    """The recorder's database on disk, as in Home Assistant (in memory, a year of rows would
+    count as the import's memory)."""
+    return True
 
 
 @pytest.fixture
