@@ -642,10 +642,15 @@ AWKWARD = {  # @A and @B stand for two records
 }
 
 
+@pytest.mark.parametrize("run", [history.CHUNK_BYTES, 100])
 @pytest.mark.parametrize("name", list(AWKWARD))
-def test_streamed_as_the_whole_answer(name: str, caplog: pytest.LogCaptureFixture) -> None:
-    """Decoding a run of records at a time gives exactly what decoding the whole answer and
-    parsing it gives (records, or the error, and the same warnings), whatever the answer."""
+def test_streamed_as_the_whole_answer(
+    name: str, run: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decoding a run of records at a time (the whole answer in one run, or a record a run)
+    gives exactly what decoding the whole answer and parsing it gives (records, or the error,
+    and the same warnings), whatever the answer."""
+    monkeypatch.setattr(history, "CHUNK_BYTES", run)
     text = AWKWARD[name].replace("@A", json.dumps(_record(0)))
     body = text.replace("@B", json.dumps(_record(1))).encode()
     caplog.set_level(logging.WARNING)

@@ -76,7 +76,8 @@ def _simulator(client_id: str, secret: str) -> Iterator[str]:
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
         [
             *(sys.executable, "-m", "skycentrics_simulator", "--port", "0"),
-            *("--client-id", client_id, "--client-secret", secret),
+            f"--client-id={client_id}",
+            f"--client-secret={secret}",  # "=": a secret may start with "-"
         ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

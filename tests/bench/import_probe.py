@@ -5,8 +5,9 @@
 
 Home Assistant (the test harness's, with the real recorder on SQLite on disk) sets up the
 seed device against the simulator with ``history_days`` DAYS, and the statistics importer
-imports them with no pause between the requests: every day fetched, decoded, checked,
-aggregated to hours and handed to the recorder (`HistoryImporter._async_import`), the rows written.
+imports them (measured from its start, once the entry is set up) with no pause between the
+requests: every day fetched, decoded, checked, aggregated to hours and handed to the recorder
+(`HistoryImporter._async_import`), the rows written.
 Prints one JSON line: cpu_s (process CPU over the import, every thread, the recorder's
 database writes excepted: recorder_cpu_s), wall_s, peak_mib, the event-loop stalls as
 history_probe.py measures them, days (requests), hours, records.
@@ -85,6 +86,13 @@ async def test_import(
         await real_import(importer, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(statistics.HistoryImporter, "_async_import", _import)
+    importers: list[statistics.HistoryImporter] = []  # started once set up: only the import
+    real_start = statistics.HistoryImporter.async_start
+
+    def _defer(importer: statistics.HistoryImporter) -> None:
+        importers.append(importer)
+
+    monkeypatch.setattr(statistics.HistoryImporter, "async_start", _defer)
     entry = MockConfigEntry(
         domain=DOMAIN,
         data={
@@ -97,11 +105,14 @@ async def test_import(
     )
     entry.add_to_hass(hass)
     settled = statistics.hour_start(dt_util.utcnow() - HISTORY_SETTLE).isoformat()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    (coordinator,) = entry.runtime_data.coordinators.values()
     probe = Probe()
     probe.start()
     cpu, wall, recorder = time.process_time(), time.perf_counter(), _thread_cpu("Recorder")
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    (coordinator,) = entry.runtime_data.coordinators.values()
+    for importer in importers:
+        real_start(importer)
     status = coordinator.history_status
     while status["next_hour"] != settled:
         assert status["last_error"] is None, status["last_error"]
