@@ -15,6 +15,7 @@ import logging
 import math
 from typing import Any
 import unicodedata
+from unittest.mock import patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -31,6 +32,7 @@ from custom_components.skycentrics.api import (
     SkyCentricsRateLimitError,
     SkyCentricsResponseError,
     Snapshot,
+    history,
 )
 from custom_components.skycentrics.api.decode import (
     INT64_MAX,
@@ -44,7 +46,7 @@ from custom_components.skycentrics.api.decode import (
 )
 from custom_components.skycentrics.api.families import MAX_CT_ID_LENGTH, Measure
 from custom_components.skycentrics.api.headers import parse_http_date, parse_retry_after
-from custom_components.skycentrics.api.history import parse_history
+from custom_components.skycentrics.api.history import decode_history, parse_history
 from custom_components.skycentrics.api.readings import (
     EARLIEST_TIME,
     MAX_FUTURE,
@@ -1028,6 +1030,48 @@ def test_the_fast_path_decodes_as_the_tolerant_path(answer: object) -> None:
     tolerant = _decode_tolerant(body)
     assert fast == tolerant
     assert _parsed(fast) == _parsed(tolerant)
+
+
+def _history_of(decode: Any, body: bytes) -> list[object]:
+    """What ``decode`` makes of a history answer: records, or the error; the problems logged."""
+    problems = _Recorder()
+    try:
+        records: object = decode(body, problems)
+    except SkyCentricsResponseError as err:
+        records = str(err)
+    return [records, problems.messages]
+
+
+HISTORY_KEYS = TIMES.map(str) | ANY_TEXT | st.sampled_from(["sensors", "device", "{", "}", "a}"])
+
+
+@PROPERTY_SETTINGS
+@given(
+    answer=st.lists(_payloads(PYTHON_SCALARS | WIRE_SCALARS), max_size=4)
+    | st.dictionaries(HISTORY_KEYS, _payloads(PYTHON_SCALARS | WIRE_SCALARS), max_size=4),
+    run=st.integers(1, 400),
+)
+def test_history_in_runs_as_the_whole_answer(answer: object, run: int) -> None:
+    """`decode_history` decodes a list or a time-keyed object a run of records at a time
+    (orjson, runs of about ``run`` bytes, cut by counting braces, those in strings too): the
+    very records and warnings of the tolerant path on the whole answer, whatever the answer."""
+    body = _dump(answer)
+    whole: list[bytes] = []
+
+    def decode_json_spy(body: bytes) -> Any:
+        whole.append(body)
+        return decode_json(body)
+
+    with (
+        patch.object(history, "CHUNK_BYTES", run),
+        patch.object(history, "decode_json", decode_json_spy),
+    ):
+        got = _history_of(lambda body, problems: decode_history(body, 7, problems), body)
+    event("the whole answer" if whole else "in runs")
+    expected = _history_of(
+        lambda body, problems: parse_history(_decode_tolerant(body), 7, problems), body
+    )
+    assert got == expected
 
 
 ORDINARY_JSON = st.recursive(

@@ -30,7 +30,7 @@ polls by. A statistic keeps the id 0.2.0 gave it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import math
@@ -91,6 +91,7 @@ HOUR: Final = timedelta(hours=1)
 DAY: Final = timedelta(days=1)  # one history request
 MEAN_SUFFIX: Final = " (cloud history)"
 POWER: Final = SensorDeviceClass.POWER
+RECORDS_AT_ONCE: Final = 240  # history records whose powers are read without a break
 
 type Values = list[tuple[datetime, float]]  # (reading time, value in the statistic's unit)
 
@@ -363,7 +364,7 @@ class HistoryImporter:
             )
             records = []
         self._attempts = 0
-        self._import(start, end, records)
+        await self._async_import(start, end, records)
         del records
         await get_instance(self.hass).async_block_till_done()  # one day queued at a time
         self._wait(HISTORY_PAUSE.total_seconds())
@@ -391,22 +392,30 @@ class HistoryImporter:
 
     # --- importing ----------------------------------------------------------------------------
 
-    def _import(self, start: datetime, end: datetime, records: Iterable[Snapshot]) -> None:
-        """Add the rows of the hours in [start, end) of every statistic that lacks them."""
+    async def _async_import(self, start: datetime, end: datetime, records: list[Snapshot]) -> None:
+        """Add the rows of the hours in [start, end) of every statistic that lacks them. The
+        event loop gets a turn every `RECORDS_AT_ONCE` records, and before each statistic (a
+        day of per-minute records: a few ms at a time)."""
         coordinator = self.coordinator
-        values: dict[str, dict[datetime, Values]] = {key: {} for key in self._series}
-        for record in records:
+        for index, record in enumerate(records):
+            if index % RECORDS_AT_ONCE == 0:
+                await asyncio.sleep(0)
             coordinator.observe_power(record)
-            for key, series in self._series.items():
-                found = series.value(coordinator, record)
-                if found is not None and start <= found[0] < end:
-                    values[key].setdefault(hour_start(found[0]), []).append(found)
+        hour_of: dict[datetime, datetime] = {}  # a reading time -> the start of its hour
         written = 0
         for key, series in self._series.items():
+            await asyncio.sleep(0)
+            values: dict[datetime, Values] = {}
+            for record in records:
+                found = series.value(coordinator, record)
+                if found is not None and start <= found[0] < end:
+                    if (hour := hour_of.get(found[0])) is None:
+                        hour = hour_of[found[0]] = hour_start(found[0])
+                    values.setdefault(hour, []).append(found)
             rows: list[StatisticData] = []
             hour = max(start, series.next_hour)
             while hour < end:
-                in_hour = sorted(values[key].get(hour, []), key=lambda item: item[0])
+                in_hour = sorted(values.get(hour, []), key=lambda item: item[0])
                 if row := series.row(hour, in_hour, coordinator):
                     rows.append(row)
                 hour += HOUR

@@ -7,15 +7,19 @@ client (`async_get_history`, one day at a time, each day dropped before the next
 probe task sleeps 5 ms at a time and records how late it wakes (the event-loop stall).
 SENSOR_IDs, if given, are passed as ``sensor_ids``.
 
-MODE `floor`: fetch the same days' bodies with a plain signed GET and gunzip them (not timed),
-then time only a bare ``json.loads`` of each day's bytes, one day at a time: the floor. Its
-stall is what ``json.loads`` alone would do to an event loop it ran on.
+MODE `orjson` or `json` (the floors): fetch the same days' bodies with a plain signed GET (not
+timed), then time only the gunzip and a bare ``orjson.loads`` (or the standard library's
+``json.loads``) of each day, one day at a time. Their stall is what they alone would do to an
+event loop they ran on.
 
 Prints one JSON object: cpu_s (process CPU time, every thread), wall_s, peak_mib (largest
 growth of the resident memory over the measure, sampled at every wake-up of the probe from
 /proc/self/statm: ru_maxrss would keep the peak of the imports), stall_ms (longest lateness of
 the probe), stall_not_gc_ms (longest lateness less the garbage collector's pauses within it:
-what the code itself held the loop for), gc_ms (longest pause of the garbage collector),
+what the code itself held the loop for, or waited for the GIL, or the machine for a core),
+held_ms (most CPU the event loop's thread used between two wake-ups of the probe, less the
+garbage collector's pauses in that thread: what code running on the loop held it for, alone),
+gc_ms (longest pause of the garbage collector),
 gc_full (full collections), days, records, readings, json_bytes.
 """
 
@@ -27,10 +31,12 @@ import gc
 import json
 import os
 import sys
+import threading
 import time
 from typing import Any
 
 import aiohttp
+import orjson
 from yarl import URL
 
 from custom_components.skycentrics.api import SkyCentricsClient
@@ -48,6 +54,9 @@ class Probe:
     def __init__(self) -> None:
         self.stall = 0.0
         self.stall_not_gc = 0.0
+        self.held = 0.0
+        self.gc_on_loop = 0.0  # pauses of the collector in the loop's thread, in all
+        self._loop_thread = threading.get_ident()
         self.gc_pause = 0.0
         self.gc_total = 0.0
         self.gc_full = 0
@@ -66,6 +75,8 @@ class Probe:
         self._gc_start = None
         self.gc_pause = max(self.gc_pause, pause)
         self.gc_total += pause
+        if threading.get_ident() == self._loop_thread:
+            self.gc_on_loop += pause
         self.gc_full += info["generation"] == 2
 
     def _collecting_since(self, moment: float, now: float) -> float:
@@ -77,8 +88,10 @@ class Probe:
     async def _run(self) -> None:
         while True:
             before, collected = time.perf_counter(), self.gc_total
+            cpu, on_loop = time.thread_time(), self.gc_on_loop
             await asyncio.sleep(PROBE_INTERVAL)
             now = time.perf_counter()
+            self.held = max(self.held, time.thread_time() - cpu - (self.gc_on_loop - on_loop))
             late = now - before - PROBE_INTERVAL
             in_gc = self.gc_total - collected + self._collecting_since(before, now)
             self.stall = max(self.stall, late)
@@ -89,6 +102,7 @@ class Probe:
 
     def start(self) -> None:
         """Start watching the loop and the garbage collector (in a running loop)."""
+        self._loop_thread = threading.get_ident()
         gc.callbacks.append(self._on_gc)
         self._task = asyncio.create_task(self._run())
 
@@ -145,6 +159,7 @@ async def _client(
             "peak_mib": probe.rss_peak - probe.rss_start,
             "stall_ms": probe.stall * 1000,
             "stall_not_gc_ms": probe.stall_not_gc * 1000,
+            "held_ms": probe.held * 1000,
             "gc_ms": probe.gc_pause * 1000,
             "gc_full": probe.gc_full,
             "days": days,
@@ -167,7 +182,7 @@ async def _get(
         return await response.read()
 
 
-async def _floor(url: str, client_id: str, secret: str, days: int) -> dict[str, Any]:
+async def _floor(url: str, client_id: str, secret: str, days: int, loads: Any) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         cpu = 0.0
         size = records = 0
@@ -177,14 +192,15 @@ async def _floor(url: str, client_id: str, secret: str, days: int) -> dict[str, 
         for day in _days(days):
             b, e = f"{day:%Y-%m-%dT%H:%M:%S}", f"{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S}"
             path = f"/api/devices/{SEED_DEVICE_ID}/data?b={b}&e={e}&g=1"
-            body = gunzip(await _get(session, url, client_id, secret, path))
-            size += len(body)
+            packed = await _get(session, url, client_id, secret, path)
             start = time.process_time()
-            decoded = json.loads(body)  # on the event loop, on purpose: what it does to it
+            body = gunzip(packed)
+            decoded = loads(body)  # on the event loop, on purpose: what it does to it
             cpu += time.process_time() - start
+            size += len(body)
             probe.rss_peak = max(probe.rss_peak, _rss_mib())  # the day, decoded
             records += len(decoded)
-            del decoded, body
+            del decoded, body, packed
             await asyncio.sleep(0.02)  # let the probe see the stall
         await probe.stop()
         return {
@@ -192,6 +208,7 @@ async def _floor(url: str, client_id: str, secret: str, days: int) -> dict[str, 
             "peak_mib": probe.rss_peak - probe.rss_start,
             "stall_ms": probe.stall * 1000,
             "stall_not_gc_ms": probe.stall_not_gc * 1000,
+            "held_ms": probe.held * 1000,
             "gc_ms": probe.gc_pause * 1000,
             "gc_full": probe.gc_full,
             "days": days,
@@ -200,13 +217,16 @@ async def _floor(url: str, client_id: str, secret: str, days: int) -> dict[str, 
         }
 
 
+FLOORS = {"orjson": orjson.loads, "json": json.loads}
+
+
 def main(argv: list[str]) -> None:
     """Run one measurement and print its figures as JSON."""
     mode, url, client_id, secret, days, *ids = argv
     if mode == "client":
         result = asyncio.run(_client(url, client_id, secret, int(days), ids))
-    elif mode == "floor":
-        result = asyncio.run(_floor(url, client_id, secret, int(days)))
+    elif mode in FLOORS:
+        result = asyncio.run(_floor(url, client_id, secret, int(days), FLOORS[mode]))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print(json.dumps(result))

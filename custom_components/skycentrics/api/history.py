@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Set as AbstractSet
 from datetime import UTC, datetime
-import json
-import re
 from typing import Final
 import zlib
 
-from .decode import decode_json, may_escape_surrogates, text_of
+from .decode import _BOM, MAX_DEPTH, _decode_fast, decode_json
 from .exceptions import SkyCentricsResponseError
 from .models import Snapshot, parse_snapshot
 from .readings import MAX_FUTURE, Checks, ProblemLog, as_int, kind_of, shorten
@@ -22,12 +20,8 @@ MAX_HISTORY_BYTES: Final = 64 * 1024 * 1024
 
 GZIP_MAGIC: Final = b"\x1f\x8b"  # no JSON text starts with them
 
-_RECORD_DECODER: Final = json.JSONDecoder()
-"""History's records, decoded one at a time (see `decode_history`): integers in C, not through
-the hooks of `decode_json`'s tolerant path (a day holds 110,000 of them). What the hooks guard
-against comes out the same: a literal of more than 4,300 digits makes it fail (the whole answer
-then goes through `decode_json`); an integer beyond int64 or a NaN is refused as a value, a time
-or an id anyway, and the raw record is not kept."""
+CHUNK_BYTES: Final = 1 << 16
+"""JSON decoded at once (`_chunks`): about 8 records of 60 sensors, 0.5 MB as Python objects."""
 
 
 def gunzip(body: bytes, limit: int = MAX_HISTORY_BYTES) -> bytes:
@@ -70,14 +64,13 @@ def decode_history(
     server sometimes ignores ``Accept: application/gzip``, and aiohttp has already decoded a
     ``Content-Encoding: gzip``. CPU-bound: call it in a worker thread.
 
-    The records are decoded one at a time (`_stream`) and parsed at once, so a day's decoded JSON
-    never exists whole: against orjson.loads of the whole day (`scripts/bench -k history`, 30
-    days), 34 MiB of peak memory instead of 75, a longest stall of the event loop (outside
-    garbage collection) of 20-37 ms instead of 84, about the same CPU. What streaming cannot do
-    exactly as `decode_json` + `parse_history` would (a lone surrogate, nesting too deep, a
-    duplicate key, a lone record, invalid JSON, an integer of more than 4,300 digits) is done by
-    them instead, and the warnings of the attempt are dropped. (An integer beyond int64 is
-    refused in both, worded "number beyond" here, "not a finite number" there.)
+    The records are decoded by orjson about `CHUNK_BYTES` at a time (`_chunks`) and parsed at
+    once, so a day's decoded JSON never exists whole (`scripts/bench -k history`). An answer
+    that orjson refuses or would decode otherwise than `decode_json`'s tolerant path (see
+    `decode.py`), and one that is not a list or a time-keyed object of records (a lone record,
+    a duplicate key, trailing data, a cut that is not between records), is decoded whole by
+    `decode_json` and parsed by `parse_history` instead, and the warnings of the attempt are
+    dropped: the same records and warnings either way.
     """
     if body.startswith(GZIP_MAGIC):
         body = gunzip(body, limit)
@@ -85,81 +78,94 @@ def decode_history(
         raise SkyCentricsResponseError(f"the answer exceeds {limit} bytes")
     if problems is None:
         problems = ProblemLog()
-    if not may_escape_surrogates(body):
-        held = _HeldProblems()
-        try:
-            members, keyed = _stream(text_of(body))
-            snapshots = _parse_records(members, keyed, device_id, held, sensor_ids)
-        except _NotStreamableError, ValueError, RecursionError, IndexError:
-            pass  # the whole answer at once, below, decides (and repairs what it can)
-        else:
-            held.replay(problems)
-            return snapshots
-    return parse_history(decode_json(body), device_id, problems, sensor_ids)
+    held = _HeldProblems()
+    try:
+        members, keyed = _members(body)
+        snapshots = _parse_records(members, keyed, device_id, held, sensor_ids)
+    except _NotStreamableError, ValueError:  # orjson.JSONDecodeError is a ValueError
+        return parse_history(decode_json(body), device_id, problems, sensor_ids)
+    held.replay(problems)
+    return snapshots
 
 
 class _NotStreamableError(Exception):
     """The answer needs `decode_json` and `parse_history` on the whole of it."""
 
 
-_WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
+_JSON_SPACE: Final = b" \t\n\r"
 _RECORD_KEYS: Final = frozenset({"sensors", "device"})
 """Keys of a lone record (`parse_history`), never of an object keyed by record time."""
 
 
-def _skip(text: str, at: int) -> int:
-    """The index of the first character at or after ``at`` that is not JSON whitespace."""
-    found = _WHITESPACE.match(text, at)
-    return found.end() if found else at
-
-
-def _stream(text: str) -> tuple[Iterator[tuple[object, object]], bool]:
-    """The (index or key, value) pairs of a top-level JSON list or object, each decoded when it
-    is reached, and whether they are keyed. Raises ValueError (not JSON), IndexError (cut short)
-    or `_NotStreamableError` on the way."""
-    scan = _RECORD_DECODER.raw_decode
-    start = _skip(text, 0)
-    opener = text[start]
-    if opener not in "[{":
+def _members(body: bytes) -> tuple[Iterator[tuple[object, object]], bool]:
+    """The (index or key, value) pairs of a top-level JSON list or object, decoded a chunk at
+    a time when they are reached, and whether they are keyed. Raises ValueError (orjson refuses
+    a chunk) or `_NotStreamableError` on the way."""
+    text = body.removeprefix(_BOM).strip(_JSON_SPACE)
+    opener, closer = text[:1], text[-1:]
+    if (opener, closer) not in {(b"[", b"]"), (b"{", b"}")} or len(text) < 2:
         raise _NotStreamableError
-    keyed = opener == "{"
-    closer = "}" if keyed else "]"
+    keyed = opener == b"{"
 
     def members() -> Iterator[tuple[object, object]]:
         seen: set[object] = set()
-        at = _skip(text, start + 1)
         index = 0
-        if text[at] == closer:
-            at += 1
-        else:
-            while True:
-                key: object = index
-                if keyed:
-                    if text[at] != '"':
-                        raise _NotStreamableError
-                    key, at = scan(text, at)
-                    if key in seen or key in _RECORD_KEYS:  # a dict keeps one; a lone record
-                        raise _NotStreamableError
-                    seen.add(key)
-                    at = _skip(text, at)
-                    if text[at] != ":":
-                        raise _NotStreamableError
-                    at = _skip(text, at + 1)
-                value, at = scan(text, at)
-                yield key, value
-                index += 1
-                at = _skip(text, at)
-                if text[at] == ",":
-                    at = _skip(text, at + 1)
-                elif text[at] == closer:
-                    at += 1
-                    break
-                else:
-                    raise _NotStreamableError
-        if _skip(text, at) != len(text):
-            raise _NotStreamableError  # something after the answer
+        for chunk in _chunks(text, 1, len(text) - 1):
+            decoded = _decode_fast(opener + chunk + closer)
+            if not keyed:
+                yield from enumerate(decoded, index)
+                index += len(decoded)
+                continue
+            if not seen.isdisjoint(decoded) or not _RECORD_KEYS.isdisjoint(decoded):
+                raise _NotStreamableError  # a duplicate key (a dict keeps one); a lone record
+            seen.update(decoded)
+            yield from decoded.items()
 
     return members(), keyed
+
+
+def _chunks(text: bytes, start: int, end: int) -> Iterator[bytes]:
+    """``text[start:end]``, the members of a list or an object, in runs of whole members of
+    about `CHUNK_BYTES`, without their separating commas.
+
+    A run ends at a comma after as many braces have closed as opened since its start. That
+    count takes braces inside strings too, so a run may end inside a string or a member: then
+    orjson refuses it (ValueError). What it accepts is whole members, as JSON text is read the
+    same from the start of a member whatever came before.
+    """
+    start = _skip_space(text, start, end)
+    while start < end:
+        cut = min(start + CHUNK_BYTES, end)
+        depth = _depth(text, start, cut)
+        while True:
+            if depth == 0:
+                after = _skip_space(text, cut, end)
+                if after == end:
+                    yield text[start:cut]
+                    return
+                if text[after] == 0x2C:  # a comma
+                    yield text[start:cut]
+                    start = _skip_space(text, after + 1, end)
+                    if start == end:
+                        raise _NotStreamableError  # a trailing comma
+                    break
+            found = text.find(b"}", cut, end) + 1
+            if not 0 <= depth <= MAX_DEPTH or not found:
+                raise _NotStreamableError
+            depth += _depth(text, cut, found)
+            cut = found
+
+
+def _depth(text: bytes, start: int, end: int) -> int:
+    """Braces opened less braces closed in ``text[start:end]`` (strings not skipped)."""
+    return text.count(b"{", start, end) - text.count(b"}", start, end)
+
+
+def _skip_space(text: bytes, at: int, end: int) -> int:
+    """The index of the first byte at or after ``at`` that is not JSON whitespace (or end)."""
+    while at < end and text[at] in _JSON_SPACE:
+        at += 1
+    return at
 
 
 def parse_history(

@@ -109,9 +109,10 @@ def read_sensors(  # noqa: PLR0917 (the parts of one answer)
                 _skip_sensor(problems, device_id, index, f"not a JSON object: {kind_of(item)}")
             continue
         get = item.get
-        labels = (get("id"), get("name"), get("type"), get("units"))
-        if wanted is not None and (type(labels[0]) is not str or labels[0] not in wanted):
+        sensor_id = get("id")
+        if wanted is not None and (type(sensor_id) is not str or sensor_id not in wanted):
             continue
+        labels = (sensor_id, get("name"), get("type"), get("units"))
         try:  # checked before?
             found = known_labels[labels]
         except KeyError, TypeError:
