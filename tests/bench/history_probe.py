@@ -106,13 +106,22 @@ class Probe:
         gc.callbacks.append(self._on_gc)
         self._task = asyncio.create_task(self._run())
 
-    async def stop(self) -> None:
-        """Let the probe wake once more (a stall just before is measured), then stop."""
+    async def stop(self) -> dict[str, float]:
+        """Let the probe wake once more (a stall just before is measured), then stop; return
+        what it measured (peak memory, stalls, garbage collections)."""
         self._woke.clear()
         await self._woke.wait()
         gc.callbacks.remove(self._on_gc)
         assert self._task is not None
         self._task.cancel()
+        return {
+            "peak_mib": self.rss_peak - self.rss_start,
+            "stall_ms": self.stall * 1000,
+            "stall_not_gc_ms": self.stall_not_gc * 1000,
+            "held_ms": self.held * 1000,
+            "gc_ms": self.gc_pause * 1000,
+            "gc_full": self.gc_full,
+        }
 
 
 def _days(count: int) -> list[datetime]:
@@ -152,16 +161,11 @@ async def _client(
             readings += sum(len(s.readings) for s in snapshots)
             del snapshots  # the importer holds one day at a time
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        await probe.stop()
+        measured = await probe.stop()
         return {
             "cpu_s": cpu,
             "wall_s": wall,
-            "peak_mib": probe.rss_peak - probe.rss_start,
-            "stall_ms": probe.stall * 1000,
-            "stall_not_gc_ms": probe.stall_not_gc * 1000,
-            "held_ms": probe.held * 1000,
-            "gc_ms": probe.gc_pause * 1000,
-            "gc_full": probe.gc_full,
+            **measured,
             "days": days,
             "records": records,
             "readings": readings,
@@ -202,15 +206,10 @@ async def _floor(url: str, client_id: str, secret: str, days: int, loads: Any) -
             records += len(decoded)
             del decoded, body, packed
             await asyncio.sleep(0.02)  # let the probe see the stall
-        await probe.stop()
+        measured = await probe.stop()
         return {
             "cpu_s": cpu,
-            "peak_mib": probe.rss_peak - probe.rss_start,
-            "stall_ms": probe.stall * 1000,
-            "stall_not_gc_ms": probe.stall_not_gc * 1000,
-            "held_ms": probe.held * 1000,
-            "gc_ms": probe.gc_pause * 1000,
-            "gc_full": probe.gc_full,
+            **measured,
             "days": days,
             "records": records,
             "json_bytes": size,

@@ -121,18 +121,13 @@ async def test_import(
     await hass.async_add_executor_job(recorder_mock.block_till_done)
     recorder = _thread_cpu("Recorder") - recorder
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    await probe.stop()
+    measured = await probe.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
     figures = {
         "cpu_s": cpu - recorder,
         "recorder_cpu_s": recorder,
         "wall_s": wall,
-        "peak_mib": probe.rss_peak - probe.rss_start,
-        "stall_ms": probe.stall * 1000,
-        "stall_not_gc_ms": probe.stall_not_gc * 1000,
-        "held_ms": probe.held * 1000,
-        "gc_ms": probe.gc_pause * 1000,
-        "gc_full": probe.gc_full,
+        **measured,
         "days": status["history_requests"],
         "hours": status["hours_imported"],
         "records": records,

@@ -103,6 +103,17 @@ def log_in(page: Page, ha_url: str, username: str, password: str) -> None:
     expect(page.locator("ha-sidebar")).to_be_visible()
 
 
+@contextmanager
+def logged_in_page(ha_url: str, username: str, password: str) -> Iterator[Page]:
+    """A page of a fresh browser context, logged in (for a test file's page fixture)."""
+    with chromium() as browser:
+        context = new_context(browser)
+        page = context.new_page()
+        log_in(page, ha_url, username, password)
+        yield page
+        context.close()
+
+
 def screenshot(page: Page, path: Path) -> None:
     """Save what the viewport shows, with animations finished and no blinking caret."""
     page.screenshot(path=path, animations="disabled", caret="hide")

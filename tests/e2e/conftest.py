@@ -315,6 +315,22 @@ def ha_version() -> str:
     ).stdout.strip()
 
 
+def new_stack(name: str = "", **fields: Any) -> Stack:
+    """A stack in this run's folder, on free ports; ``name``: a folder of its own in it (a test
+    with a Home Assistant of its own)."""
+    run_dir = E2E_DIR / f"run-{os.getpid()}" / name
+    artifacts = run_dir / "artifacts"
+    artifacts.mkdir(parents=True)
+    return Stack(
+        config_dir=run_dir / "config",
+        artifacts=artifacts,
+        ha_port=free_port(),
+        sim_port=free_port(),
+        control_port=free_port(),
+        **fields,
+    )
+
+
 def boot(stack: Stack) -> None:
     """Start the simulator and Home Assistant; onboard it, as a new user does."""
     stack.start_simulator()
@@ -343,16 +359,7 @@ def stack() -> Iterator[Stack]:
     for old in E2E_DIR.glob("run-*"):
         if not Path(f"/proc/{old.name.removeprefix('run-')}").exists():
             shutil.rmtree(old, ignore_errors=True)
-    run_dir = E2E_DIR / f"run-{os.getpid()}"
-    artifacts = run_dir / "artifacts"
-    artifacts.mkdir(parents=True)
-    the_stack = Stack(
-        config_dir=run_dir / "config",
-        artifacts=artifacts,
-        ha_port=free_port(),
-        sim_port=free_port(),
-        control_port=free_port(),
-    )
+    the_stack = new_stack()
     _STACK = the_stack
     HA_VERSION[:] = [ha_version()]
     try:

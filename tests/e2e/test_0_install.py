@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError, Locator, Page, expect
 import pytest
 
-from .browser import PAGE_TEXT, chromium, log_in, new_context, screenshot
+from .browser import PAGE_TEXT, logged_in_page, screenshot
 from .conftest import HA_PYTHON, PASSWORD, ROOT, USERNAME, Stack, ha_version
 
 DOCS_IMAGES = ROOT / "docs" / "images"
@@ -128,12 +128,8 @@ def _outside_playwright[T](call: Callable[..., T], *args: Any) -> T:
 @pytest.fixture(scope="module")
 def page(stack: Stack) -> Iterator[Page]:
     """A fresh browser page, logged in as the owner; saved to the artifacts if a test fails."""
-    with chromium() as browser:
-        context = new_context(browser)
-        the_page = context.new_page()
-        log_in(the_page, stack.ha_url, USERNAME, PASSWORD)
+    with logged_in_page(stack.ha_url, USERNAME, PASSWORD) as the_page:
         yield the_page
-        context.close()
 
 
 @pytest.fixture(autouse=True)

@@ -20,8 +20,8 @@ from .conftest import (
     SIM_CLIENT_SECRET,
     Stack,
     boot,
-    free_port,
     load_script,
+    new_stack,
     shut_down,
 )
 
@@ -41,14 +41,7 @@ def archive() -> Path:
 def installed(archive: Path) -> Iterator[Stack]:
     """The simulator, and an onboarded Home Assistant whose only SkyCentrics is the archive
     unpacked into its ``custom_components/skycentrics``."""
-    the_stack = Stack(
-        config_dir=archive.parent / "config",
-        artifacts=archive.parent,
-        ha_port=free_port(),
-        sim_port=free_port(),
-        control_port=free_port(),
-        integration=None,
-    )
+    the_stack = new_stack("release", integration=None)
     with zipfile.ZipFile(archive) as unpacked:
         unpacked.extractall(the_stack.config_dir / INTEGRATION)
     try:

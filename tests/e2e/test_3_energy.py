@@ -41,7 +41,7 @@ from skycentrics_simulator.model import (
 from skycentrics_simulator.seed import load_seed_payload
 from skycentrics_simulator.server import Simulator
 
-from .browser import chromium, log_in, new_context, screenshot
+from .browser import logged_in_page, screenshot
 from .conftest import PASSWORD, ROOT, USERNAME, Stack
 
 DOCS_IMAGES = ROOT / "docs" / "images"
@@ -340,12 +340,8 @@ def test_energy_validate_finds_no_issue(
 @pytest.fixture(scope="module")
 def page(stack: Stack, prefs: dict[str, Any], decoded: set[str]) -> Iterator[Page]:
     """One logged-in page for the file's browser tests."""
-    with chromium() as browser:
-        context = new_context(browser)
-        the_page = context.new_page()
-        log_in(the_page, stack.ha_url, USERNAME, PASSWORD)
+    with logged_in_page(stack.ha_url, USERNAME, PASSWORD) as the_page:
         yield the_page
-        context.close()
 
 
 # The series of the "Now" view's power graph (hui-power-sources-graph-card): the battery's

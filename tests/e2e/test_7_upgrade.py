@@ -24,13 +24,12 @@ from typing import Any
 import pytest
 
 from .conftest import (
-    E2E_DIR,
     ROOT,
     SIM_CLIENT_ID,
     SIM_CLIENT_SECRET,
     Stack,
     boot,
-    free_port,
+    new_stack,
     shut_down,
 )
 
@@ -71,19 +70,9 @@ def _extract_0_1_0(into: os.PathLike[str]) -> None:
 @pytest.fixture(scope="module")
 def upgrade() -> Iterator[Stack]:
     """A Home Assistant with 0.1.0's entry set up (its own simulator: the guide's gateway)."""
-    run_dir = E2E_DIR / f"run-{os.getpid()}" / "upgrade"
-    artifacts = run_dir / "artifacts"
-    artifacts.mkdir(parents=True)
-    _extract_0_1_0(run_dir / "v0.1.0")
-    stack = Stack(
-        config_dir=run_dir / "config",
-        artifacts=artifacts,
-        ha_port=free_port(),
-        sim_port=free_port(),
-        control_port=free_port(),
-        integration=run_dir / "v0.1.0" / "custom_components" / "skycentrics",
-        sim_args=(),
-    )
+    stack = new_stack("upgrade", sim_args=())
+    _extract_0_1_0(old := stack.config_dir.parent / "v0.1.0")
+    stack.integration = old / "custom_components" / "skycentrics"
     try:
         boot(stack)
         entry = stack.run_ha(
