@@ -12,7 +12,7 @@ custom elements deep.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 import re
@@ -104,14 +104,30 @@ def log_in(page: Page, ha_url: str, username: str, password: str) -> None:
 
 
 @contextmanager
-def logged_in_page(ha_url: str, username: str, password: str) -> Iterator[Page]:
-    """A page of a fresh browser context, logged in (for a test file's page fixture)."""
+def logged_in_page(
+    ha_url: str,
+    username: str,
+    password: str,
+    *,
+    viewport: ViewportSize | None = None,
+    on_failure: Callable[[Page], None] | None = None,
+) -> Iterator[Page]:
+    """A page of a fresh browser context (``viewport``: another size), logged in; when the
+    block (or the log-in) fails, ``on_failure`` gets the page first (to save it)."""
     with chromium() as browser:
         context = new_context(browser)
         page = context.new_page()
-        log_in(page, ha_url, username, password)
-        yield page
-        context.close()
+        if viewport is not None:
+            page.set_viewport_size(viewport)
+        try:
+            log_in(page, ha_url, username, password)
+            yield page
+        except Exception:
+            if on_failure is not None:
+                on_failure(page)
+            raise
+        finally:
+            context.close()
 
 
 def screenshot(page: Page, path: Path) -> None:

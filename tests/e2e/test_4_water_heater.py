@@ -17,7 +17,7 @@ import pytest
 
 from skycentrics_simulator import FLEET_WATER_HEATER_ID, SEED_DEVICE_ID
 
-from .browser import chromium, log_in, new_context
+from .browser import logged_in_page
 from .conftest import PASSWORD, USERNAME, Stack
 from .test_2_browser import (
     DEVICE_VIEWPORT,
@@ -231,28 +231,24 @@ def test_water_heater_device_page(stack: Stack) -> None:
     names = {entity.name for entity in shown}
     assert {"Temperature", "Present energy storage capacity", "Relay", "Shed load"} <= names
 
-    with chromium() as browser:
-        context = new_context(browser)
-        page = context.new_page()
-        page.set_viewport_size(DEVICE_VIEWPORT)
-        try:
-            log_in(page, stack.ha_url, USERNAME, PASSWORD)
-            _open(page, stack, f"/config/devices/device/{heater['id']}")
-            expect(page.locator("hass-subpage .main-title")).to_have_text(NAME)
-            info = page.locator("ha-device-info-card")
-            expect(info).to_contain_text(MODEL)
-            expect(info).to_contain_text("by SkyCentrics")
-            for attempt in range(3):
-                try:
-                    _check_entity_rows(page, shown)
-                    break
-                except AssertionError:
-                    if attempt == 2:
-                        raise
-                    shown = _outside_playwright(_shown, stack, heater["id"])
-            _save(page, stack, "device-water-heater")
-        except Exception:
-            _save_failure(page, stack, "water-heater-device-page")
-            raise
-        finally:
-            context.close()
+    with logged_in_page(
+        stack.ha_url,
+        USERNAME,
+        PASSWORD,
+        viewport=DEVICE_VIEWPORT,
+        on_failure=lambda p: _save_failure(p, stack, "water-heater-device-page"),
+    ) as page:
+        _open(page, stack, f"/config/devices/device/{heater['id']}")
+        expect(page.locator("hass-subpage .main-title")).to_have_text(NAME)
+        info = page.locator("ha-device-info-card")
+        expect(info).to_contain_text(MODEL)
+        expect(info).to_contain_text("by SkyCentrics")
+        for attempt in range(3):
+            try:
+                _check_entity_rows(page, shown)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+                shown = _outside_playwright(_shown, stack, heater["id"])
+        _save(page, stack, "device-water-heater")

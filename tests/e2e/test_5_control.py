@@ -24,7 +24,7 @@ from skycentrics_simulator import (
     SEED_DEVICE_ID,
 )
 
-from .browser import chromium, log_in, new_context
+from .browser import logged_in_page
 from .conftest import PASSWORD, USERNAME, Stack
 from .test_2_browser import _open, _outside_playwright, _save, _save_failure
 
@@ -182,28 +182,24 @@ def test_thermostat_card_sets_mode_and_temperature(stack: Stack) -> None:
     assert water_heater is not None
     _save_dashboard(stack, climate, water_heater)
     before = len(_sim_requests(stack))
-    with chromium() as browser:
-        context = new_context(browser)
-        page = context.new_page()
-        page.set_viewport_size(DASHBOARD_VIEWPORT)
-        try:
-            log_in(page, stack.ha_url, USERNAME, PASSWORD)
-            _open(page, stack, f"/{DASHBOARD}/devices")
-            card = _card(page, 0)
-            expect(card).to_contain_text(THERMOSTAT)
-            card.locator('[aria-label="Heat"]').first.click()
-            _outside_playwright(_wait_for_state, stack, climate, "heat", None)
-            # "+": the second of the card's two round buttons (this frontend gives them no
-            # accessible name)
-            expect(card.locator("ha-outlined-icon-button")).to_have_count(2)
-            card.locator("ha-outlined-icon-button").nth(1).click()
-            _outside_playwright(_wait_for_state, stack, climate, "heat", 69)
-            expect(card).to_contain_text("69")
-        except Exception:
-            _save_failure(page, stack, "thermostat-card")
-            raise
-        finally:
-            context.close()
+    with logged_in_page(
+        stack.ha_url,
+        USERNAME,
+        PASSWORD,
+        viewport=DASHBOARD_VIEWPORT,
+        on_failure=lambda p: _save_failure(p, stack, "thermostat-card"),
+    ) as page:
+        _open(page, stack, f"/{DASHBOARD}/devices")
+        card = _card(page, 0)
+        expect(card).to_contain_text(THERMOSTAT)
+        card.locator('[aria-label="Heat"]').first.click()
+        _outside_playwright(_wait_for_state, stack, climate, "heat", None)
+        # "+": the second of the card's two round buttons (this frontend gives them no
+        # accessible name)
+        expect(card.locator("ha-outlined-icon-button")).to_have_count(2)
+        card.locator("ha-outlined-icon-button").nth(1).click()
+        _outside_playwright(_wait_for_state, stack, climate, "heat", 69)
+        expect(card).to_contain_text("69")
     sent = _new_requests(stack, before)
     group = f"/api/devices/{FLEET_THERMOSTAT_ID}"
     assert sent == [
@@ -234,21 +230,17 @@ def test_water_heater_card_during_a_shed(stack: Stack) -> None:
         timeout=45,
     )
     assert state["attributes"]["current_temperature"] is not None
-    with chromium() as browser:
-        context = new_context(browser)
-        page = context.new_page()
-        page.set_viewport_size(DASHBOARD_VIEWPORT)
-        try:
-            log_in(page, stack.ha_url, USERNAME, PASSWORD)
-            _open(page, stack, f"/{DASHBOARD}/devices")
-            expect(_card(page, 1)).to_contain_text(HEATER)
-            expect(_card(page, 1)).to_contain_text("Running curtailed (shed)")
-            _save(page, stack, "control-cards")  # the README's picture: both cards
-        except Exception:
-            _save_failure(page, stack, "water-heater-card")
-            raise
-        finally:
-            context.close()
+    with logged_in_page(
+        stack.ha_url,
+        USERNAME,
+        PASSWORD,
+        viewport=DASHBOARD_VIEWPORT,
+        on_failure=lambda p: _save_failure(p, stack, "water-heater-card"),
+    ) as page:
+        _open(page, stack, f"/{DASHBOARD}/devices")
+        expect(_card(page, 1)).to_contain_text(HEATER)
+        expect(_card(page, 1)).to_contain_text("Running curtailed (shed)")
+        _save(page, stack, "control-cards")  # the README's picture: both cards
     end = next(
         e["entity_id"]
         for e in stack.entity_registry()
@@ -297,26 +289,22 @@ def test_plug_joins_through_discovery_and_switches(stack: Stack) -> None:
     assert heater is not None
     _save_dashboard(stack, climate, heater, switch)
     before = len(_sim_requests(stack))
-    with chromium() as browser:
-        context = new_context(browser)
-        page = context.new_page()
-        try:
-            log_in(page, stack.ha_url, USERNAME, PASSWORD)
-            _open(page, stack, f"/{DASHBOARD}/devices")
-            row = page.locator("hui-entities-card hui-toggle-entity-row")
-            expect(row).to_contain_text(PLUG)
-            row.locator("ha-entity-toggle").click()
-            _outside_playwright(
-                stack.wait_for,
-                "the plug off",
-                lambda: stack.states()[switch]["state"] == "off",
-                45,
-            )
-        except Exception:
-            _save_failure(page, stack, "plug-switch")
-            raise
-        finally:
-            context.close()
+    with logged_in_page(
+        stack.ha_url,
+        USERNAME,
+        PASSWORD,
+        on_failure=lambda p: _save_failure(p, stack, "plug-switch"),
+    ) as page:
+        _open(page, stack, f"/{DASHBOARD}/devices")
+        row = page.locator("hui-entities-card hui-toggle-entity-row")
+        expect(row).to_contain_text(PLUG)
+        row.locator("ha-entity-toggle").click()
+        _outside_playwright(
+            stack.wait_for,
+            "the plug off",
+            lambda: stack.states()[switch]["state"] == "off",
+            45,
+        )
     assert _new_requests(stack, before) == [
         {"method": "PUT", "path": f"/api/smartplugs/{FLEET_PLUG_ID}/relay", "body": {"d": 0}}
     ]
