@@ -38,9 +38,9 @@ from custom_components.skycentrics.api.decode import (
     INT64_MAX,
     INT64_MIN,
     MAX_DEPTH,
-    _decode_fast,
     _decode_tolerant,
     _prune_deep,
+    decode_fast,
     decode_json,
     json_safe,
 )
@@ -99,7 +99,7 @@ def test_a_normal_answer_decodes_as_json_loads_does() -> None:
     """The seed answer: exactly what json.loads gives, through orjson (with a BOM too)."""
     body = json.dumps(load_seed_payload()).encode()
     assert decode_json(body) == json.loads(body)
-    assert _decode_fast(body) == _decode_fast(b"\xef\xbb\xbf" + body) == json.loads(body)
+    assert decode_fast(body) == decode_fast(b"\xef\xbb\xbf" + body) == json.loads(body)
 
 
 @pytest.mark.parametrize("number", [2**63, 2**64 - 1, 2**64, -(2**63) - 1, 10**30])
@@ -109,7 +109,7 @@ def test_orjson_is_not_asked_about_integers_beyond_int64(number: int) -> None:
     body = f'{{"id": "a19digitrun", "x": [{number}]}}'.encode()
     assert orjson.loads(body)["x"] != [math.nan]
     with pytest.raises(ValueError, match="beyond int64"):
-        _decode_fast(body)
+        decode_fast(body)
     (value,) = decode_json(body)["x"]
     assert math.isnan(value)
 
@@ -1022,7 +1022,7 @@ def test_the_fast_path_decodes_as_the_tolerant_path(answer: object) -> None:
     parsers make the same Device, Snapshot, history records and warnings of it."""
     body = _dump(answer)
     try:
-        fast = _decode_fast(body)
+        fast = decode_fast(body)
     except ValueError:
         event("the tolerant path alone")
         return

@@ -5,7 +5,7 @@ Infinity become NaN (a non-finite marker that a reading turns into None); arrays
 nested deeper than `MAX_DEPTH` become null (only when json.loads gives up, so normal answers pay
 nothing); lone surrogates become U+FFFD.
 
-Most answers break none of these rules and go through orjson (`_decode_fast`); the rest take
+Most answers break none of these rules and go through orjson (`decode_fast`); the rest take
 the tolerant path (`_decode_tolerant`), which gives the very same result for what orjson decodes.
 """
 
@@ -36,7 +36,7 @@ nests 3 levels; json.loads overflows the stack at about 100,000)."""
 
 REPLACEMENT: Final = "\ufffd"
 
-_BOM: Final = b"\xef\xbb\xbf"
+BOM: Final = b"\xef\xbb\xbf"
 _DIGITS: Final = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
 """Translation table: every ASCII digit to "0", any other byte to a space."""
 _LONG_NUMBER: Final = b"0" * len(str(INT64_MAX))
@@ -52,16 +52,16 @@ _JSON_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[{]+|[\]}]+', re.
 def decode_json(body: bytes) -> Any:
     """Decode an answer; raise SkyCentricsResponseError only when it is not JSON at all."""
     try:
-        return _decode_fast(body)
+        return decode_fast(body)
     except ValueError:  # orjson.JSONDecodeError is one
         return _decode_tolerant(body)
 
 
-def _decode_fast(body: bytes) -> Any:
+def decode_fast(body: bytes) -> Any:
     """orjson's decoding of an answer; ValueError for one that orjson refuses (bad UTF-8, NaN,
     1e400, nesting deeper than 1,024, not JSON) or would decode otherwise than the tolerant
     path: a digit run as long as `_LONG_NUMBER`, a surrogate escape."""
-    body = body.removeprefix(_BOM)
+    body = body.removeprefix(BOM)
     if may_escape_surrogates(body):
         raise ValueError("a surrogate escape")
     if _LONG_NUMBER in body.translate(_DIGITS):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Final
 import zlib
 
-from .decode import _BOM, MAX_DEPTH, _decode_fast, decode_json
+from .decode import BOM, MAX_DEPTH, decode_fast, decode_json
 from .exceptions import SkyCentricsResponseError
 from .models import Snapshot, parse_snapshot
 from .readings import MAX_FUTURE, Checks, ProblemLog, as_int, kind_of, shorten
@@ -101,7 +101,7 @@ def _members(body: bytes) -> tuple[Iterator[tuple[object, object]], bool]:
     """The (index or key, value) pairs of a top-level JSON list or object, decoded a chunk at
     a time when they are reached, and whether they are keyed. Raises ValueError (orjson refuses
     a chunk) or `_NotStreamableError` on the way."""
-    text = body.removeprefix(_BOM).strip(_JSON_SPACE)
+    text = body.removeprefix(BOM).strip(_JSON_SPACE)
     opener, closer = text[:1], text[-1:]
     if (opener, closer) not in {(b"[", b"]"), (b"{", b"}")} or len(text) < 2:
         raise _NotStreamableError
@@ -111,7 +111,7 @@ def _members(body: bytes) -> tuple[Iterator[tuple[object, object]], bool]:
         seen: set[object] = set()
         index = 0
         for chunk in _chunks(text, 1, len(text) - 1):
-            decoded = _decode_fast(opener + chunk + closer)
+            decoded = decode_fast(opener + chunk + closer)
             if not keyed:
                 yield from enumerate(decoded, index)
                 index += len(decoded)
