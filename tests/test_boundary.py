@@ -7,7 +7,7 @@ the simulator's answers with `skycentrics_simulator.faults`; the rest are parser
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import json
@@ -46,7 +46,12 @@ from custom_components.skycentrics.api.decode import (
 )
 from custom_components.skycentrics.api.families import MAX_CT_ID_LENGTH, Measure
 from custom_components.skycentrics.api.headers import parse_http_date, parse_retry_after
-from custom_components.skycentrics.api.history import decode_history, parse_history
+from custom_components.skycentrics.api.history import (
+    History,
+    decode_history,
+    decode_history_columns,
+    parse_history,
+)
 from custom_components.skycentrics.api.readings import (
     EARLIEST_TIME,
     MAX_FUTURE,
@@ -1058,11 +1063,14 @@ def _history_of(decode: Any, body: bytes) -> list[object]:
 
 HISTORY_KEYS = TIMES.map(str) | ANY_TEXT | st.sampled_from(["sensors", "device", "{", "}", "a}"])
 
+HISTORY_ANSWERS = st.lists(_payloads(PYTHON_SCALARS | SHALLOWER_WIRE_SCALARS), max_size=4) | (
+    st.dictionaries(HISTORY_KEYS, _payloads(PYTHON_SCALARS | SHALLOWER_WIRE_SCALARS), max_size=4)
+)
+
 
 @PROPERTY_SETTINGS
 @given(
-    answer=st.lists(_payloads(PYTHON_SCALARS | SHALLOWER_WIRE_SCALARS), max_size=4)
-    | st.dictionaries(HISTORY_KEYS, _payloads(PYTHON_SCALARS | SHALLOWER_WIRE_SCALARS), max_size=4),
+    answer=HISTORY_ANSWERS,
     run=st.integers(1, 400),
 )
 def test_history_in_runs_as_the_whole_answer(answer: object, run: int) -> None:
@@ -1086,6 +1094,96 @@ def test_history_in_runs_as_the_whole_answer(answer: object, run: int) -> None:
         lambda body, problems: parse_history(_decode_tolerant(body), 7, problems), body
     )
     assert got == expected
+
+
+def _readings_timed(records: list[Snapshot]) -> list[Snapshot]:
+    """Records whose readings without a time show their record's (the importer reads them so)."""
+    return [
+        replace(r, readings={k: v._replace(time=v.time or r.time) for k, v in r.readings.items()})
+        for r in records
+    ]
+
+
+def _as_records(found: History) -> list[Snapshot]:
+    """A History's records with their column readings back in them."""
+    readings: list[dict[str, Reading]] = [{} for _ in found.records]
+    for sensor_id, column in found.columns.items():
+        assert column.records == sorted(column.records)  # in time order, once per record
+        assert len(set(column.records)) == len(column.records)
+        for n, labels, value, when in zip(
+            column.records, column.labels, column.values, column.times, strict=True
+        ):
+            assert labels[0] == sensor_id
+            readings[n][sensor_id] = Reading(*labels, value, when)
+    assert all(not record.readings for record in found.records)
+    return [replace(r, readings=own) for r, own in zip(found.records, readings, strict=True)]
+
+
+@PROPERTY_SETTINGS
+@given(
+    answer=HISTORY_ANSWERS,
+    run=st.integers(1, 400),
+    wanted=st.none() | st.frozensets(st.sampled_from(["A", "B", "C", "a|b", " "])),
+)
+def test_history_columns_hold_the_records_readings(
+    answer: object, run: int, wanted: frozenset[str] | None
+) -> None:
+    """`decode_history_columns` gives the very records, readings and warnings of
+    `decode_history`, whatever the answer (in runs of any size, or the tolerant path)."""
+    body = _dump(answer)
+    with patch.object(history, "CHUNK_BYTES", run):
+        records = _history_of(
+            lambda body, problems: _readings_timed(
+                decode_history(body, 7, problems, sensor_ids=wanted)
+            ),
+            body,
+        )
+        columns = _history_of(
+            lambda body, problems: _as_records(
+                decode_history_columns(body, 7, problems, sensor_ids=wanted)
+            ),
+            body,
+        )
+    assert columns == records
+
+
+def _sensor(sensor_id: str, data: object, time: object = None) -> dict[str, object]:
+    return {"id": sensor_id, "units": "kWh", "data": data, "time": time}
+
+
+OUT_OF_ORDER = [
+    {"time": 1_700_000_300, "sensors": [_sensor("A", 3), _sensor("B", 30), _sensor("A", 9)]},
+    {"sensors": [_sensor("A", 1, 1_700_000_100), _sensor("B", 10), _sensor("C", 0, 1_700_000_050)]},
+    {"sensors": [_sensor("A", 5), _sensor("B", 50)]},  # no time at all: skipped
+    {"time": "2023-11-14T22:18:20Z", "sensors": [_sensor("B", 20), _sensor("C", 2)]},
+]
+
+
+@pytest.mark.parametrize("wanted", [None, frozenset({"A"}), frozenset({"A", "B"})])
+@pytest.mark.parametrize(
+    "answer", [OUT_OF_ORDER, {str(n): record for n, record in enumerate(OUT_OF_ORDER)}]
+)
+def test_history_columns_out_of_order(answer: object, wanted: frozenset[str] | None) -> None:
+    """Records out of time order, one timed by its reading, one without a time, a duplicate
+    id: the columns hold each record's readings in time order, as the records do."""
+    body = json.dumps(answer).encode()
+    records = _history_of(
+        lambda b, p: _readings_timed(decode_history(b, 7, p, sensor_ids=wanted)), body
+    )
+    columns = _history_of(
+        lambda b, p: _as_records(decode_history_columns(b, 7, p, sensor_ids=wanted)), body
+    )
+    assert columns == records
+    found = decode_history_columns(body, 7, sensor_ids=wanted)
+    times = [record.time and record.time.timestamp() for record in found.records]
+    assert times == [1_700_000_100, 1_700_000_300, 1_700_000_300]
+    assert found.columns["A"].values == [1, 3]  # record 0's duplicate A (9) dropped
+    assert found.columns["A"].times == [found.records[0].time, found.records[1].time]
+    if wanted is None or "B" in wanted:
+        assert found.columns["B"].values == [10, 30, 20]
+        assert found.columns["B"].times[0] == found.records[0].time  # the record's: A's
+    if wanted is None:
+        assert found.columns["C"].times[0] == datetime.fromtimestamp(1_700_000_050, UTC)
 
 
 ORDINARY_JSON = st.recursive(

@@ -23,8 +23,9 @@ from .exceptions import (
     SkyCentricsUrlError,
 )
 from .families import Cta2045, CtChannel, Measure, Thermostat
+from .history import History
 from .models import Device, Snapshot
-from .readings import Reading, ReadingValue
+from .readings import Column, Reading, ReadingValue
 
 __all__ = [
     "CTA2045_TYPES",
@@ -33,10 +34,12 @@ __all__ = [
     "HISTORY_SPAN",
     "MAX_CONTROL_DURATION",
     "MIN_CONTROL_DURATION",
+    "Column",
     "CtChannel",
     "Cta2045",
     "DemandResponseEvent",
     "Device",
+    "History",
     "Measure",
     "Reading",
     "ReadingValue",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 import logging
@@ -29,7 +29,7 @@ from .exceptions import (
     SkyCentricsUrlError,
 )
 from .headers import api_error_message, parse_http_date, parse_retry_after
-from .history import MAX_HISTORY_BYTES, decode_history
+from .history import MAX_HISTORY_BYTES, History, decode_history, decode_history_columns
 from .models import Device, Snapshot, parse_devices
 from .readings import MAX_TEXT, Labels, ProblemLog, clean_text
 from .signing import TOKEN_HEADER, api_token, http_date, request_line
@@ -189,6 +189,28 @@ class SkyCentricsClient:
         thread: a day is about 11 MB of JSON, too much for the event loop. Raises ValueError
         for a naive, empty, reversed or over-long range, otherwise the errors of every request.
         """
+        return await self._async_history(device_id, start, end, sensor_ids, decode_history)
+
+    async def async_get_history_columns(
+        self,
+        device_id: int,
+        start: datetime,
+        end: datetime,
+        *,
+        sensor_ids: Collection[str] | None = None,
+    ) -> History:
+        """`async_get_history` as `History`: the records, and the readings of their sensor
+        lists as columns (no object per reading: what the statistics importer reads)."""
+        return await self._async_history(device_id, start, end, sensor_ids, decode_history_columns)
+
+    async def _async_history[T](
+        self,
+        device_id: int,
+        start: datetime,
+        end: datetime,
+        sensor_ids: Collection[str] | None,
+        decode: Callable[[bytes, int, ProblemLog, int, frozenset[str] | None], T],
+    ) -> T:
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("start and end must be timezone-aware")
         if not timedelta(0) < end - start <= HISTORY_SPAN:
@@ -201,7 +223,7 @@ class SkyCentricsClient:
         )
         try:
             return await asyncio.to_thread(
-                decode_history,
+                decode,
                 body,
                 int(device_id),
                 self.problems,

@@ -1,10 +1,13 @@
 """History (``/data?b=&e=&g=1``): a day's answer, gzip or plain, into records, each read by
 the very parser of ``/data`` (`models.parse_snapshot`); see `decode_history`, `parse_history`.
+Or into `History`: the same records, with their sensors' readings as columns
+(`decode_history_columns`): what the statistics importer reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Set as AbstractSet
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 import zlib
@@ -12,7 +15,7 @@ import zlib
 from .decode import BOM, MAX_DEPTH, decode_fast, decode_json
 from .exceptions import SkyCentricsResponseError
 from .models import Snapshot, parse_snapshot
-from .readings import MAX_FUTURE, Checks, ProblemLog, as_int, kind_of, shorten
+from .readings import MAX_FUTURE, Checks, Column, ProblemLog, as_int, kind_of, shorten
 
 MAX_HISTORY_BYTES: Final = 64 * 1024 * 1024
 """Largest day of history, as JSON after gunzip: a day of 60 sensors every minute is about
@@ -51,6 +54,16 @@ def gunzip(body: bytes, limit: int = MAX_HISTORY_BYTES) -> bytes:
     return b"".join(parts)
 
 
+@dataclass(slots=True)
+class History:
+    """A history answer's records (Snapshots sorted by time, without the readings of their
+    sensor lists) and those readings, by sensor id, as columns: each reading's record is an
+    index into ``records``, in time order."""
+
+    records: list[Snapshot]
+    columns: dict[str, Column]
+
+
 def decode_history(
     body: bytes,
     device_id: int,
@@ -72,6 +85,29 @@ def decode_history(
     `decode_json` and parsed by `parse_history` instead, and the warnings of the attempt are
     dropped: the same records and warnings either way.
     """
+    return _decode(body, device_id, problems, limit, sensor_ids, None)
+
+
+def decode_history_columns(
+    body: bytes,
+    device_id: int,
+    problems: ProblemLog | None = None,
+    limit: int = MAX_HISTORY_BYTES,
+    sensor_ids: AbstractSet[str] | None = None,
+) -> History:
+    """`decode_history` into `History`: the very records and readings, the same warnings."""
+    columns: dict[str, Column] = {}
+    return History(_decode(body, device_id, problems, limit, sensor_ids, columns), columns)
+
+
+def _decode(  # noqa: PLR0917 (decode_history's arguments)
+    body: bytes,
+    device_id: int,
+    problems: ProblemLog | None,
+    limit: int,
+    sensor_ids: AbstractSet[str] | None,
+    into: dict[str, Column] | None,
+) -> list[Snapshot]:
     if body.startswith(GZIP_MAGIC):
         body = gunzip(body, limit)
     elif len(body) > limit:
@@ -81,9 +117,11 @@ def decode_history(
     held = _HeldProblems()
     try:
         members, keyed = _members(body)
-        snapshots = _parse_records(members, keyed, device_id, held, sensor_ids)
+        snapshots = _parse_records(members, keyed, device_id, held, sensor_ids, into)
     except _NotStreamableError, ValueError:  # orjson.JSONDecodeError is a ValueError
-        return parse_history(decode_json(body), device_id, problems, sensor_ids)
+        if into is not None:
+            into.clear()  # the readings of the attempt
+        return parse_history(decode_json(body), device_id, problems, sensor_ids, into)
     held.replay(problems)
     return snapshots
 
@@ -173,6 +211,7 @@ def parse_history(
     device_id: int,
     problems: ProblemLog | None = None,
     sensor_ids: AbstractSet[str] | None = None,
+    into: dict[str, Column] | None = None,
 ) -> list[Snapshot]:
     """Parse a decoded history answer into Snapshots sorted by time (raw not kept).
 
@@ -184,26 +223,29 @@ def parse_history(
     object, another device), holds no readings of any family or has no time at all is skipped,
     logged once per kind of problem. With ``sensor_ids``, a record keeps only the readings with
     those ids (of any family), and the sensors not wanted are not even checked: a day of 60
-    sensors is 86,400 readings, of 5 counters 7,200. Raises SkyCentricsResponseError only when
-    the answer is neither a list nor an object.
+    sensors is 86,400 readings, of 5 counters 7,200. With ``into``, the readings of the sensor
+    lists go to those columns instead (see `History`). Raises SkyCentricsResponseError only
+    when the answer is neither a list nor an object.
     """
     if problems is None:
         problems = ProblemLog()
+    args = (device_id, problems, sensor_ids, into)
     if isinstance(raw, list):
-        return _parse_records(enumerate(raw), False, device_id, problems, sensor_ids)
+        return _parse_records(enumerate(raw), False, *args)
     if isinstance(raw, Mapping):
         if isinstance(raw.get("sensors"), list) or "device" in raw:  # a lone record
-            return _parse_records([(0, raw)], False, device_id, problems, sensor_ids)
-        return _parse_records(raw.items(), True, device_id, problems, sensor_ids)
+            return _parse_records([(0, raw)], False, *args)
+        return _parse_records(raw.items(), True, *args)
     raise SkyCentricsResponseError(f"history answer is not a JSON list: {kind_of(raw)}")
 
 
-def _parse_records(
+def _parse_records(  # noqa: PLR0917 (parse_history's arguments)
     items: Iterable[tuple[object, object]],
     keyed: bool,
     device_id: int,
     problems: ProblemLog,
     sensor_ids: AbstractSet[str] | None = None,
+    into: dict[str, Column] | None = None,
 ) -> list[Snapshot]:
     checks = Checks(datetime.now(UTC) + MAX_FUTURE)
     snapshots: list[Snapshot] = []
@@ -219,12 +261,11 @@ def _parse_records(
                 keep_raw=False,
                 wanted=sensor_ids,
                 record=True,
+                into=into,
+                index=len(snapshots),
             )
             if snapshot.time is None:
-                times = [r.time for r in snapshot.readings.values() if r.time is not None]
-                if not times:
-                    raise SkyCentricsResponseError("the record has no time")
-                snapshot = Snapshot(device_id, max(times), snapshot.readings)
+                snapshot = _timed(snapshot, into, len(snapshots))
         except SkyCentricsResponseError as err:
             problems.warn(
                 (device_id, "history record", str(err)),
@@ -235,8 +276,45 @@ def _parse_records(
             )
             continue
         snapshots.append(snapshot)
-    snapshots.sort(key=_snapshot_time)
-    return snapshots
+    order = sorted(range(len(snapshots)), key=lambda n: _snapshot_time(snapshots[n]))
+    if into is not None and order != list(range(len(order))):
+        _reorder(into, order)
+    return [snapshots[n] for n in order]
+
+
+def _timed(snapshot: Snapshot, into: dict[str, Column] | None, index: int) -> Snapshot:
+    """A record without a time of its own takes the latest of its readings' (they have no
+    other); without any, it is a SkyCentricsResponseError (and its readings leave ``into``)."""
+    if into is None:
+        times = [r.time for r in snapshot.readings.values() if r.time is not None]
+    else:
+        own = [column for column in into.values() if column.records[-1] == index]
+        times = [time for column in own if (time := column.times[-1]) is not None]
+        for column in own:
+            if times:
+                if column.times[-1] is None:
+                    column.times[-1] = max(times)
+                continue
+            for part in (column.records, column.labels, column.values, column.times):
+                del part[-1]
+        for sensor_id in [sensor_id for sensor_id, column in into.items() if not column.records]:
+            del into[sensor_id]
+    if not times:
+        raise SkyCentricsResponseError("the record has no time")
+    return Snapshot(snapshot.device_id, max(times), snapshot.readings)
+
+
+def _reorder(into: dict[str, Column], order: list[int]) -> None:
+    """Put each column in the records' time order: record ``order[n]`` becomes record n."""
+    rank = [0] * len(order)
+    for new, old in enumerate(order):
+        rank[old] = new
+    for column in into.values():
+        moved = sorted(range(len(column.records)), key=lambda k: rank[column.records[k]])
+        column.records = [rank[column.records[k]] for k in moved]
+        column.labels = [column.labels[k] for k in moved]
+        column.values = [column.values[k] for k in moved]
+        column.times = [column.times[k] for k in moved]
 
 
 def _snapshot_time(snapshot: Snapshot) -> datetime:

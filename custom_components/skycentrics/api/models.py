@@ -17,6 +17,7 @@ from .readings import (
     MAX_TEXT,
     MAX_UNITS,
     Checks,
+    Column,
     Labels,
     ProblemLog,
     Reading,
@@ -144,13 +145,16 @@ def parse_snapshot(
     keep_raw: bool = True,
     wanted: AbstractSet[str] | None = None,
     record: bool = False,
+    into: dict[str, Column] | None = None,
+    index: int = 0,
 ) -> Snapshot:
     """Parse one ``/data``-shaped object (a live answer or a history record).
 
     ``default_time`` is the record's time when it has no usable ``time`` of its own (a history
     record keyed by its time); ``keep_raw`` keeps the decoded object for diagnostics;
     ``checks`` may carry those of earlier records of the same answer; with ``wanted``, only
-    the readings with those ids are kept (sensors not wanted are not even checked). A
+    the readings with those ids are kept (sensors not wanted are not even checked); with
+    ``into``, they go to those columns as readings of record ``index`` (`read_sensors`). A
     ``record`` (of history) with neither a sensor list nor a reading of another family is a
     SkyCentricsResponseError (the record is skipped); a live answer is then an empty Snapshot.
     """
@@ -181,7 +185,9 @@ def parse_snapshot(
                 kind_of(sensors),
             )
         sensors = []
-    readings = read_sensors(sensors, device_id, problems, checks, snapshot_time, wanted)
+    readings = read_sensors(
+        sensors, device_id, problems, checks, snapshot_time, wanted, into, index
+    )
     return Snapshot(
         device_id,
         snapshot_time,
