@@ -63,7 +63,7 @@ import yarl._parse
 import yarl._url
 
 from custom_components.skycentrics import descriptions, statistics
-from custom_components.skycentrics.api import Reading, Snapshot
+from custom_components.skycentrics.api import Column, History, Reading, Snapshot
 from custom_components.skycentrics.api.client import HISTORY_TIMEOUT
 from custom_components.skycentrics.classification import describe_reading
 from custom_components.skycentrics.const import (
@@ -372,27 +372,24 @@ def test_drops_resets_and_glitches_are_not_counted() -> None:
 async def test_values_in_the_statistics_unit(
     hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
 ) -> None:
-    """A history record's reading of a statistic (time, value in the statistic's unit):
-    converted from another unit of its kind, and to the unit a statistic was kept in; none for
-    no number, a unit that cannot be converted, or no time at all."""
+    """A history's readings of a statistic (value, units, time), and each value in the
+    statistic's unit: converted from another unit of its kind, and to the unit a statistic was
+    kept in; none for no number or a unit that cannot be converted."""
     coordinator = _coordinator(loaded_entry)
     (description,) = coordinator.described[PV_1].sensors
     series = statistics.Series(PV_1, description, COUNTERS[PV_1], "kWh", T0)
     at = T0 + timedelta(minutes=1)
-
-    def _record(value: Any, units: str, when: datetime | None = at) -> Snapshot:
-        reading = Reading(PV_1, PV_1, "Energy", units, value, when)
-        return Snapshot(SEED_DEVICE_ID, None, {PV_1: reading})
-
-    assert series.value(coordinator, _record(2.5, "kWh")) == (at, 2.5)
-    assert series.value(coordinator, _record("2500", "Wh")) == (at, 2.5)
-    assert series.value(coordinator, _record(None, "kWh")) is None
-    assert series.value(coordinator, _record("n/a", "kWh")) is None
-    assert series.value(coordinator, _record(2.5, "V")) is None  # not an energy
-    assert series.value(coordinator, _record(2.5, "kWh", None)) is None  # no time
-    assert series.value(coordinator, Snapshot(SEED_DEVICE_ID, at)) is None  # no reading
+    column = Column([0, 1], [(PV_1, PV_1, "Energy", "kWh")] * 2, [2.5, "2500"], [at, None])
+    history = History([Snapshot(SEED_DEVICE_ID, at), Snapshot(SEED_DEVICE_ID, at)], {PV_1: column})
+    assert list(series.points(coordinator, history)) == [(2.5, "kWh", at), ("2500", "kWh", None)]
+    assert list(series.points(coordinator, History([], {}))) == []  # no reading
+    assert series.number(coordinator, 2.5, "kWh") == 2.5
+    assert series.number(coordinator, "2500", "Wh") == 2.5
+    assert series.number(coordinator, None, "kWh") is None
+    assert series.number(coordinator, "n/a", "kWh") is None
+    assert series.number(coordinator, 2.5, "V") is None  # not an energy
     series.unit = "Wh"  # a statistic kept in Wh goes on in Wh
-    assert series.value(coordinator, _record(2.5, "kWh")) == (at, 2500.0)
+    assert series.number(coordinator, 2.5, "kWh") == 2500.0
     power = statistics.Series(
         "SOLAR_INVERTER_1_ACTIVE_POWER",
         coordinator.described["SOLAR_INVERTER_1_ACTIVE_POWER"].sensors[0],
@@ -400,16 +397,7 @@ async def test_values_in_the_statistics_unit(
         "W",
         T0,
     )
-    record = Snapshot(
-        SEED_DEVICE_ID,
-        at,  # the record's time, for a reading without its own
-        {
-            "SOLAR_INVERTER_1_ACTIVE_POWER": Reading(
-                "SOLAR_INVERTER_1_ACTIVE_POWER", "P", "Power", "kW", 1.5, None
-            )
-        },
-    )
-    assert power.value(coordinator, record) == (at, 1500.0)
+    assert power.number(coordinator, 1.5, "kW") == 1500.0
 
 
 def test_a_counter_guard_without_an_energy_unit_bounds_no_rise() -> None:

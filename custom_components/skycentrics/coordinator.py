@@ -4,7 +4,8 @@ lifetime counters for every snapshot the polls and the cloud's history bring (co
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
@@ -24,6 +25,7 @@ from homeassistant.util.unit_conversion import PowerConverter
 
 from .api import (
     Device,
+    History,
     SkyCentricsAuthenticationError,
     SkyCentricsClient,
     SkyCentricsError,
@@ -40,7 +42,13 @@ from .const import (
     MAX_RETRY_AFTER,
     MAX_USABLE_RETRY_AFTER,
 )
-from .counters import CounterGuard, SwapDetector, allowed_rise_kwh, unswap_words
+from .counters import (
+    CounterGuard,
+    SwapDetector,
+    allowed_rise_kwh,
+    swapped_placeholders,
+    unswap_words,
+)
 from .descriptions import (
     Described,
     SkyCentricsSensorEntityDescription,
@@ -132,8 +140,9 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         self._seen: set[str] = set()  # sensor ids of the list described already
         # The largest |power| (kW) any power reading reported since set-up (polls and history).
         self.max_power_kw: float | None = None
-        # The power readings, each with the ratio of its unit to kW.
-        self._powers: list[tuple[SkyCentricsSensorEntityDescription, float]] = []
+        # The power readings, each with the ratio of its unit to kW and its sensor id (None: a
+        # family's field).
+        self._powers: list[tuple[SkyCentricsSensorEntityDescription, float, str | None]] = []
         self.counters: dict[str, Counter] = {}
         swapped = {str(key) for key in entry.options.get(CONF_SWAPPED_COUNTERS, [])}
         self._swapped = {key for key in swapped if key.startswith(f"{device_id}_")}
@@ -263,7 +272,7 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
                 if description.device_class is SensorDeviceClass.POWER:
                     unit = description.native_unit_of_measurement
                     ratio = PowerConverter.get_unit_ratio(unit, UnitOfPower.KILO_WATT)
-                    self._powers.append((description, ratio))
+                    self._powers.append((description, ratio, described.sensor_id))
                 if description.counter:
                     self.counters[key] = self._counter(key, description)
 
@@ -321,14 +330,30 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
     def observe_power(self, snapshot: Snapshot) -> None:
         """Remember the largest |power| the device's power readings reported (a poll's, or a
         history record's): the counters' plausibility rule goes by it."""
-        for description, ratio in self._powers:
-            if (point := description.value_fn(snapshot)) is None:
-                continue
-            if (power := value_in_unit(description, point.value, point.units)) is None:
-                continue
-            kw = abs(power) / ratio
-            if self.max_power_kw is None or kw > self.max_power_kw:
-                self.max_power_kw = kw
+        for description, ratio, _ in self._powers:
+            if (point := description.value_fn(snapshot)) is not None:
+                self._observe_power(description, ratio, point.value, point.units)
+
+    async def async_observe_history_power(self, history: History) -> None:
+        """`observe_power` of a range of history: its records' families, its sensors' columns
+        (the event loop gets a turn after each)."""
+        for record in history.records:
+            if not record.families_empty:
+                self.observe_power(record)
+        for description, ratio, sensor_id in self._powers:
+            if sensor_id is not None and (column := history.columns.get(sensor_id)):
+                await asyncio.sleep(0)
+                for value, labels in zip(column.values, column.labels, strict=True):
+                    self._observe_power(description, ratio, value, labels[3])
+
+    def _observe_power(
+        self, description: SkyCentricsSensorEntityDescription, ratio: float, value: Any, units: str
+    ) -> None:
+        if (power := value_in_unit(description, value, units)) is None:
+            return
+        kw = abs(power) / ratio
+        if self.max_power_kw is None or kw > self.max_power_kw:
+            self.max_power_kw = kw
 
     # --- lifetime counters ------------------------------------------------------------------
 
@@ -378,29 +403,17 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
         """The hourly statistics' guard of a counter after a batch of hours: the implausible
         issue is open while it refuses a rise, and closes once it accepts again."""
         counter = self.counters[key]
-        refused = guard.refused if guard.rejecting else None
-        if refused is None or guard.last is None:
-            numbers = None
-        elif counter.implausible is not None:
-            return
-        else:
-            value, when, allowed = refused
-            numbers = {
-                "last": _number(guard.last),
-                "since": _time(guard.last_time),
-                "value": _number(value),
-                "at": _time(when),
-                "rise": _number(value - guard.last),
-                "allowed": _number(allowed),
-                "unit": guard.unit or "",
-            }
+        numbers = guard.refused_numbers()
+        if numbers is not None:
+            if counter.implausible is not None:
+                return
             LOGGER.warning(
                 "%s: counter %s rose from %s to %s %s, more than the %s the device could have "
                 "delivered: not counted until a plausible reading",
                 self.name,
                 key,
-                guard.last,
-                value,
+                numbers["last"],
+                numbers["value"],
                 guard.unit,
                 numbers["allowed"],
             )
@@ -426,7 +439,9 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             if value is None or unswap_words(value) is None:
                 value = counter.detector.value
             assert value is not None
-            placeholders |= _swapped_placeholders(value, counter.description)
+            placeholders |= swapped_placeholders(
+                value, counter.description.native_unit_of_measurement
+            )
         self.async_set_issue(
             f"{SWAPPED_ISSUE}_{name}", SWAPPED_ISSUE, placeholders if swapped else None, name
         )
@@ -572,27 +587,3 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
 
 
 _SCALE_OPTIONS: Final = (CONF_SWAPPED_COUNTERS, "reported_counters")
-
-
-def _number(value: float) -> str:
-    """A number as the issue texts show it: 338,624,512 (at most 3 decimals)."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3f}".rstrip("0")
-
-
-def _time(when: datetime | None) -> str:
-    return when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "(unknown)"
-
-
-def _swapped_placeholders(
-    value: float, description: SkyCentricsSensorEntityDescription
-) -> Mapping[str, str]:
-    """The numbers of the swapped issue: 338,624,512 = 5,167 x 65,536 -> 5,167."""
-    number = int(value)
-    high, low = divmod(number, 65536)
-    decoded = unswap_words(value)
-    return {
-        "value": f"{number:,}",
-        "multiple": f"{high:,} x 65,536" + (f" + {low:,}" if low else ""),
-        "decoded": f"{decoded:,}" if decoded is not None else "?",
-        "unit": description.native_unit_of_measurement or "",
-    }

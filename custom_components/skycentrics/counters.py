@@ -23,7 +23,7 @@ low word is no longer 0).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -113,6 +113,22 @@ class CounterGuard:
         self.refused = (value, when, allowed)
         return f"a rise of more than the {allowed:.6g} {unit} the device could have delivered"
 
+    def refused_numbers(self) -> dict[str, str] | None:
+        """The implausible issue's numbers while the last reading judged stands refused as a
+        rise beyond the allowance; None otherwise."""
+        if not self.rejecting or self.refused is None or self.last is None:
+            return None
+        value, when, allowed = self.refused
+        return {
+            "last": _number(self.last),
+            "since": _time(self.last_time),
+            "value": _number(value),
+            "at": _time(when),
+            "rise": _number(value - self.last),
+            "allowed": _number(allowed),
+            "unit": self.unit or "",
+        }
+
 
 def unswap_words(value: float | None) -> int | None:
     """The register a word-swapped reading was read from: (low word << 16) | high word.
@@ -175,3 +191,25 @@ class SwapDetector:
         assert after is not None
         if not 0 < after - before < WORD:
             self.broken = True
+
+
+def swapped_placeholders(value: float, unit: str | None) -> Mapping[str, str]:
+    """The numbers of the swapped issue: 338,624,512 = 5,167 x 65,536 -> 5,167."""
+    number = int(value)
+    high, low = divmod(number, 65536)
+    decoded = unswap_words(value)
+    return {
+        "value": f"{number:,}",
+        "multiple": f"{high:,} x 65,536" + (f" + {low:,}" if low else ""),
+        "decoded": f"{decoded:,}" if decoded is not None else "?",
+        "unit": unit or "",
+    }
+
+
+def _number(value: float) -> str:
+    """A number as the issue texts show it: 338,624,512 (at most 3 decimals)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3f}".rstrip("0")
+
+
+def _time(when: datetime | None) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "(unknown)"

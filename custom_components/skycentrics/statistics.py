@@ -31,6 +31,7 @@ polls by. A statistic keeps the id 0.2.0 gave it
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import math
@@ -56,11 +57,12 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    History,
+    ReadingValue,
     SkyCentricsAuthenticationError,
     SkyCentricsConnectionError,
     SkyCentricsError,
     SkyCentricsRateLimitError,
-    Snapshot,
 )
 from .const import (
     CONF_HISTORY_DAYS,
@@ -91,7 +93,6 @@ HOUR: Final = timedelta(hours=1)
 DAY: Final = timedelta(days=1)  # one history request
 MEAN_SUFFIX: Final = " (cloud history)"
 POWER: Final = SensorDeviceClass.POWER
-RECORDS_AT_ONCE: Final = 240  # history records whose powers are read without a break
 
 type Values = list[tuple[datetime, float]]  # (reading time, value in the statistic's unit)
 
@@ -146,24 +147,40 @@ class Series:
         self.sum += guard.last - before  # never negative: the guard accepts no drop
         return StatisticData(start=start, state=guard.last, sum=self.sum)
 
-    def value(
-        self, coordinator: SkyCentricsCoordinator, record: Snapshot
-    ) -> tuple[datetime, float] | None:
-        """A history record's reading of this statistic (time, value in the statistic's unit);
-        a counter's decoded in its chosen scale. None without one."""
+    def points(
+        self, coordinator: SkyCentricsCoordinator, history: History
+    ) -> Iterable[tuple[ReadingValue, str, datetime | None]]:
+        """This statistic's readings in a range of history: (value, units, time), records in
+        time order. A reading of the sensor list from its column, a family's from each record
+        (a reading without a time takes its record's)."""
+        sensor_id = coordinator.described[self.key].sensor_id
+        if sensor_id is not None:
+            if (column := history.columns.get(sensor_id)) is None:
+                return ()
+            units = [labels[3] for labels in column.labels]
+            return zip(column.values, units, column.times, strict=True)
+        value_fn = self.description.value_fn
+        return [
+            (point.value, point.units, point.time or record.time)
+            for record in history.records
+            if (point := value_fn(record)) is not None
+        ]
+
+    def number(
+        self, coordinator: SkyCentricsCoordinator, value: ReadingValue, units: str
+    ) -> float | None:
+        """A reading's value in the statistic's unit; a counter's decoded in its chosen scale.
+        None without a number (or in a unit of another kind)."""
         description = self.description
-        point = description.value_fn(record)
-        if point is None or (when := point.time or record.time) is None:
-            return None
         if self.kind is CloudStatistic.SUM:
-            number = coordinator.counter_value(self.key, point.value, point.units, "history")
+            number = coordinator.counter_value(self.key, value, units, "history")
         else:
-            number = value_in_unit(description, point.value, point.units)
+            number = value_in_unit(description, value, units)
         own = description.native_unit_of_measurement
         if number is not None and self.unit != own:
             converter = UNIT_CONVERTERS[description.device_class]
             number = converter.convert(number, own, self.unit)
-        return None if number is None else (when, number)
+        return number
 
 
 class HistoryImporter:
@@ -338,7 +355,7 @@ class HistoryImporter:
         end = min(start + DAY, settled)
         try:
             self.status["history_requests"] += 1
-            records = await self.coordinator.client.async_get_history(
+            history = await self.coordinator.client.async_get_history_columns(
                 self.device_id, start, end, sensor_ids=self._sensor_ids()
             )
         except SkyCentricsRateLimitError as err:
@@ -362,10 +379,10 @@ class HistoryImporter:
                 self._attempts,
                 err,
             )
-            records = []
+            history = History([], {})
         self._attempts = 0
-        await self._async_import(start, end, records)
-        del records
+        await self._async_import(start, end, history)
+        del history
         await get_instance(self.hass).async_block_till_done()  # one day queued at a time
         self._wait(HISTORY_PAUSE.total_seconds())
         return False
@@ -392,26 +409,24 @@ class HistoryImporter:
 
     # --- importing ----------------------------------------------------------------------------
 
-    async def _async_import(self, start: datetime, end: datetime, records: list[Snapshot]) -> None:
+    async def _async_import(self, start: datetime, end: datetime, history: History) -> None:
         """Add the rows of the hours in [start, end) of every statistic that lacks them. The
-        event loop gets a turn every `RECORDS_AT_ONCE` records, and before each statistic (a
-        day of per-minute records: a few ms at a time)."""
+        event loop gets a turn before each statistic and each power's column (a day of
+        per-minute records: a few ms at a time)."""
         coordinator = self.coordinator
-        for index, record in enumerate(records):
-            if index % RECORDS_AT_ONCE == 0:
-                await asyncio.sleep(0)
-            coordinator.observe_power(record)
+        await coordinator.async_observe_history_power(history)
         hour_of: dict[datetime, datetime] = {}  # a reading time -> the start of its hour
         written = 0
         for key, series in self._series.items():
             await asyncio.sleep(0)
             values: dict[datetime, Values] = {}
-            for record in records:
-                found = series.value(coordinator, record)
-                if found is not None and start <= found[0] < end:
-                    if (hour := hour_of.get(found[0])) is None:
-                        hour = hour_of[found[0]] = hour_start(found[0])
-                    values.setdefault(hour, []).append(found)
+            for value, units, when in series.points(coordinator, history):
+                if when is None or (number := series.number(coordinator, value, units)) is None:
+                    continue
+                if start <= when < end:
+                    if (hour := hour_of.get(when)) is None:
+                        hour = hour_of[when] = hour_start(when)
+                    values.setdefault(hour, []).append((when, number))
             rows: list[StatisticData] = []
             hour = max(start, series.next_hour)
             while hour < end:

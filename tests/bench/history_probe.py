@@ -5,7 +5,8 @@
 MODE `client`: fetch and parse DAYS whole days of the seed device's history through the real
 client (`async_get_history`, one day at a time, each day dropped before the next), while a
 probe task sleeps 5 ms at a time and records how late it wakes (the event-loop stall).
-SENSOR_IDs, if given, are passed as ``sensor_ids``.
+SENSOR_IDs, if given, are passed as ``sensor_ids``. MODE `columns`: the same through
+`async_get_history_columns` (what the statistics importer reads).
 
 MODE `orjson` or `json` (the floors): fetch the same days' bodies with a plain signed GET (not
 timed), then time only the gunzip and a bare ``orjson.loads`` (or the standard library's
@@ -137,7 +138,7 @@ def _rss_mib() -> float:
 
 
 async def _client(
-    url: str, client_id: str, secret: str, days: int, ids: list[str]
+    url: str, client_id: str, secret: str, days: int, ids: list[str], columns: bool = False
 ) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         client = SkyCentricsClient(client_id, secret, session, url=url)
@@ -153,12 +154,17 @@ async def _client(
         probe.start()
         cpu, wall = time.process_time(), time.perf_counter()
         for day in _days(days):
-            snapshots = await client.async_get_history(
-                SEED_DEVICE_ID, day, day + timedelta(days=1), sensor_ids=sensor_ids
-            )
+            span = (SEED_DEVICE_ID, day, day + timedelta(days=1))
+            if columns:
+                history = await client.async_get_history_columns(*span, sensor_ids=sensor_ids)
+                snapshots = history.records
+                readings += sum(len(column.values) for column in history.columns.values())
+                del history
+            else:
+                snapshots = await client.async_get_history(*span, sensor_ids=sensor_ids)
+                readings += sum(len(s.readings) for s in snapshots)
             probe.rss_peak = max(probe.rss_peak, _rss_mib())  # the day, parsed
             records += len(snapshots)
-            readings += sum(len(s.readings) for s in snapshots)
             del snapshots  # the importer holds one day at a time
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         measured = await probe.stop()
@@ -222,8 +228,8 @@ FLOORS = {"orjson": orjson.loads, "json": json.loads}
 def main(argv: list[str]) -> None:
     """Run one measurement and print its figures as JSON."""
     mode, url, client_id, secret, days, *ids = argv
-    if mode == "client":
-        result = asyncio.run(_client(url, client_id, secret, int(days), ids))
+    if mode in {"client", "columns"}:
+        result = asyncio.run(_client(url, client_id, secret, int(days), ids, mode == "columns"))
     elif mode in FLOORS:
         result = asyncio.run(_floor(url, client_id, secret, int(days), FLOORS[mode]))
     else:

@@ -82,7 +82,7 @@ async def test_import(
 
     async def _import(importer: statistics.HistoryImporter, *args: object) -> None:
         nonlocal records
-        records += len(args[2])  # type: ignore[arg-type]
+        records += len(args[2].records)  # type: ignore[attr-defined]
         await real_import(importer, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(statistics.HistoryImporter, "_async_import", _import)
