@@ -3,7 +3,6 @@ payload, the rules, and the keys a sensor's entities get (reading_key)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 import re
 from typing import Any
@@ -461,7 +460,7 @@ def test_the_value_never_decides() -> None:
     two-state word, a text)."""
     for reading in _seed().readings.values():
         described = {
-            repr(describe_reading(replace(reading, value=value)))
+            repr(describe_reading(reading._replace(value=value)))
             for value in (None, 1, 2.5, "active", "n/a")
         }
         assert len(described) == 1, reading.id

@@ -80,9 +80,16 @@ from custom_components.skycentrics.descriptions import (
     SkyCentricsSensorEntityDescription,
 )
 from custom_components.skycentrics.diagnostics import async_get_config_entry_diagnostics
-from skycentrics_simulator import SEED_DEVICE_ID, Fault, Handler, Simulator, faults
+from skycentrics_simulator import (
+    FLEET_WATER_HEATER_ID,
+    SEED_DEVICE_ID,
+    Fault,
+    Handler,
+    Simulator,
+    faults,
+)
 
-from .common import CLIENT_ID, CLIENT_SECRET
+from .common import CLIENT_ID, CLIENT_SECRET, setup_fleet
 
 PREFIX = f"skycentrics:{SEED_DEVICE_ID}_"
 PV_1 = "SOLAR_INVERTER_1_ENERGY"
@@ -471,6 +478,39 @@ async def test_seven_days_at_set_up(
     assert status["imported_from"] == first.isoformat()
     assert status["next_hour"] == (first + 7 * 24 * HOUR).isoformat()
     print(f"7 days imported in {elapsed:.2f} s of CPU")
+
+
+async def test_a_fleet_device_s_statistics_come_from_its_records(
+    frozen: FrozenDateTimeFactory,
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    socket_enabled: None,
+    waits: Waits,
+) -> None:
+    """A CTA-2045 water heater has no sensor list: its power and energy are fields of its
+    payload, found in each history record. Each gets its hourly rows for the 7 days, and its
+    largest power counts for its energy counter's rule."""
+    async with Simulator(clients={CLIENT_ID: CLIENT_SECRET}, fleet=True) as fleet:
+        entry = await setup_fleet(hass, fleet.url, [FLEET_WATER_HEATER_ID])
+        await _settle(hass)
+        (coordinator,) = entry.runtime_data.coordinators.values()
+        kinds = {
+            key: description.statistic
+            for key, described in coordinator.described.items()
+            for description in described.sensors
+            if description.statistic is not None
+        }
+        assert set(kinds.values()) == {CloudStatistic.MEAN, CloudStatistic.SUM}
+        for key, kind in kinds.items():
+            rows = await _rows(hass, coordinator.statistic_id(key))
+            assert len(rows) == 7 * 24, key
+            if kind is CloudStatistic.MEAN:
+                assert all(row["min"] <= row["mean"] <= row["max"] for row in rows), key
+            else:
+                assert rows[-1]["sum"] > rows[0]["sum"] >= 0, key
+        assert coordinator.max_power_kw is not None
+        assert coordinator.max_power_kw > 0
+        await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_metadata_names_units_and_kinds(
