@@ -13,7 +13,9 @@ timed), then time only the gunzip and a bare ``orjson.loads`` (or the standard l
 ``json.loads``) of each day, one day at a time. Their stall is what they alone would do to an
 event loop they ran on.
 
-Prints one JSON object: cpu_s (process CPU time, every thread), wall_s, peak_mib (largest
+Prints one JSON object: cpu_s (process CPU time, every thread; in `client` and `columns` the
+CPU of the days' requests alone), floor_cpu_s (those modes: the floor of the same days,
+measured in this process once they are done: `floor_cpu`), wall_s, peak_mib (largest
 growth of the resident memory over the measure, sampled at every wake-up of the probe from
 /proc/self/statm: ru_maxrss would keep the peak of the imports), stall_ms (longest lateness of
 the probe), stall_not_gc_ms (longest lateness less the garbage collector's pauses within it:
@@ -125,16 +127,19 @@ class Probe:
         }
 
 
-def _days(count: int) -> list[datetime]:
+def days_before_today(count: int) -> list[datetime]:
     """The last `count` whole UTC days before today."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return [today - timedelta(days=count - n) for n in range(count)]
 
 
+_STATM = os.open("/proc/self/statm", os.O_RDONLY)  # read at every wake-up: kept open
+_PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _rss_mib() -> float:
     """The process's resident memory now, in MiB (Linux)."""
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return int(os.pread(_STATM, 256, 0).split()[1]) * _PAGE_MIB
 
 
 async def _client(
@@ -142,7 +147,7 @@ async def _client(
 ) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         client = SkyCentricsClient(client_id, secret, session, url=url)
-        first = _days(days)[0]
+        first = days_before_today(days)[0]
         sensor_ids = frozenset(ids) if ids else None
         # Warm-up: the connection, the worker thread, lazily imported modules.
         await client.async_get_history(
@@ -152,8 +157,9 @@ async def _client(
         records = readings = 0
         probe = Probe()
         probe.start()
-        cpu, wall = time.process_time(), time.perf_counter()
-        for day in _days(days):
+        cpu, wall = 0.0, time.perf_counter()
+        for day in days_before_today(days):
+            start = time.process_time()
             span = (SEED_DEVICE_ID, day, day + timedelta(days=1))
             if columns:
                 history = await client.async_get_history_columns(*span, sensor_ids=sensor_ids)
@@ -166,16 +172,38 @@ async def _client(
             probe.rss_peak = max(probe.rss_peak, _rss_mib())  # the day, parsed
             records += len(snapshots)
             del snapshots  # the importer holds one day at a time
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            cpu += time.process_time() - start
+        wall = time.perf_counter() - wall
         measured = await probe.stop()
+        floor = await floor_cpu(session, url, client_id, secret, days_before_today(days))
         return {
             "cpu_s": cpu,
+            "floor_cpu_s": floor,
             "wall_s": wall,
             **measured,
             "days": days,
             "records": records,
             "readings": readings,
         }
+
+
+async def floor_cpu(
+    session: aiohttp.ClientSession, url: str, client_id: str, secret: str, days: list[datetime]
+) -> float:
+    """CPU of gunzip + ``orjson.loads`` of these days (each fetched untimed): the floor, in the
+    caller's own process, right after its measure (this machine's speed drifts by a fifth from
+    one minute to the next), for the "vs floor" of its row."""
+    cpu = 0.0
+    for day in days:
+        b, e = f"{day:%Y-%m-%dT%H:%M:%S}", f"{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S}"
+        packed = await _get(
+            session, url, client_id, secret, f"/api/devices/{SEED_DEVICE_ID}/data?b={b}&e={e}&g=1"
+        )
+        start = time.process_time()
+        decoded = orjson.loads(gunzip(packed))
+        cpu += time.process_time() - start
+        del decoded, packed
+    return cpu
 
 
 async def _get(
@@ -199,7 +227,7 @@ async def _floor(url: str, client_id: str, secret: str, days: int, loads: Any) -
         gc.collect()
         probe = Probe()
         probe.start()
-        for day in _days(days):
+        for day in days_before_today(days):
             b, e = f"{day:%Y-%m-%dT%H:%M:%S}", f"{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S}"
             path = f"/api/devices/{SEED_DEVICE_ID}/data?b={b}&e={e}&g=1"
             packed = await _get(session, url, client_id, secret, path)

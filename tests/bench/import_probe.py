@@ -22,6 +22,7 @@ import logging
 import os
 import time
 
+import aiohttp
 from homeassistant.components.recorder import Recorder
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_DEVICES, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -34,7 +35,7 @@ from custom_components.skycentrics import statistics
 from custom_components.skycentrics.const import CONF_HISTORY_DAYS, DOMAIN, HISTORY_SETTLE
 from skycentrics_simulator import SEED_DEVICE_ID
 
-from .history_probe import Probe
+from .history_probe import Probe, days_before_today, floor_cpu
 
 
 @pytest.fixture
@@ -123,8 +124,13 @@ async def test_import(
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     measured = await probe.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
+    async with aiohttp.ClientSession() as session:  # the floor of as many days, in this process
+        floor = await floor_cpu(
+            session, url, client_id, secret, days_before_today(status["history_requests"])
+        )
     figures = {
         "cpu_s": cpu - recorder,
+        "floor_cpu_s": floor,
         "recorder_cpu_s": recorder,
         "wall_s": wall,
         **measured,
