@@ -43,12 +43,14 @@ from homeassistant.const import (
     CONF_DEVICES,
     CONF_SCAN_INTERVAL,
     CONF_URL,
+    UnitOfPower,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import PowerConverter
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -405,6 +407,53 @@ async def test_values_in_the_statistics_unit(
         T0,
     )
     assert power.number(coordinator, 1.5, "kW") == 1500.0
+
+
+async def test_a_plain_mean_column_gives_the_rows_of_the_reading_by_reading_path(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """A mean whose column is plain numbers in its own unit is read by slices of the column:
+    the very rows of the reading-by-reading path; a text, another units text or readings out
+    of time order send it that path."""
+    coordinator = _coordinator(loaded_entry)
+    key = "SOLAR_INVERTER_1_ACTIVE_POWER"
+    (description,) = coordinator.described[key].sensors
+    reading = coordinator.data.readings[key]
+    labels = (key, reading.name, reading.type, reading.units)
+    times = [T0 - HOUR + timedelta(seconds=37 * n) for n in range(400)]
+    values: list[Any] = [(-1) ** n * (n % 97) * 1.25 + (n % 3) for n in range(400)]
+    series = statistics.Series(
+        key, description, PV_1_POWER, description.native_unit_of_measurement, T0
+    )
+    importer = statistics.HistoryImporter(hass, coordinator)
+
+    def history(values: list[Any], times: list[datetime], units: str = reading.units) -> History:
+        column = Column(
+            list(range(len(values))), [(*labels[:3], units)] * len(values), values, times
+        )
+        return History([Snapshot(SEED_DEVICE_ID, when) for when in times], {key: column})
+
+    plain = series.plain_column(coordinator, history(values, times))
+    assert plain is not None
+    rows = series.mean_rows(*plain, T0, T0 + 3 * HOUR)
+    assert [row["start"] for row in rows] == [T0, T0 + HOUR, T0 + 2 * HOUR]
+    assert rows == importer._rows(series, history(values, times), T0, T0 + 3 * HOUR, {})
+    assert series.plain_column(coordinator, history([*values[:-1], "7"], times)) is None
+    assert (
+        series.plain_column(
+            coordinator, history(values, times, "W" if reading.units != "W" else "kW")
+        )
+        is None
+    )
+    assert series.plain_column(coordinator, history(values, times[::-1])) is None
+    # The device's largest power: the largest |value| of a plain column, or reading by reading.
+    kw = PowerConverter.get_unit_ratio(
+        description.native_unit_of_measurement, UnitOfPower.KILO_WATT
+    )
+    for column, largest in ((values, max(map(abs, values))), ([*values[:-1], "500"], 500)):
+        coordinator.max_power_kw = None
+        await coordinator.async_observe_history_power(history(column, times))
+        assert coordinator.max_power_kw == pytest.approx(largest / kw)
 
 
 def test_a_counter_guard_without_an_energy_unit_bounds_no_rise() -> None:

@@ -90,6 +90,9 @@ class CounterGuard:
             if value is not None:
                 self.last, self.last_time = value, when
             return None
+        if value == self.last:  # no change: a rise of 0 is always plausible (and quick)
+            self.last, self.last_time, self.rejecting = value, when, False
+            return None
         problem = "no value" if value is None else self._implausible(value, when, allowed_kwh)
         if value is not None and problem is None:
             self.last, self.last_time, self.rejecting = value, when, False

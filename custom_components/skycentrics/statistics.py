@@ -31,10 +31,12 @@ polls by. A statistic keeps the id 0.2.0 gave it
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import math
+import operator
 from typing import Any, Final
 
 from homeassistant.components.recorder.models import (
@@ -102,6 +104,15 @@ def hour_start(when: datetime) -> datetime:
     return when.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def mean_row(start: datetime, numbers: list[float]) -> StatisticData | None:
+    """The row of a mean's hour from its numbers (None without any)."""
+    if not numbers:
+        return None
+    return StatisticData(
+        start=start, mean=math.fsum(numbers) / len(numbers), min=min(numbers), max=max(numbers)
+    )
+
+
 @dataclass(slots=True, eq=False)
 class Series:
     """One statistic and what it needs to go on hour after hour."""
@@ -128,15 +139,7 @@ class Series:
     ) -> StatisticData | None:
         """The row of the hour starting at ``start`` from its readings (sorted by time)."""
         if self.kind is CloudStatistic.MEAN:
-            if not values:
-                return None
-            numbers = [value for _, value in values]
-            return StatisticData(
-                start=start,
-                mean=math.fsum(numbers) / len(numbers),
-                min=min(numbers),
-                max=max(numbers),
-            )
+            return mean_row(start, [value for _, value in values])
         guard = self.guard
         before = guard.last  # None: the statistic starts with its first reading
         for when, value in values:
@@ -146,6 +149,43 @@ class Series:
             return None  # no reading yet
         self.sum += guard.last - before  # never negative: the guard accepts no drop
         return StatisticData(start=start, state=guard.last, sum=self.sum)
+
+    def plain_column(
+        self, coordinator: SkyCentricsCoordinator, history: History
+    ) -> tuple[list[datetime], list[float]] | None:
+        """A mean's column when its readings are its numbers as they are: one units text, in
+        the unit of the description and of the statistic, numbers only (no text, no null), in
+        time order; None otherwise (then `points` and `number`, reading by reading)."""
+        sensor_id = coordinator.described[self.key].sensor_id
+        if (
+            self.kind is not CloudStatistic.MEAN
+            or sensor_id is None
+            or (column := history.columns.get(sensor_id)) is None
+            or (labels := column.labels).count(labels[0]) != len(labels)
+            or self.unit != self.description.native_unit_of_measurement
+            or self.description.unit_of(labels[0][3]) != self.unit
+            or not all(type(value) is float or type(value) is int for value in column.values)
+            or None in column.times
+        ):
+            return None
+        times: list[datetime] = column.times  # type: ignore[assignment]  # no None: checked
+        if not all(map(operator.le, times[:-1], times[1:], strict=True)):
+            return None
+        return times, column.values  # type: ignore[return-value]  # numbers: checked
+
+    def mean_rows(
+        self, times: list[datetime], numbers: list[float], start: datetime, end: datetime
+    ) -> list[StatisticData]:
+        """A mean's rows of the hours in [start, end) from a `plain_column` (an hour's numbers
+        are a slice of it: no step per reading)."""
+        rows: list[StatisticData] = []
+        hour = max(start, self.next_hour)
+        while hour < end:
+            first = bisect_left(times, hour)
+            if row := mean_row(hour, numbers[first : bisect_left(times, hour + HOUR)]):
+                rows.append(row)
+            hour += HOUR
+        return rows
 
     def points(
         self, coordinator: SkyCentricsCoordinator, history: History
@@ -419,21 +459,10 @@ class HistoryImporter:
         written = 0
         for key, series in self._series.items():
             await asyncio.sleep(0)
-            values: dict[datetime, Values] = {}
-            for value, units, when in series.points(coordinator, history):
-                if when is None or (number := series.number(coordinator, value, units)) is None:
-                    continue
-                if start <= when < end:
-                    if (hour := hour_of.get(when)) is None:
-                        hour = hour_of[when] = hour_start(when)
-                    values.setdefault(hour, []).append((when, number))
-            rows: list[StatisticData] = []
-            hour = max(start, series.next_hour)
-            while hour < end:
-                in_hour = sorted(values.get(hour, []), key=lambda item: item[0])
-                if row := series.row(hour, in_hour, coordinator):
-                    rows.append(row)
-                hour += HOUR
+            if plain := series.plain_column(coordinator, history):
+                rows = series.mean_rows(*plain, start, end)
+            else:
+                rows = self._rows(series, history, start, end, hour_of)
             series.next_hour = max(series.next_hour, end)
             if series.kind is CloudStatistic.SUM:
                 coordinator.async_counter_judged(key, series.guard)
@@ -451,6 +480,33 @@ class HistoryImporter:
             end.strftime("%Y-%m-%d %H:%M"),
             written,
         )
+
+    def _rows(
+        self,
+        series: Series,
+        history: History,
+        start: datetime,
+        end: datetime,
+        hour_of: dict[datetime, datetime],
+    ) -> list[StatisticData]:
+        """A statistic's rows of the hours in [start, end), reading by reading."""
+        coordinator = self.coordinator
+        values: dict[datetime, Values] = {}
+        for value, units, when in series.points(coordinator, history):
+            if when is None or (number := series.number(coordinator, value, units)) is None:
+                continue
+            if start <= when < end:
+                if (hour := hour_of.get(when)) is None:
+                    hour = hour_of[when] = hour_start(when)
+                values.setdefault(hour, []).append((when, number))
+        rows: list[StatisticData] = []
+        hour = max(start, series.next_hour)
+        while hour < end:
+            in_hour = sorted(values.get(hour, []), key=lambda item: item[0])
+            if row := series.row(hour, in_hour, coordinator):
+                rows.append(row)
+            hour += HOUR
+        return rows
 
     def _metadata(self, series: Series) -> StatisticMetaData:
         converter = UNIT_CONVERTERS.get(series.description.device_class)
