@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
 from statistics import median_low
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.sensor.const import UNIT_CONVERTERS
@@ -344,15 +344,12 @@ class SkyCentricsCoordinator(DataUpdateCoordinator[Snapshot]):
             if sensor_id is None or (column := history.columns.get(sensor_id)) is None:
                 continue
             await asyncio.sleep(0)
-            labels, values = column.labels, column.values
-            if labels.count(labels[0]) == len(labels) and all(
-                type(value) is float or type(value) is int for value in values
-            ):  # one unit, numbers only: the largest |power| is the largest |value| converted
-                numbers = cast("list[float]", values)
-                self._observe_power(description, ratio, max(map(abs, numbers)), labels[0][3])
+            if plain := column.plain():  # the largest |power|: the largest |value| converted
+                units, numbers = plain
+                self._observe_power(description, ratio, max(map(abs, numbers)), units)
                 continue
-            for value, own in zip(values, labels, strict=True):
-                self._observe_power(description, ratio, value, own[3])
+            for value, labels in zip(column.values, column.labels, strict=True):
+                self._observe_power(description, ratio, value, labels[3])
 
     def _observe_power(
         self, description: SkyCentricsSensorEntityDescription, ratio: float, value: Any, units: str

@@ -161,17 +161,16 @@ class Series:
             self.kind is not CloudStatistic.MEAN
             or sensor_id is None
             or (column := history.columns.get(sensor_id)) is None
-            or (labels := column.labels).count(labels[0]) != len(labels)
+            or (plain := column.plain()) is None
             or self.unit != self.description.native_unit_of_measurement
-            or self.description.unit_of(labels[0][3]) != self.unit
-            or not all(type(value) is float or type(value) is int for value in column.values)
+            or self.description.unit_of(plain[0]) != self.unit
             or None in column.times
         ):
             return None
         times: list[datetime] = column.times  # type: ignore[assignment]  # no None: checked
         if not all(map(operator.le, times[:-1], times[1:], strict=True)):
             return None
-        return times, column.values  # type: ignore[return-value]  # numbers: checked
+        return times, plain[1]
 
     def mean_rows(
         self, times: list[datetime], numbers: list[float], start: datetime, end: datetime

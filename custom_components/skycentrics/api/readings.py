@@ -178,6 +178,16 @@ class Column:
     values: list[ReadingValue] = field(default_factory=list)
     times: list[datetime | None] = field(default_factory=list)
 
+    def plain(self) -> tuple[str, list[float]] | None:
+        """The units text and the numbers of a column of numbers only (no text, no null)
+        under one label; None otherwise (then it is read reading by reading)."""
+        labels = self.labels
+        if labels.count(labels[0]) != len(labels) or not all(
+            type(value) is float or type(value) is int for value in self.values
+        ):
+            return None
+        return labels[0][3], self.values  # type: ignore[return-value]  # numbers: checked
+
 
 new_reading: Final = tuple.__new__
 """`Reading` made without its keyword-taking ``__new__``: the history's hot loop."""
