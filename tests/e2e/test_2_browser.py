@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 import os
 from pathlib import Path
@@ -38,6 +38,7 @@ from .browser import (
     VIEWPORT,
     chromium,
     log_in,
+    logged_in_page,
     new_context,
     screenshot,
     state_pattern,
@@ -160,6 +161,19 @@ def _screenshot_on_failure(
     yield
     if request.session.testsfailed > failed_before:
         _save_failure(page, stack, request.node.name)
+
+
+def _stack_page(
+    stack: Stack, name: str, viewport: ViewportSize | None = None
+) -> AbstractContextManager[Page]:
+    """A logged-in page of the stack's Home Assistant, saved as ``name`` if its block fails."""
+    return logged_in_page(
+        stack.ha_url,
+        USERNAME,
+        PASSWORD,
+        viewport=viewport,
+        on_failure=lambda page: _save_failure(page, stack, name),
+    )
 
 
 def _save_failure(page: Page, stack: Stack, name: str) -> None:

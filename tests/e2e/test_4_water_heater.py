@@ -17,8 +17,7 @@ import pytest
 
 from skycentrics_simulator import FLEET_WATER_HEATER_ID, SEED_DEVICE_ID
 
-from .browser import logged_in_page
-from .conftest import PASSWORD, USERNAME, Stack
+from .conftest import Stack
 from .test_2_browser import (
     DEVICE_VIEWPORT,
     Shown,
@@ -26,7 +25,7 @@ from .test_2_browser import (
     _open,
     _outside_playwright,
     _save,
-    _save_failure,
+    _stack_page,
     shown_entities,
 )
 
@@ -231,13 +230,7 @@ def test_water_heater_device_page(stack: Stack) -> None:
     names = {entity.name for entity in shown}
     assert {"Temperature", "Present energy storage capacity", "Relay", "Shed load"} <= names
 
-    with logged_in_page(
-        stack.ha_url,
-        USERNAME,
-        PASSWORD,
-        viewport=DEVICE_VIEWPORT,
-        on_failure=lambda p: _save_failure(p, stack, "water-heater-device-page"),
-    ) as page:
+    with _stack_page(stack, "water-heater-device-page", DEVICE_VIEWPORT) as page:
         _open(page, stack, f"/config/devices/device/{heater['id']}")
         expect(page.locator("hass-subpage .main-title")).to_have_text(NAME)
         info = page.locator("ha-device-info-card")

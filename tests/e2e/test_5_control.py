@@ -24,9 +24,8 @@ from skycentrics_simulator import (
     SEED_DEVICE_ID,
 )
 
-from .browser import logged_in_page
-from .conftest import PASSWORD, USERNAME, Stack
-from .test_2_browser import _open, _outside_playwright, _save, _save_failure
+from .conftest import Stack
+from .test_2_browser import _open, _outside_playwright, _save, _stack_page
 
 FLOW = "/api/config/config_entries/flow"
 THERMOSTAT = "ct80-simulated"
@@ -182,13 +181,7 @@ def test_thermostat_card_sets_mode_and_temperature(stack: Stack) -> None:
     assert water_heater is not None
     _save_dashboard(stack, climate, water_heater)
     before = len(_sim_requests(stack))
-    with logged_in_page(
-        stack.ha_url,
-        USERNAME,
-        PASSWORD,
-        viewport=DASHBOARD_VIEWPORT,
-        on_failure=lambda p: _save_failure(p, stack, "thermostat-card"),
-    ) as page:
+    with _stack_page(stack, "thermostat-card", DASHBOARD_VIEWPORT) as page:
         _open(page, stack, f"/{DASHBOARD}/devices")
         card = _card(page, 0)
         expect(card).to_contain_text(THERMOSTAT)
@@ -230,13 +223,7 @@ def test_water_heater_card_during_a_shed(stack: Stack) -> None:
         timeout=45,
     )
     assert state["attributes"]["current_temperature"] is not None
-    with logged_in_page(
-        stack.ha_url,
-        USERNAME,
-        PASSWORD,
-        viewport=DASHBOARD_VIEWPORT,
-        on_failure=lambda p: _save_failure(p, stack, "water-heater-card"),
-    ) as page:
+    with _stack_page(stack, "water-heater-card", DASHBOARD_VIEWPORT) as page:
         _open(page, stack, f"/{DASHBOARD}/devices")
         expect(_card(page, 1)).to_contain_text(HEATER)
         expect(_card(page, 1)).to_contain_text("Running curtailed (shed)")
@@ -289,12 +276,7 @@ def test_plug_joins_through_discovery_and_switches(stack: Stack) -> None:
     assert heater is not None
     _save_dashboard(stack, climate, heater, switch)
     before = len(_sim_requests(stack))
-    with logged_in_page(
-        stack.ha_url,
-        USERNAME,
-        PASSWORD,
-        on_failure=lambda p: _save_failure(p, stack, "plug-switch"),
-    ) as page:
+    with _stack_page(stack, "plug-switch") as page:
         _open(page, stack, f"/{DASHBOARD}/devices")
         row = page.locator("hui-entities-card hui-toggle-entity-row")
         expect(row).to_contain_text(PLUG)
