@@ -68,6 +68,8 @@ _CTA2045_FIELDS: Final = (
     "commodities",
 )
 _THERMOSTAT_FIELDS: Final = ("thermostat", "fan", "humidity")
+_SHARED_FIELDS: Final = ("temperature", "setpoint")
+_FAMILY_FIELDS: Final = frozenset(_CTA2045_FIELDS + _THERMOSTAT_FIELDS + _SHARED_FIELDS)
 _NUMBER_TEXT: Final = re.compile(r"-?\d{1,20}(?:\.\d{1,20})?(?:[eE][-+]?\d{1,4})?")
 _WATT_UNITS: Final = frozenset({"", "w&wh", "w&w-hr", "w&whr"})
 """Units of a commodity in W and Wh ("W & W-hr" as the cloud writes it), spaces and case aside."""
@@ -224,12 +226,14 @@ def parse_families(
     field read (``"ct": []``, malformed fields, a channel with only its id) is absent, as in an
     answer without it."""
     get = raw.get
+    channels = get("ct")
+    if (channels is None or channels == []) and _FAMILY_FIELDS.isdisjoint(raw):
+        return NO_FAMILIES  # the common case: a Super SkyBox's sensor list ("ct": [])
     cta2045 = any(get(key) is not None for key in _CTA2045_FIELDS)
     thermostat = any(get(key) is not None for key in _THERMOSTAT_FIELDS)
-    shared = get("temperature") is not None or get("setpoint") is not None
-    channels = get("ct")
+    shared = any(get(key) is not None for key in _SHARED_FIELDS)
     if (channels is None or channels == []) and not (cta2045 or thermostat or shared):
-        return NO_FAMILIES  # the common case: a Super SkyBox's sensor list ("ct": [])
+        return NO_FAMILIES  # fields present, all null
     reader = _Reader(device_id, problems, time)
     controller = _read_cta2045(raw, reader, shared=not thermostat) if cta2045 else None
     climate = _read_thermostat(raw, reader) if thermostat or (shared and not cta2045) else None

@@ -44,6 +44,8 @@ config entry, so more could never be shown (the rest of the answer is dropped, o
 EARLIEST_TIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
 """Older reading times are placeholders (0, 1) or garbage: no time."""
 
+_EARLIEST_SECONDS: Final = EARLIEST_TIME.timestamp()
+
 MAX_FUTURE: Final = timedelta(days=1)
 """How far ahead of our clock a reading time may be (a device clock somewhat ahead)."""
 
@@ -107,7 +109,13 @@ def read_sensors(  # noqa: PLR0917 (the parts of one answer)
     # labels and times through `checks`.
     known_labels, known_times = checks.labels, checks.times
     readings: dict[str, Reading] = {}
-    for index, item in enumerate(itertools.islice(sensors, MAX_READINGS)):
+    at = None if wanted is None else checks.wanted_at(sensors, wanted)
+    items = (
+        enumerate(itertools.islice(sensors, MAX_READINGS))
+        if at is None
+        else zip(at, map(sensors.__getitem__, at), strict=True)
+    )
+    for index, item in items:
         if type(item) is not dict and not isinstance(item, Mapping):  # dict first: no ABC
             if wanted is None:
                 _skip_sensor(problems, device_id, index, f"not a JSON object: {kind_of(item)}")
@@ -211,12 +219,34 @@ class Checks:
     answers (at most `MAX_LABELS`).
     """
 
-    __slots__ = ("labels", "latest", "times")
+    __slots__ = ("_at", "_ids", "_wanted", "labels", "latest", "times")
 
     def __init__(self, latest: datetime, labels: Labels | None = None) -> None:
         self.latest = latest  # the latest usable time
         self.labels: Labels = {} if labels is None else labels
         self.times: dict[object, datetime | None] = {}
+        self._ids: list[object] = []
+        self._wanted: AbstractSet[str] = frozenset()
+        self._at: list[int] = []
+
+    def wanted_at(self, sensors: list[Any], wanted: AbstractSet[str]) -> list[int] | None:
+        """The places in ``sensors`` whose id is a wanted text: the only ones `read_sensors`
+        reads with ``wanted``. None when one is not a dict, or there are too many.
+
+        A history repeats its sensor list in every record: the ids are compared with the last
+        record's (no hashing) and the places worked out again only when they differ.
+        """
+        try:
+            ids = list(map(dict.get, sensors, _ID_KEY, strict=False))  # repeat: endless
+        except TypeError:  # not a dict
+            return None
+        if ids == self._ids and wanted is self._wanted:
+            return self._at
+        if len(ids) > MAX_READINGS:
+            return None
+        self._ids, self._wanted = ids, wanted
+        self._at = [n for n, found in enumerate(ids) if type(found) is str and found in wanted]
+        return self._at
 
     def labels_of(
         self, sensor_id: object, name: object, kind: object, units: object
@@ -239,6 +269,9 @@ class Checks:
         with contextlib.suppress(TypeError):  # unhashable: not remembered
             self.times[raw] = found
         return found
+
+
+_ID_KEY: Final = itertools.repeat("id")
 
 
 def _check_labels(
@@ -329,7 +362,7 @@ def _parse_time(raw: object, latest: datetime) -> datetime | None:
         return None
     if isinstance(raw, int | float):
         # Compared before converting: no overflow, whatever the size; NaN compares False.
-        if not EARLIEST_TIME.timestamp() <= raw <= latest.timestamp():
+        if not _EARLIEST_SECONDS <= raw <= latest.timestamp():
             return None
         return datetime.fromtimestamp(raw, UTC)
     if not isinstance(raw, str):
