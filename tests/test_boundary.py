@@ -54,6 +54,7 @@ from custom_components.skycentrics.api.history import (
 )
 from custom_components.skycentrics.api.readings import (
     EARLIEST_TIME,
+    Checks,
     MAX_FUTURE,
     MAX_MAGNITUDE,
     MAX_PROBLEMS,
@@ -1145,6 +1146,46 @@ def test_history_columns_hold_the_records_readings(
             body,
         )
     assert columns == records
+
+
+_SMALL_RECORDS = st.lists(  # sensor lists of 2-4 of a few sensors: often the same, or nearly
+    st.fixed_dictionaries(
+        {
+            "time": st.integers(1_700_000_000, 1_700_000_009),
+            "sensors": st.lists(
+                st.sampled_from(
+                    [{"id": "A"}, {"id": "B", "data": 1}, {"id": "C"}, {"id": 1}, None]
+                ),
+                min_size=2,
+                max_size=4,
+            ),
+        }
+    ),
+    max_size=6,
+)
+
+
+@PROPERTY_SETTINGS
+@given(
+    answer=_SMALL_RECORDS
+    | _SMALL_RECORDS
+    | st.lists(_payloads(PYTHON_SCALARS | SHALLOWER_WIRE_SCALARS), max_size=3),
+    keyed=st.booleans(),
+    wanted=st.frozensets(st.sampled_from(["A", "B", "C", "a|b", " "])),
+)
+def test_history_wanted_places_as_every_sensor_looked_at(
+    answer: list[object], keyed: bool, wanted: frozenset[str]
+) -> None:
+    """With ``sensor_ids``, the places of the wanted sensors worked out once per sensor list
+    (`Checks.wanted_at`) read the very records, readings and warnings as a look at every
+    sensor of every record, also when records repeat a sensor list or change it."""
+    records = answer + answer[::-1] + answer  # the same sensor lists again, and others between
+    body = _dump({str(1_700_000_000 + n): r for n, r in enumerate(records)} if keyed else records)
+    for decode in (decode_history, lambda *a, **k: _as_records(decode_history_columns(*a, **k))):
+        remembered = _history_of(lambda b, p: decode(b, 7, p, sensor_ids=wanted), body)
+        with patch.object(Checks, "wanted_at", lambda *_: None):
+            looked_at = _history_of(lambda b, p: decode(b, 7, p, sensor_ids=wanted), body)
+        assert remembered == looked_at
 
 
 def _sensor(sensor_id: str, data: object, time: object = None) -> dict[str, object]:
