@@ -54,7 +54,6 @@ from custom_components.skycentrics.api.history import (
 )
 from custom_components.skycentrics.api.readings import (
     EARLIEST_TIME,
-    Checks,
     MAX_FUTURE,
     MAX_MAGNITUDE,
     MAX_PROBLEMS,
@@ -62,6 +61,7 @@ from custom_components.skycentrics.api.readings import (
     MAX_SENSOR_ID_LENGTH,
     MAX_TEXT,
     MAX_UNITS,
+    Checks,
     ProblemLog,
 )
 from skycentrics_simulator import SEED_DEVICE_ID, Fault, Simulator, faults, load_seed_payload
@@ -1181,11 +1181,14 @@ def test_history_wanted_places_as_every_sensor_looked_at(
     sensor of every record, also when records repeat a sensor list or change it."""
     records = answer + answer[::-1] + answer  # the same sensor lists again, and others between
     body = _dump({str(1_700_000_000 + n): r for n, r in enumerate(records)} if keyed else records)
-    for decode in (decode_history, lambda *a, **k: _as_records(decode_history_columns(*a, **k))):
-        remembered = _history_of(lambda b, p: decode(b, 7, p, sensor_ids=wanted), body)
+    readers = (
+        lambda b, p: decode_history(b, 7, p, sensor_ids=wanted),
+        lambda b, p: _as_records(decode_history_columns(b, 7, p, sensor_ids=wanted)),
+    )
+    for read in readers:
+        remembered = _history_of(read, body)
         with patch.object(Checks, "wanted_at", lambda *_: None):
-            looked_at = _history_of(lambda b, p: decode(b, 7, p, sensor_ids=wanted), body)
-        assert remembered == looked_at
+            assert _history_of(read, body) == remembered
 
 
 def _sensor(sensor_id: str, data: object, time: object = None) -> dict[str, object]:
