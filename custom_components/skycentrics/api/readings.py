@@ -5,7 +5,7 @@ with one warning per device, sensor and kind of problem (`ProblemLog`), never on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set as AbstractSet
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -110,11 +110,10 @@ def read_sensors(  # noqa: PLR0917 (the parts of one answer)
     known_labels, known_times = checks.labels, checks.times
     readings: dict[str, Reading] = {}
     at = None if wanted is None else checks.wanted_at(sensors, wanted)
-    items = (
-        enumerate(itertools.islice(sensors, MAX_READINGS))
-        if at is None
-        else zip(at, map(sensors.__getitem__, at), strict=True)
-    )
+    items: Iterable[tuple[int, Any]] = enumerate(itertools.islice(sensors, MAX_READINGS))
+    if at is not None:
+        items = zip(at, map(sensors.__getitem__, at), strict=True)
+        wanted = None  # dicts with a wanted id only: none to leave out
     for index, item in items:
         if type(item) is not dict and not isinstance(item, Mapping):  # dict first: no ABC
             if wanted is None:
