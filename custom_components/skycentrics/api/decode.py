@@ -62,11 +62,17 @@ def decode_fast(body: bytes) -> Any:
     1e400, nesting deeper than 1,024, not JSON) or would decode otherwise than the tolerant
     path: a digit run as long as `_LONG_NUMBER`, a surrogate escape."""
     body = body.removeprefix(BOM)
+    check_fast(body)
+    return orjson.loads(body)
+
+
+def check_fast(body: bytes) -> None:
+    """Raise ValueError if orjson would decode ``body`` otherwise than the tolerant path (a
+    digit run as long as `_LONG_NUMBER`, a surrogate escape); so it would any part of it."""
     if may_escape_surrogates(body):
         raise ValueError("a surrogate escape")
     if _LONG_NUMBER in body.translate(_DIGITS):
         raise ValueError("an integer literal may be beyond int64")
-    return orjson.loads(body)
 
 
 def may_escape_surrogates(body: bytes) -> bool:

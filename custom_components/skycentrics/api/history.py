@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import Final
 import zlib
 
-from .decode import BOM, MAX_DEPTH, decode_fast, decode_json
+import orjson
+
+from .decode import BOM, MAX_DEPTH, check_fast, decode_json
 from .exceptions import SkyCentricsResponseError
 from .models import Snapshot, parse_snapshot
 from .readings import MAX_FUTURE, Checks, Column, ProblemLog, as_int, kind_of, shorten
@@ -144,12 +146,16 @@ def _members(body: bytes) -> tuple[Iterator[tuple[object, object]], bool]:
     if (opener, closer) not in {(b"[", b"]"), (b"{", b"}")} or len(text) < 2:
         raise _NotStreamableError
     keyed = opener == b"{"
+    check_fast(text)  # once for every run
+    whole = memoryview(text)
 
     def members() -> Iterator[tuple[object, object]]:
         seen: set[object] = set()
         index = 0
-        for chunk in _chunks(text, 1, len(text) - 1):
-            decoded = decode_fast(opener + chunk + closer)
+        for start, cut in _chunks(text, 1, len(text) - 1):
+            run = bytearray(whole[start - 1 : cut + 1])  # one copy, the bytes around it
+            run[0], run[-1] = opener[0], closer[0]  # now the run as a list or an object
+            decoded = orjson.loads(run)
             if not keyed:
                 yield from enumerate(decoded, index)
                 index += len(decoded)
@@ -162,9 +168,10 @@ def _members(body: bytes) -> tuple[Iterator[tuple[object, object]], bool]:
     return members(), keyed
 
 
-def _chunks(text: bytes, start: int, end: int) -> Iterator[bytes]:
+def _chunks(text: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
     """``text[start:end]``, the members of a list or an object, in runs of whole members of
-    about `CHUNK_BYTES`, without their separating commas.
+    about `CHUNK_BYTES`, without their separating commas: each run as (start, end) in ``text``
+    (a byte of ``text`` before and after it, a separator or the brackets, is never in a run).
 
     A run ends at a comma after as many braces have closed as opened since its start. That
     count takes braces inside strings too, so a run may end inside a string or a member: then
@@ -179,10 +186,10 @@ def _chunks(text: bytes, start: int, end: int) -> Iterator[bytes]:
             if depth == 0:
                 after = _skip_space(text, cut, end)
                 if after == end:
-                    yield text[start:cut]
+                    yield start, cut
                     return
                 if text[after] == 0x2C:  # a comma
-                    yield text[start:cut]
+                    yield start, cut
                     start = _skip_space(text, after + 1, end)
                     if start == end:
                         raise _NotStreamableError  # a trailing comma
