@@ -66,7 +66,7 @@ def decode_fast(body: bytes) -> Any:
     return orjson.loads(body)
 
 
-def check_fast(body: bytes) -> None:
+def check_fast(body: bytes | bytearray) -> None:
     """Raise ValueError if orjson would decode ``body`` otherwise than the tolerant path (a
     digit run as long as `_LONG_NUMBER`, a surrogate escape); so it would any part of it."""
     if may_escape_surrogates(body):
@@ -75,7 +75,7 @@ def check_fast(body: bytes) -> None:
         raise ValueError("an integer literal may be beyond int64")
 
 
-def may_escape_surrogates(body: bytes) -> bool:
+def may_escape_surrogates(body: bytes | bytearray) -> bool:
     """Whether ``body`` may escape a surrogate (``\\uD800``-``\\uDFFF``): byte searches, far
     quicker than a regular expression over the whole text (most answers escape nothing)."""
     return b"\\u" in body and (b"\\ud" in body or b"\\uD" in body)

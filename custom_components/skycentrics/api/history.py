@@ -146,7 +146,6 @@ def _members(body: bytes) -> tuple[Iterator[tuple[object, object]], bool]:
     if (opener, closer) not in {(b"[", b"]"), (b"{", b"}")} or len(text) < 2:
         raise _NotStreamableError
     keyed = opener == b"{"
-    check_fast(text)  # once for every run
     whole = memoryview(text)
 
     def members() -> Iterator[tuple[object, object]]:
@@ -155,6 +154,7 @@ def _members(body: bytes) -> tuple[Iterator[tuple[object, object]], bool]:
         for start, cut in _chunks(text, 1, len(text) - 1):
             run = bytearray(whole[start - 1 : cut + 1])  # one copy, the bytes around it
             run[0], run[-1] = opener[0], closer[0]  # now the run as a list or an object
+            check_fast(run)
             decoded = orjson.loads(run)
             if not keyed:
                 yield from enumerate(decoded, index)
