@@ -8,6 +8,7 @@ importer's waits (the pause between requests, Retry-After, the retry after a fai
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 import copy
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ import sys
 import time
 import tracemalloc
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
@@ -51,6 +53,7 @@ from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import PowerConverter
+from hypothesis import event, given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -76,7 +79,7 @@ from custom_components.skycentrics.const import (
     HISTORY_RETRY,
 )
 from custom_components.skycentrics.coordinator import SkyCentricsCoordinator
-from custom_components.skycentrics.counters import CounterGuard
+from custom_components.skycentrics.counters import CounterGuard, SwapDetector, allowed_rise_kwh
 from custom_components.skycentrics.descriptions import (
     CloudStatistic,
     SkyCentricsSensorEntityDescription,
@@ -338,7 +341,8 @@ def _row(
     values: list[tuple[datetime, float]],
     rule: _Rule | None = None,
 ) -> StatisticData | None:
-    return series.row(start, values, rule or _Rule())  # type: ignore[arg-type]
+    times, numbers = [when for when, _ in values], [number for _, number in values]
+    return series.row(start, times, numbers, rule or _Rule())  # type: ignore[arg-type]
 
 
 def test_an_hour_holds_the_readings_of_its_own_time() -> None:
@@ -435,7 +439,7 @@ async def test_a_plain_mean_column_gives_the_rows_of_the_reading_by_reading_path
 
     plain = series.plain_column(coordinator, history(values, times))
     assert plain is not None
-    rows = series.mean_rows(*plain, T0, T0 + 3 * HOUR)
+    rows = series.column_rows(coordinator, plain, T0, T0 + 3 * HOUR)
     assert [row["start"] for row in rows] == [T0, T0 + HOUR, T0 + 2 * HOUR]
     assert rows == importer._rows(series, history(values, times), T0, T0 + 3 * HOUR, {})
     assert series.plain_column(coordinator, history([*values[:-1], "7"], times)) is None
@@ -454,6 +458,109 @@ async def test_a_plain_mean_column_gives_the_rows_of_the_reading_by_reading_path
         coordinator.max_power_kw = None
         await coordinator.async_observe_history_power(history(column, times))
         assert coordinator.max_power_kw == pytest.approx(largest / kw)
+
+
+async def test_a_plain_counter_column_gives_the_rows_of_the_reading_by_reading_path(
+    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+) -> None:
+    """A counter's plain column (not swapped, its swapped signature broken) is read by slices:
+    the very rows and baseline of the reading-by-reading path, through a rise beyond the
+    allowance and a drop; while its signature still needs watching, or when it is decoded
+    swapped, reading by reading."""
+    coordinator = _coordinator(loaded_entry)
+    (description,) = coordinator.described[PV_1].sensors
+    reading = coordinator.data.readings[PV_1]
+    labels = (PV_1, reading.name, reading.type, reading.units)
+    times = [T0 - HOUR + timedelta(seconds=41 * n) for n in range(300)]
+    values: list[Any] = [1000 + 0.01 * n for n in range(300)]
+    values[120] += 500  # beyond the allowance: refused, the hour judged one by one
+    values[200] -= 1  # a drop
+    column = Column(list(range(300)), [labels] * 300, values, times)
+    history = History([Snapshot(SEED_DEVICE_ID, when) for when in times], {PV_1: column})
+    counter = coordinator.counters[PV_1]
+    counter.detector = SwapDetector()
+    assert _counter_series(description).plain_column(coordinator, history) is None  # watched
+    counter.detector.broken = True
+    importer = statistics.HistoryImporter(hass, coordinator)
+    by_slices, one_by_one = _counter_series(description), _counter_series(description)
+    plain = by_slices.plain_column(coordinator, history)
+    assert plain is not None
+    rows = by_slices.column_rows(coordinator, plain, T0, T0 + 3 * HOUR)
+    assert [row["start"] for row in rows] == [T0, T0 + HOUR, T0 + 2 * HOUR]
+    assert rows == importer._rows(one_by_one, history, T0, T0 + 3 * HOUR, {})
+    assert by_slices.guard == one_by_one.guard
+    counter.swapped = True
+    assert _counter_series(description).plain_column(coordinator, history) is None
+
+
+def _counter_series(description: Any) -> statistics.Series:
+    return statistics.Series(PV_1, description, COUNTERS[PV_1], "kWh", T0)
+
+
+class _Allowance:
+    """The coordinator's allowance: the rule of counters.py with a device's figures."""
+
+    def __init__(self, max_power_kw: float | None, min_seconds: float) -> None:
+        self.max_power_kw, self.min_seconds = max_power_kw, min_seconds
+
+    def allowed_rise_kwh(self, since: datetime | None, until: datetime) -> float:
+        return allowed_rise_kwh(self.max_power_kw, self.min_seconds, since, until)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    unit=st.sampled_from(["kWh", "Wh", "MWh", None]),
+    last=st.none() | st.integers(0, 10**9) | st.floats(0, 1e9),
+    rejecting=st.booleans(),
+    steps=st.lists(
+        st.tuples(  # seconds since the last reading, rise in kWh (around the allowances)
+            st.sampled_from([0, 30, 60]) | st.integers(0, 4 * 3600),
+            st.integers(-3, 40) | st.floats(-1, 5) | st.just(0) | st.floats(0, 1e-3),
+        ),
+        max_size=40,
+    ),
+    hours=st.integers(1, 3),
+    max_power_kw=st.none() | st.floats(0, 100),
+    min_seconds=st.sampled_from([30.0, 60.0, 300.0]),
+)
+def test_a_counter_hour_accepted_at_once_is_the_hour_judged_one_by_one(
+    unit: str | None,
+    last: float | None,
+    rejecting: bool,
+    steps: list[tuple[int, float]],
+    hours: int,
+    max_power_kw: float | None,
+    min_seconds: float,
+) -> None:
+    """`CounterGuard.accept_all` (a counter's hour at once) leaves the rows and the guard
+    exactly as judging each reading in turn does, or changes nothing: whatever the rises,
+    drops, gaps, the unit, the last accepted value and the device's allowance."""
+    rule = _Allowance(max_power_kw, min_seconds)
+    at, value = T0, 100.0 if last is None else last
+    times, numbers = [], []
+    scale = {"Wh": 1000, "MWh": 0.001}.get(unit or "", 1)  # the rises in the counter's unit
+    for gap, rise in steps:
+        at, value = at + timedelta(seconds=gap), value + rise * scale
+        times.append(at)
+        numbers.append(value)
+    at_once, one_by_one = _series(), _series()
+    for series in (at_once, one_by_one):  # no last value: never rejecting
+        series.guard = CounterGuard(unit, last, T0, rejecting and last is not None)
+    for n in range(hours):
+        hour = T0 + n * HOUR
+        first, after = bisect_left(times, hour), bisect_left(times, hour + HOUR)
+        hour_times, hour_numbers = times[first:after], numbers[first:after]
+        guard = copy.copy(at_once.guard)
+        accepted = guard.accept_all(hour_times, hour_numbers, rule.allowed_rise_kwh)
+        if not accepted:
+            assert guard == at_once.guard  # refused (or nothing to accept): nothing changed
+        event(f"{len(hour_numbers) > 1} readings, accepted at once: {accepted}")
+        row = at_once.row(hour, hour_times, hour_numbers, rule)  # type: ignore[arg-type]
+        with patch.object(CounterGuard, "accept_all", return_value=False):
+            judged = one_by_one.row(hour, hour_times, hour_numbers, rule)  # type: ignore[arg-type]
+        assert row == judged
+        assert at_once.guard == one_by_one.guard
+        assert at_once.sum == one_by_one.sum
 
 
 def test_a_counter_guard_without_an_energy_unit_bounds_no_rise() -> None:

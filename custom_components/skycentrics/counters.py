@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+import operator
 from typing import Final
 
 from homeassistant.const import UnitOfEnergy
@@ -42,7 +43,8 @@ WORD: Final = 65536  # one 16-bit word: what a word-swapped register moves by pe
 REGISTER_END: Final = 1 << 32  # a 32-bit register holds [0, REGISTER_END)
 
 type AllowedRise = Callable[[datetime | None, datetime], float]
-"""(time of the last accepted reading, time of this one) -> the most kWh it may add."""
+"""(time of the last accepted reading, time of this one) -> the most kWh it may add; with no
+last time, the least it gives for any (`CounterGuard.accept_all` relies on it)."""
 
 
 def allowed_rise_kwh(
@@ -99,6 +101,31 @@ class CounterGuard:
             return None
         self.rejecting = True
         return problem
+
+    def accept_all(
+        self, times: list[datetime], numbers: list[float], allowed_kwh: AllowedRise
+    ) -> bool:
+        """Accept readings in time order at once when `judge` would accept each in turn (the
+        state is then what it leaves); else change nothing and return False.
+
+        None drops, and none rises by more than the allowance of the shortest time between
+        two readings, which every later allowance is at least: then each is accepted, and the
+        next is judged from it. A day of a counter's readings without a step per reading.
+        """
+        if not numbers:
+            return False
+        run = numbers if self.last is None else [self.last, *numbers]
+        rises = list(map(operator.sub, run[1:], run[:-1], strict=True))
+        if rises:
+            if min(rises) < 0:
+                return False
+            if self.unit in EnergyConverter.VALID_UNITS and max(rises) > EnergyConverter.convert(
+                allowed_kwh(None, times[0]), UnitOfEnergy.KILO_WATT_HOUR, self.unit
+            ):
+                return False
+        self.last, self.last_time = numbers[-1], times[-1]
+        self.rejecting, self.refused = False, None
+        return True
 
     def _implausible(self, value: float, when: datetime, allowed_kwh: AllowedRise) -> str | None:
         """Say why the counter cannot have gone from the last accepted value to ``value``."""

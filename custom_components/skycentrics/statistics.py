@@ -24,8 +24,7 @@ Before the first poll (``async_prepare``): a counter whose scale the user change
 halves, repairs.py), or whose start energy_preferences.py moved back (DATA_REIMPORT), has its
 statistic cleared, so that it is imported again from the history start (a new scale is then
 recorded as applied); each counter's last row becomes the baseline the coordinator judges the
-polls by. A statistic keeps the id 0.2.0 gave it
-(coordinator.statistic_id).
+polls by. A statistic keeps the id 0.2.0 gave it (coordinator.statistic_id).
 """
 
 from __future__ import annotations
@@ -96,21 +95,10 @@ DAY: Final = timedelta(days=1)  # one history request
 MEAN_SUFFIX: Final = " (cloud history)"
 POWER: Final = SensorDeviceClass.POWER
 
-type Values = list[tuple[datetime, float]]  # (reading time, value in the statistic's unit)
-
 
 def hour_start(when: datetime) -> datetime:
     """The start of the UTC hour ``when`` is in."""
     return when.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def mean_row(start: datetime, numbers: list[float]) -> StatisticData | None:
-    """The row of a mean's hour from its numbers (None without any)."""
-    if not numbers:
-        return None
-    return StatisticData(
-        start=start, mean=math.fsum(numbers) / len(numbers), min=min(numbers), max=max(numbers)
-    )
 
 
 @dataclass(slots=True, eq=False)
@@ -135,16 +123,28 @@ class Series:
         return self.description.statistic
 
     def row(
-        self, start: datetime, values: Values, coordinator: SkyCentricsCoordinator
+        self,
+        start: datetime,
+        times: list[datetime],
+        numbers: list[float],
+        coordinator: SkyCentricsCoordinator,
     ) -> StatisticData | None:
-        """The row of the hour starting at ``start`` from its readings (sorted by time)."""
+        """The row of the hour starting at ``start`` from its readings in time order (their
+        times and numbers; none: no row): a mean's; a counter's accepted at once when they can
+        be, else one by one."""
         if self.kind is CloudStatistic.MEAN:
-            return mean_row(start, [value for _, value in values])
-        guard = self.guard
+            if not numbers:
+                return None
+            mean = math.fsum(numbers) / len(numbers)
+            return StatisticData(start=start, mean=mean, min=min(numbers), max=max(numbers))
+        guard, allowed = self.guard, coordinator.allowed_rise_kwh
         before = guard.last  # None: the statistic starts with its first reading
-        for when, value in values:
-            if guard.judge(value, when, coordinator.allowed_rise_kwh) is None and before is None:
-                before = guard.last
+        if guard.accept_all(times, numbers, allowed):
+            before = numbers[0] if before is None else before
+        else:
+            for when, value in zip(times, numbers, strict=True):
+                if guard.judge(value, when, allowed) is None and before is None:
+                    before = guard.last
         if guard.last is None or before is None:
             return None  # no reading yet
         self.sum += guard.last - before  # never negative: the guard accepts no drop
@@ -153,12 +153,17 @@ class Series:
     def plain_column(
         self, coordinator: SkyCentricsCoordinator, history: History
     ) -> tuple[list[datetime], list[float]] | None:
-        """A mean's column when its readings are its numbers as they are: one units text, in
-        the unit of the description and of the statistic, numbers only (no text, no null), in
-        time order; None otherwise (then `points` and `number`, reading by reading)."""
+        """A column whose readings are its numbers as they are: one units text, in the unit of
+        the description and of the statistic, numbers only, in time order, a counter's not
+        swapped, its swapped signature broken; None otherwise (then `points` and `number`)."""
         sensor_id = coordinator.described[self.key].sensor_id
+        counter = coordinator.counters.get(self.key)
         if (
-            self.kind is not CloudStatistic.MEAN
+            self.kind is None
+            or (self.kind is CloudStatistic.SUM and (counter is None or counter.swapped))
+            or (
+                counter and (counter.description != self.description or not counter.detector.broken)
+            )
             or sensor_id is None
             or (column := history.columns.get(sensor_id)) is None
             or (plain := column.plain()) is None
@@ -172,16 +177,20 @@ class Series:
             return None
         return times, plain[1]
 
-    def mean_rows(
-        self, times: list[datetime], numbers: list[float], start: datetime, end: datetime
+    def column_rows(
+        self,
+        coordinator: SkyCentricsCoordinator,
+        column: tuple[list[datetime], list[float]],
+        start: datetime,
+        end: datetime,
     ) -> list[StatisticData]:
-        """A mean's rows of the hours in [start, end) from a `plain_column` (an hour's numbers
-        are a slice of it: no step per reading)."""
+        """The rows of the hours in [start, end) from a `plain_column`, an hour at a slice."""
+        times, numbers = column
         rows: list[StatisticData] = []
         hour = max(start, self.next_hour)
         while hour < end:
-            first = bisect_left(times, hour)
-            if row := mean_row(hour, numbers[first : bisect_left(times, hour + HOUR)]):
+            first, after = bisect_left(times, hour), bisect_left(times, hour + HOUR)
+            if row := self.row(hour, times[first:after], numbers[first:after], coordinator):
                 rows.append(row)
             hour += HOUR
         return rows
@@ -459,7 +468,7 @@ class HistoryImporter:
         for key, series in self._series.items():
             await asyncio.sleep(0)
             if plain := series.plain_column(coordinator, history):
-                rows = series.mean_rows(*plain, start, end)
+                rows = series.column_rows(coordinator, plain, start, end)
             else:
                 rows = self._rows(series, history, start, end, hour_of)
             series.next_hour = max(series.next_hour, end)
@@ -490,7 +499,7 @@ class HistoryImporter:
     ) -> list[StatisticData]:
         """A statistic's rows of the hours in [start, end), reading by reading."""
         coordinator = self.coordinator
-        values: dict[datetime, Values] = {}
+        values: dict[datetime, list[tuple[datetime, float]]] = {}  # hour: (time, number)
         for value, units, when in series.points(coordinator, history):
             if when is None or (number := series.number(coordinator, value, units)) is None:
                 continue
@@ -502,7 +511,8 @@ class HistoryImporter:
         hour = max(start, series.next_hour)
         while hour < end:
             in_hour = sorted(values.get(hour, []), key=lambda item: item[0])
-            if row := series.row(hour, in_hour, coordinator):
+            times, numbers = [when for when, _ in in_hour], [number for _, number in in_hour]
+            if row := series.row(hour, times, numbers, coordinator):
                 rows.append(row)
             hour += HOUR
         return rows
