@@ -8,6 +8,8 @@ probe task sleeps 5 ms at a time and records how late it wakes (the event-loop s
 SENSOR_IDs, if given, are passed as ``sensor_ids``. MODE `columns`: the same through
 `async_get_history_columns` (what the statistics importer reads).
 
+SKYCENTRICS_LOOP_PROBE=0: without the probe task (`LOOP_PROBE`): CPU and wall time only.
+
 MODE `orjson` or `json` (the floors): fetch the same days' bodies with a plain signed GET (not
 timed), then time only the gunzip and a bare ``orjson.loads`` (or the standard library's
 ``json.loads``) of each day, one day at a time. Their stall is what they alone would do to an
@@ -49,6 +51,11 @@ from skycentrics_simulator import SEED_DEVICE_ID
 
 PROBE_INTERVAL = 0.005
 """Seconds the probe task sleeps between two wake-ups."""
+
+LOOP_PROBE = os.environ.get("SKYCENTRICS_LOOP_PROBE", "1") != "0"
+"""Whether `Probe` watches the loop. It costs CPU of its own on the loop (about 40 ms a second
+inside Home Assistant), counted in what it runs beside: bench_history.py measures CPU with it
+off (SKYCENTRICS_LOOP_PROBE=0: no stall, loop-held, GC or memory figures), those with it on."""
 
 
 class Probe:
@@ -104,14 +111,19 @@ class Probe:
             self._woke.set()
 
     def start(self) -> None:
-        """Start watching the loop and the garbage collector (in a running loop)."""
+        """Start watching the loop and the garbage collector (in a running loop), unless
+        `LOOP_PROBE` is off."""
+        if not LOOP_PROBE:
+            return
         self._loop_thread = threading.get_ident()
         gc.callbacks.append(self._on_gc)
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> dict[str, float]:
         """Let the probe wake once more (a stall just before is measured), then stop; return
-        what it measured (peak memory, stalls, garbage collections)."""
+        what it measured (peak memory, stalls, garbage collections; nothing when it was off)."""
+        if self._task is None:
+            return {}
         self._woke.clear()
         await self._woke.wait()
         gc.callbacks.remove(self._on_gc)
