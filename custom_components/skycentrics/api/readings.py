@@ -189,12 +189,14 @@ class Column:
         """The units text and the numbers of a column of numbers only (no text, no null)
         under one label; None otherwise (then it is read reading by reading)."""
         labels = self.labels
-        if labels.count(labels[0]) != len(labels) or not all(
-            type(value) is float or type(value) is int for value in self.values
+        if labels.count(labels[0]) != len(labels) or not _NUMBERS.issuperset(
+            map(type, self.values)
         ):
             return None
         return labels[0][3], self.values  # type: ignore[return-value]  # numbers: checked
 
+
+_NUMBERS: Final = frozenset({float, int})  # a bool is neither: it is read as 1 or 0
 
 new_reading: Final = tuple.__new__
 """`Reading` made without its keyword-taking ``__new__``: the history's hot loop."""
