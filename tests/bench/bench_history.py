@@ -56,7 +56,7 @@ DAYS = int(
 )
 """Days fetched (30; fewer with SKYCENTRICS_BENCH_REPS below 1; SKYCENTRICS_BENCH_HISTORY_DAYS)."""
 
-ROUNDS = int(os.environ.get("SKYCENTRICS_BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("SKYCENTRICS_BENCH_ROUNDS") or 3)
 """Rounds of every row (SKYCENTRICS_BENCH_ROUNDS)."""
 
 GOAL_RATIO = 1.25
