@@ -67,8 +67,8 @@ def decode_fast(body: bytes) -> Any:
 
 
 def check_fast(body: bytes | bytearray) -> None:
-    """Raise ValueError if orjson would decode ``body`` otherwise than the tolerant path (a
-    digit run as long as `_LONG_NUMBER`, a surrogate escape); so it would any part of it."""
+    """Raise ValueError if orjson would decode ``body`` (an answer, or a run of its members)
+    otherwise than the tolerant path: a digit run as long as `_LONG_NUMBER`, a surrogate escape."""
     if may_escape_surrogates(body):
         raise ValueError("a surrogate escape")
     if _LONG_NUMBER in body.translate(_DIGITS):
