@@ -60,11 +60,18 @@ def load_script(name: str) -> ModuleType:
 ha_harness = load_script("ha_harness")
 
 
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Return ``count`` distinct TCP ports free on 127.0.0.1 right now: held open together
+    while picked (picked one after another, the same port can come back twice: a simulator
+    once got its control port equal to its own and could not start)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _stop(process: subprocess.Popen[bytes], timeout: float) -> float:
@@ -321,12 +328,13 @@ def new_stack(name: str = "", **fields: Any) -> Stack:
     run_dir = E2E_DIR / f"run-{os.getpid()}" / name
     artifacts = run_dir / "artifacts"
     artifacts.mkdir(parents=True)
+    ha_port, sim_port, control_port = free_ports(3)
     return Stack(
         config_dir=run_dir / "config",
         artifacts=artifacts,
-        ha_port=free_port(),
-        sim_port=free_port(),
-        control_port=free_port(),
+        ha_port=ha_port,
+        sim_port=sim_port,
+        control_port=control_port,
         **fields,
     )
 
