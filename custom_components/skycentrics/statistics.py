@@ -160,10 +160,7 @@ class Series:
         counter = coordinator.counters.get(self.key)
         if (
             self.kind is None
-            or (self.kind is CloudStatistic.SUM and (counter is None or counter.swapped))
-            or (
-                counter and (counter.description != self.description or not counter.detector.broken)
-            )
+            or (counter is not None and (counter.swapped or not counter.detector.broken))
             or sensor_id is None
             or (column := history.columns.get(sensor_id)) is None
             or (plain := column.plain()) is None
