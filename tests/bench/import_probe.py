@@ -9,8 +9,10 @@ imports them (measured from its start, once the entry is set up) with no pause b
 requests: every day fetched, decoded, checked, aggregated to hours and handed to the recorder
 (`HistoryImporter._async_import`), the rows written.
 Prints one JSON line: cpu_s (process CPU over the import, every thread, the recorder's
-database writes excepted: recorder_cpu_s), wall_s, peak_mib, the event-loop stalls as
-history_probe.py measures them, days (requests), hours, records.
+database writes excepted: recorder_cpu_s), floor_cpu_s, wall_s, peak_mib, the event-loop stalls
+as history_probe.py measures them, days (requests), hours, records.
+floor_cpu_s: the floor of each day's very answer, measured as the import goes (`DayFloors`, left
+out of cpu_s); with the loop probe, of as many days after the import (`floor_cpu`).
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import RecorderInstanceContextManager
 
 from custom_components.skycentrics import statistics
+from custom_components.skycentrics.api import client as client_module
 from custom_components.skycentrics.const import CONF_HISTORY_DAYS, DOMAIN, HISTORY_SETTLE
 from skycentrics_simulator import SEED_DEVICE_ID
 
-from .history_probe import Probe, days_before_today, floor_cpu
+from .history_probe import LOOP_PROBE, DayFloors, Probe, days_before_today, floor_cpu
 
 
 @pytest.fixture
@@ -87,6 +90,9 @@ async def test_import(
         await real_import(importer, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(statistics.HistoryImporter, "_async_import", _import)
+    floors = DayFloors()
+    decode = floors.wrap(client_module.decode_history_columns)
+    monkeypatch.setattr(client_module, "decode_history_columns", decode)
     importers: list[statistics.HistoryImporter] = []  # started once set up: only the import
     real_start = statistics.HistoryImporter.async_start
 
@@ -124,12 +130,14 @@ async def test_import(
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     measured = await probe.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
-    async with aiohttp.ClientSession() as session:  # the floor of as many days, in this process
-        floor = await floor_cpu(
-            session, url, client_id, secret, days_before_today(status["history_requests"])
-        )
+    floor = floors.seconds
+    if LOOP_PROBE:
+        async with aiohttp.ClientSession() as session:  # as many days, in this process
+            floor = await floor_cpu(
+                session, url, client_id, secret, days_before_today(status["history_requests"])
+            )
     figures = {
-        "cpu_s": cpu - recorder,
+        "cpu_s": cpu - recorder - floors.seconds,
         "floor_cpu_s": floor,
         "recorder_cpu_s": recorder,
         "wall_s": wall,
