@@ -25,8 +25,9 @@ garbage collection left out: how long code on the loop held it. SKYCENTRICS_BENC
 sets the days (365: a year). The rows are measured in turn, ROUNDS times (this machine's CPU
 time varies by a fifth from one minute to the next): each row shows its median round, and its
 CPU against the floor (median, and the range over the rounds). A probe of the client or of the
-whole import measures that floor itself, on its days, in its own process right after its own
-measure (`history_probe.floor_cpu`); the json row is against the same round's floor row.
+whole import measures that floor itself, in its own process: of each answer, in the worker
+thread that has just decoded it, right after it (`history_probe.DayFloors`: the same bytes at
+the same minute); the json row is against the same round's floor row.
 """
 
 from __future__ import annotations
