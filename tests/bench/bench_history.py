@@ -16,8 +16,8 @@ alone:
 
 CPU = process CPU time over the days (every thread: HTTP, gunzip, decoding, checks), in a run
 of its own without the task that watches the loop (its own CPU, about 40 ms a second inside Home
-Assistant, is not the code's: `history_probe.LOOP_PROBE`); in the run with that task:
-peak memory = largest growth of the process's resident set over the measure; stall =
+Assistant, is not the code's: `history_probe.LOOP_PROBE`); in the run with that task: wall
+time, peak memory = largest growth of the process's resident set over the measure; stall =
 longest lateness of a task that sleeps 5 ms at a time on the event loop (and the part of it
 that was not the garbage collector's: on a shared machine, also the waits for the GIL and for
 a core); loop held = most CPU the loop's own thread used between two wake-ups of that task,
@@ -80,8 +80,9 @@ class Row:
     ratios: list[float] = field(default_factory=list)
 
 
-CPU_FIGURES = ("cpu_s", "floor_cpu_s", "recorder_cpu_s", "wall_s")
-"""Taken from a run without the loop probe (`history_probe.LOOP_PROBE`)."""
+CPU_FIGURES = ("cpu_s", "floor_cpu_s", "recorder_cpu_s")
+"""Taken from a run without the loop probe (`history_probe.LOOP_PROBE`); the wall time is the
+run's with it (the other also decodes each day's floor)."""
 
 HISTORY: list[Row] = []
 """The measured rows (bench_poll's report prints them too)."""

@@ -8,7 +8,8 @@ probe task sleeps 5 ms at a time and records how late it wakes (the event-loop s
 SENSOR_IDs, if given, are passed as ``sensor_ids``. MODE `columns`: the same through
 `async_get_history_columns` (what the statistics importer reads).
 
-SKYCENTRICS_LOOP_PROBE=0: without the probe task (`LOOP_PROBE`): CPU and wall time only.
+SKYCENTRICS_LOOP_PROBE=0: without the probe task (`LOOP_PROBE`): CPU figures only (the wall
+time then includes each day's floor, `DayFloors`).
 
 MODE `orjson` or `json` (the floors): fetch the same days' bodies with a plain signed GET (not
 timed), then time only the gunzip and a bare ``orjson.loads`` (or the standard library's
