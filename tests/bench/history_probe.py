@@ -17,9 +17,8 @@ timed), then time only the gunzip and a bare ``orjson.loads`` (or the standard l
 event loop they ran on.
 
 Prints one JSON object: cpu_s (process CPU time, every thread; in `client` and `columns` the
-CPU of the days' requests alone), floor_cpu_s (those modes: the floor of the same answers,
-measured as they come, `DayFloors`; with the loop probe, once they are done: `floor_cpu`),
-wall_s, peak_mib (largest
+CPU of the days' requests alone), floor_cpu_s (those modes, without the loop probe: the floor
+of the same answers, measured as they come: `DayFloors`), wall_s, peak_mib (largest
 growth of the resident memory over the measure, sampled at every wake-up of the probe from
 /proc/self/statm: ru_maxrss would keep the peak of the imports), stall_ms (longest lateness of
 the probe), stall_not_gc_ms (longest lateness less the garbage collector's pauses within it:
@@ -146,22 +145,29 @@ class DayFloors:
     """The floor of each history answer the client decodes, measured in the worker thread that
     has just decoded it, right after it: the same bytes at the same minute (this machine's speed
     drifts by a fifth from one minute to the next; measured after the days, the floor moved the
-    ratio by as much). Only without the loop probe (`LOOP_PROBE`: the CPU run): a floor's whole
-    day of decoded JSON would spoil its memory and stall figures."""
+    ratio by as much). Only without the loop probe (`LOOP_PROBE`: the CPU run, the only one
+    whose CPU figures the bench takes): a floor's whole day of decoded JSON would spoil the
+    memory and stall figures of the other.
 
-    def __init__(self) -> None:
+    Made before the measure: ``patch`` (setattr, or pytest's monkeypatch.setattr) puts it in
+    the client module's decode_history and decode_history_columns."""
+
+    def __init__(self, patch: Callable[[object, str, object], None] = setattr) -> None:
         self.seconds = 0.0  # thread CPU of the floors so far, inside the caller's CPU window
+        if not LOOP_PROBE:
+            for name in ("decode_history", "decode_history_columns"):
+                patch(client_module, name, self._then_floor(getattr(client_module, name)))
 
-    def wrap[**P, T](self, decode: Callable[Concatenate[bytes, P], T]) -> Callable[..., T]:
-        """``decode`` (the client module's decode_history or decode_history_columns), followed
-        by the floor of its answer."""
+    def figures(self) -> dict[str, float]:
+        """``floor_cpu_s`` for the probe's figures (none with the loop probe)."""
+        return {} if LOOP_PROBE else {"floor_cpu_s": self.seconds}
 
+    def _then_floor[**P, T](self, decode: Callable[Concatenate[bytes, P], T]) -> Callable[..., T]:
         def decode_then_floor(body: bytes, *args: P.args, **kwargs: P.kwargs) -> T:
             result = decode(body, *args, **kwargs)
-            if not LOOP_PROBE:
-                start = time.thread_time()
-                orjson.loads(gunzip(body))
-                self.seconds += time.thread_time() - start
+            start = time.thread_time()
+            orjson.loads(gunzip(body))
+            self.seconds += time.thread_time() - start
             return result
 
         return decode_then_floor
@@ -194,8 +200,6 @@ async def _client(
             SEED_DEVICE_ID, first, first + timedelta(hours=1), sensor_ids=sensor_ids
         )
         floors = DayFloors()
-        for name in ("decode_history", "decode_history_columns"):
-            setattr(client_module, name, floors.wrap(getattr(client_module, name)))
         gc.collect()
         records = readings = 0
         probe = Probe()
@@ -218,37 +222,15 @@ async def _client(
             cpu += time.process_time() - start
         wall = time.perf_counter() - wall
         measured = await probe.stop()
-        floor = floors.seconds
-        if LOOP_PROBE:
-            floor = await floor_cpu(session, url, client_id, secret, days_before_today(days))
         return {
             "cpu_s": cpu - floors.seconds,
-            "floor_cpu_s": floor,
+            **floors.figures(),
             "wall_s": wall,
             **measured,
             "days": days,
             "records": records,
             "readings": readings,
         }
-
-
-async def floor_cpu(
-    session: aiohttp.ClientSession, url: str, client_id: str, secret: str, days: list[datetime]
-) -> float:
-    """CPU of gunzip + ``orjson.loads`` of these days (each fetched untimed): the floor, in the
-    caller's own process, right after its measure (this machine's speed drifts by a fifth from
-    one minute to the next), for the "vs floor" of its row."""
-    cpu = 0.0
-    for day in days:
-        b, e = f"{day:%Y-%m-%dT%H:%M:%S}", f"{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S}"
-        packed = await _get(
-            session, url, client_id, secret, f"/api/devices/{SEED_DEVICE_ID}/data?b={b}&e={e}&g=1"
-        )
-        start = time.process_time()
-        decoded = orjson.loads(gunzip(packed))
-        cpu += time.process_time() - start
-        del decoded, packed
-    return cpu
 
 
 async def _get(

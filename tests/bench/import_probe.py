@@ -11,8 +11,8 @@ requests: every day fetched, decoded, checked, aggregated to hours and handed to
 Prints one JSON line: cpu_s (process CPU over the import, every thread, the recorder's
 database writes excepted: recorder_cpu_s), floor_cpu_s, wall_s, peak_mib, the event-loop stalls
 as history_probe.py measures them, days (requests), hours, records.
-floor_cpu_s: the floor of each day's very answer, measured as the import goes (`DayFloors`, left
-out of cpu_s); with the loop probe, of as many days after the import (`floor_cpu`).
+floor_cpu_s (without the loop probe): the floor of each day's very answer, measured as the
+import goes (`DayFloors`, left out of cpu_s).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import logging
 import os
 import time
 
-import aiohttp
 from homeassistant.components.recorder import Recorder
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_DEVICES, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -34,11 +33,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import RecorderInstanceContextManager
 
 from custom_components.skycentrics import statistics
-from custom_components.skycentrics.api import client as client_module
 from custom_components.skycentrics.const import CONF_HISTORY_DAYS, DOMAIN, HISTORY_SETTLE
 from skycentrics_simulator import SEED_DEVICE_ID
 
-from .history_probe import LOOP_PROBE, DayFloors, Probe, days_before_today, floor_cpu
+from .history_probe import DayFloors, Probe
 
 
 @pytest.fixture
@@ -90,9 +88,7 @@ async def test_import(
         await real_import(importer, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(statistics.HistoryImporter, "_async_import", _import)
-    floors = DayFloors()
-    decode = floors.wrap(client_module.decode_history_columns)
-    monkeypatch.setattr(client_module, "decode_history_columns", decode)
+    floors = DayFloors(monkeypatch.setattr)
     importers: list[statistics.HistoryImporter] = []  # started once set up: only the import
     real_start = statistics.HistoryImporter.async_start
 
@@ -130,15 +126,9 @@ async def test_import(
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     measured = await probe.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
-    floor = floors.seconds
-    if LOOP_PROBE:
-        async with aiohttp.ClientSession() as session:  # as many days, in this process
-            floor = await floor_cpu(
-                session, url, client_id, secret, days_before_today(status["history_requests"])
-            )
     figures = {
         "cpu_s": cpu - recorder - floors.seconds,
-        "floor_cpu_s": floor,
+        **floors.figures(),
         "recorder_cpu_s": recorder,
         "wall_s": wall,
         **measured,
